@@ -1,0 +1,248 @@
+using Orleans.Concurrency;
+
+namespace Scheduler;
+
+/// <summary>An organizer's bookable template.</summary>
+[GenerateSerializer, Immutable, Alias("scheduler.EventTypeView")]
+public sealed record EventTypeView(
+    [property: Id(0)] Guid Id,
+    [property: Id(1)] Guid UserId,
+    [property: Id(2)] string Title,
+    [property: Id(3)] string Description,
+    [property: Id(4)] int DurationMinutes,
+    [property: Id(5)] string Location,
+    [property: Id(6)] bool Active,
+    [property: Id(7)] DateTimeOffset CreatedAt,
+    [property: Id(8)] DateTimeOffset UpdatedAt);
+
+/// <summary>What an organizer sends to create or replace an event type (already validated).</summary>
+[GenerateSerializer, Immutable, Alias("scheduler.EventTypeDraft")]
+public sealed record EventTypeDraft(
+    [property: Id(0)] string Title,
+    [property: Id(1)] string Description,
+    [property: Id(2)] int DurationMinutes,
+    [property: Id(3)] string Location,
+    [property: Id(4)] bool Active = true);
+
+/// <summary>A weekly availability rule: local times in the organizer's zone, minutes since midnight (end may be 1440).</summary>
+[GenerateSerializer, Immutable, Alias("scheduler.AvailabilityRuleView")]
+public sealed record AvailabilityRuleView(
+    [property: Id(0)] Guid Id,
+    [property: Id(1)] DayOfWeek DayOfWeek,
+    [property: Id(2)] int StartMinute,
+    [property: Id(3)] int EndMinute,
+    [property: Id(4)] DateTimeOffset CreatedAt,
+    [property: Id(5)] DateTimeOffset UpdatedAt);
+
+[GenerateSerializer, Immutable, Alias("scheduler.AvailabilityRuleDraft")]
+public sealed record AvailabilityRuleDraft(
+    [property: Id(0)] DayOfWeek DayOfWeek,
+    [property: Id(1)] int StartMinute,
+    [property: Id(2)] int EndMinute);
+
+[GenerateSerializer, Immutable, Alias("scheduler.SlotView")]
+public sealed record SlotView(
+    [property: Id(0)] DateTimeOffset Start,
+    [property: Id(1)] DateTimeOffset End);
+
+/// <summary>Free slots of an event type; <see cref="TimeZone"/> is the zone the dates were read in.</summary>
+[GenerateSerializer, Immutable, Alias("scheduler.SlotList")]
+public sealed record SlotList(
+    [property: Id(0)] Guid EventTypeId,
+    [property: Id(1)] string TimeZone,
+    [property: Id(2)] IReadOnlyList<SlotView> Slots);
+
+[GenerateSerializer, Alias("scheduler.BookingStatus")]
+public enum BookingStatus
+{
+    Pending = 0,
+    Confirmed = 1,
+    Cancelled = 2,
+}
+
+[GenerateSerializer, Immutable, Alias("scheduler.BookingView")]
+public sealed record BookingView(
+    [property: Id(0)] Guid Id,
+    [property: Id(1)] Guid EventId,
+    [property: Id(2)] Guid EventTypeId,
+    [property: Id(3)] Guid OrganizerId,
+    [property: Id(4)] Guid UserId,
+    [property: Id(5)] string Name,
+    [property: Id(6)] string Email,
+    [property: Id(7)] string? Notes,
+    [property: Id(8)] BookingStatus Status,
+    [property: Id(9)] DateTimeOffset Start,
+    [property: Id(10)] DateTimeOffset End,
+    [property: Id(11)] DateTimeOffset CreatedAt,
+    [property: Id(12)] DateTimeOffset UpdatedAt,
+    [property: Id(13)] string? CancellationReason,
+    [property: Id(14)] string? CancelledBy);
+
+/// <summary>A booking attempt, validated by the front end; the calendar decides whether it fits.</summary>
+[GenerateSerializer, Immutable, Alias("scheduler.BookingRequest")]
+public sealed record BookingRequest(
+    [property: Id(0)] Guid EventTypeId,
+    [property: Id(1)] DateTimeOffset Start,
+    [property: Id(2)] Guid BookerId,
+    [property: Id(3)] string Name,
+    [property: Id(4)] string Email,
+    [property: Id(5)] string? Notes,
+    [property: Id(6)] string? IdempotencyKey,
+    [property: Id(7)] string? Fingerprint);
+
+[GenerateSerializer, Alias("scheduler.BookingOutcomeKind")]
+public enum BookingOutcomeKind
+{
+    Created = 0,
+    SlotUnavailable = 1,
+    OutsideAvailability = 2,
+    IdempotencyMismatch = 3,
+    EventTypeNotFound = 4,
+}
+
+/// <summary>
+/// The calendar's answer to a booking attempt. <see cref="ManageToken"/> is only present on
+/// <see cref="BookingOutcomeKind.Created"/> (first answer and idempotent replays).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("scheduler.BookingOutcome")]
+public sealed record BookingOutcome(
+    [property: Id(0)] BookingOutcomeKind Kind,
+    [property: Id(1)] BookingView? Booking,
+    [property: Id(2)] string? ManageToken,
+    [property: Id(3)] bool Replayed);
+
+[GenerateSerializer, Immutable, Alias("scheduler.BookingListQuery")]
+public sealed record BookingListQuery(
+    [property: Id(0)] DateOnly? From,
+    [property: Id(1)] DateOnly? To,
+    [property: Id(2)] BookingStatus? Status,
+    [property: Id(3)] int Limit,
+    [property: Id(4)] DateTimeOffset? AfterStart,
+    [property: Id(5)] Guid? AfterId);
+
+[GenerateSerializer, Immutable, Alias("scheduler.BookingPage")]
+public sealed record BookingPage(
+    [property: Id(0)] IReadOnlyList<BookingView> Items,
+    [property: Id(1)] bool HasMore);
+
+[GenerateSerializer, Alias("scheduler.CancelOutcomeKind")]
+public enum CancelOutcomeKind
+{
+    Cancelled = 0,
+    AlreadyCancelled = 1,
+    NotFound = 2,
+}
+
+[GenerateSerializer, Immutable, Alias("scheduler.CancelOutcome")]
+public sealed record CancelOutcome(
+    [property: Id(0)] CancelOutcomeKind Kind,
+    [property: Id(1)] BookingView? Booking);
+
+/// <summary>
+/// One grain per organizer: event types, weekly availability and bookings. Every decision that could
+/// double-book the organizer is made here, one at a time, and acknowledged only once durable.
+/// </summary>
+[Alias("scheduler.ICalendarGrain")]
+public interface ICalendarGrain : IGrainWithGuidKey
+{
+    [Alias("CreateEventType")]
+    Task<EventTypeView> CreateEventType(EventTypeDraft draft);
+
+    [Alias("UpdateEventType")]
+    Task<EventTypeView?> UpdateEventType(Guid eventTypeId, EventTypeDraft draft);
+
+    [Alias("DeleteEventType")]
+    Task<bool> DeleteEventType(Guid eventTypeId);
+
+    [Alias("GetEventType"), ReadOnly]
+    Task<EventTypeView?> GetEventType(Guid eventTypeId);
+
+    [Alias("ListEventTypes"), ReadOnly]
+    Task<IReadOnlyList<EventTypeView>> ListEventTypes();
+
+    [Alias("GetAvailability"), ReadOnly]
+    Task<IReadOnlyList<AvailabilityRuleView>> GetAvailability();
+
+    [Alias("ReplaceAvailability")]
+    Task<IReadOnlyList<AvailabilityRuleView>> ReplaceAvailability(IReadOnlyList<AvailabilityRuleDraft> rules);
+
+    [Alias("AddAvailability")]
+    Task<AvailabilityRuleView> AddAvailability(AvailabilityRuleDraft rule);
+
+    [Alias("RemoveAvailability")]
+    Task<bool> RemoveAvailability(Guid ruleId);
+
+    /// <summary>
+    /// Free slots whose start lies in [from 00:00, to+1 00:00) in <paramref name="timeZone"/>
+    /// (null: the organizer's zone). Null when the event type does not exist or is inactive.
+    /// </summary>
+    [Alias("GetSlots"), ReadOnly]
+    Task<SlotList?> GetSlots(Guid eventTypeId, DateOnly from, DateOnly to, string? timeZone);
+
+    [Alias("Book")]
+    Task<BookingOutcome> Book(BookingRequest request);
+
+    [Alias("GetBooking"), ReadOnly]
+    Task<BookingView?> GetBooking(Guid bookingId);
+
+    [Alias("IsManageTokenValid"), ReadOnly]
+    Task<bool> IsManageTokenValid(Guid bookingId, string manageToken);
+
+    [Alias("Cancel")]
+    Task<CancelOutcome> Cancel(Guid bookingId, string? reason, string cancelledBy);
+
+    [Alias("ListBookings"), ReadOnly]
+    Task<BookingPage> ListBookings(BookingListQuery query);
+
+    /// <summary>The organizer's IANA zone changed (availability rules are read in it).</summary>
+    [Alias("SetTimeZone")]
+    Task SetTimeZone(string timeZone);
+}
+
+/// <summary>Maps an event type id to its organizer (one grain per event type; written once).</summary>
+[Alias("scheduler.IEventTypeDirectoryGrain")]
+public interface IEventTypeDirectoryGrain : IGrainWithGuidKey
+{
+    [Alias("Register")]
+    Task Register(Guid organizerId);
+
+    [Alias("GetOrganizer")]
+    Task<Guid?> GetOrganizer();
+}
+
+/// <summary>The service-wide key that signs API access tokens, created once and kept in storage.</summary>
+[Alias("scheduler.ISigningKeyGrain")]
+public interface ISigningKeyGrain : IGrainWithIntegerKey
+{
+    [Alias("GetKey")]
+    Task<byte[]> GetKey();
+}
+
+/// <summary>
+/// Layout of a booking's manage token, shared by the calendar (which issues it) and the front end
+/// (which routes it): 16 bytes of organizer id, then a 24-byte MAC of the booking id, base64url.
+/// </summary>
+public static class ManageTokenFormat
+{
+    public const int MacLength = 24;
+
+    public static string Encode(Guid organizerId, ReadOnlySpan<byte> mac)
+    {
+        Span<byte> buffer = stackalloc byte[16 + MacLength];
+        organizerId.TryWriteBytes(buffer);
+        mac[..MacLength].CopyTo(buffer[16..]);
+        return Convert.ToBase64String(buffer).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    }
+
+    public static bool TryReadOrganizer(string token, out Guid organizerId)
+    {
+        organizerId = Guid.Empty;
+        if (string.IsNullOrEmpty(token) || token.Length > 64) return false;
+        var base64 = token.Replace('-', '+').Replace('_', '/');
+        base64 = base64.PadRight(base64.Length + (4 - base64.Length % 4) % 4, '=');
+        Span<byte> bytes = stackalloc byte[48];
+        if (!Convert.TryFromBase64String(base64, bytes, out var written) || written != 16 + MacLength) return false;
+        organizerId = new Guid(bytes[..16]);
+        return true;
+    }
+}

@@ -1,0 +1,94 @@
+using Orleans.Concurrency;
+
+namespace Scheduler;
+
+/// <summary>A user as the rest of the system sees it (never the password hash).</summary>
+[GenerateSerializer, Immutable, Alias("scheduler.UserProfile")]
+public sealed record UserProfile(
+    [property: Id(0)] Guid Id,
+    [property: Id(1)] string Name,
+    [property: Id(2)] string Email,
+    [property: Id(3)] string TimeZone,
+    [property: Id(4)] bool HasPassword,
+    [property: Id(5)] DateTimeOffset CreatedAt,
+    [property: Id(6)] DateTimeOffset UpdatedAt);
+
+/// <summary>A sign-up with the password already hashed by the front end.</summary>
+[GenerateSerializer, Immutable, Alias("scheduler.SignUpRequest")]
+public sealed record SignUpRequest(
+    [property: Id(0)] string Name,
+    [property: Id(1)] string Email,
+    [property: Id(2)] string PasswordHash,
+    [property: Id(3)] string TimeZone);
+
+[GenerateSerializer, Alias("scheduler.SignUpOutcome")]
+public enum SignUpOutcome
+{
+    Created = 0,
+    /// <summary>The email belonged to a password-less booker, who now has an account.</summary>
+    Claimed = 1,
+    EmailTaken = 2,
+}
+
+[GenerateSerializer, Immutable, Alias("scheduler.SignUpResult")]
+public sealed record SignUpResult(
+    [property: Id(0)] SignUpOutcome Outcome,
+    [property: Id(1)] UserProfile? User);
+
+/// <summary>What a login check needs: the user and the stored password hash.</summary>
+[GenerateSerializer, Immutable, Alias("scheduler.Credentials")]
+public sealed record Credentials(
+    [property: Id(0)] Guid UserId,
+    [property: Id(1)] string? PasswordHash);
+
+/// <summary>
+/// One grain per normalized email address: the only place that decides who owns an email, so
+/// concurrent sign-ups with one address serialize here.
+/// </summary>
+[Alias("scheduler.IEmailGrain")]
+public interface IEmailGrain : IGrainWithStringKey
+{
+    [Alias("SignUp")]
+    Task<SignUpResult> SignUp(SignUpRequest request);
+
+    /// <summary>The user owning this email, created password-less (a booker) if there is none.</summary>
+    [Alias("FindOrCreateBooker")]
+    Task<UserProfile> FindOrCreateBooker(string name, string timeZone);
+
+    [Alias("GetCredentials")]
+    Task<Credentials?> GetCredentials();
+}
+
+/// <summary>A user's profile and credentials.</summary>
+[Alias("scheduler.IUserGrain")]
+public interface IUserGrain : IGrainWithGuidKey
+{
+    /// <summary>Interleaves: a calendar activating for this user may ask while the user is busy.</summary>
+    [Alias("Get"), AlwaysInterleave]
+    Task<UserProfile?> Get();
+
+    /// <summary>Creates the user, or gives an existing password-less user a password (idempotent).</summary>
+    [Alias("Register")]
+    Task<UserProfile> Register(string name, string email, string timeZone, string? passwordHash);
+
+    [Alias("GetPasswordHash")]
+    Task<string?> GetPasswordHash();
+
+    /// <summary>Records that this user booked with an organizer, so the booker can find it later.</summary>
+    [Alias("RecordBooking")]
+    Task RecordBooking(Guid bookingId, Guid organizerId);
+
+    [Alias("FindBookingOrganizer")]
+    Task<Guid?> FindBookingOrganizer(Guid bookingId);
+}
+
+public static class GrainKeys
+{
+    /// <summary>
+    /// Key of an <see cref="IEmailGrain"/>. The prefix keeps keys from parsing as hex numbers or
+    /// GUIDs, which Orleans' ADO.NET storage would otherwise fold together.
+    /// </summary>
+    public static string Email(string email) => "email:" + NormalizeEmail(email);
+
+    public static string NormalizeEmail(string email) => email.Trim().ToLowerInvariant();
+}

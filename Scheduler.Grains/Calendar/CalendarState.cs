@@ -1,0 +1,100 @@
+namespace Scheduler.Calendar;
+
+// Persisted as plain JSON (System.Text.Json). Properties are only ever added, never renamed:
+// stored calendars must keep loading.
+
+public sealed class CalendarState
+{
+    /// <summary>The organizer's IANA zone, copied from the user (availability is read in it).</summary>
+    public string? TimeZone { get; set; }
+
+    /// <summary>Base64 key for the MACs behind manage tokens; the tokens themselves are never stored.</summary>
+    public string? TokenKey { get; set; }
+
+    public List<EventTypeRecord> EventTypes { get; set; } = [];
+    public List<AvailabilityRecord> Availability { get; set; } = [];
+    public Dictionary<Guid, BookingRecord> Bookings { get; set; } = [];
+    public Dictionary<Guid, EventRecord> Events { get; set; } = [];
+    public Dictionary<string, IdempotencyRecord> IdempotencyKeys { get; set; } = [];
+
+    /// <summary>Side effects decided with a booking, delivered at least once after the write.</summary>
+    public List<OutboxMessage> Outbox { get; set; } = [];
+}
+
+public sealed class EventTypeRecord
+{
+    public Guid Id { get; set; }
+    public string Title { get; set; } = "";
+    public string Description { get; set; } = "";
+    public int DurationMinutes { get; set; }
+    public string Location { get; set; } = "";
+    public bool Active { get; set; } = true;
+    public bool Deleted { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+public sealed class AvailabilityRecord
+{
+    public Guid Id { get; set; }
+    public DayOfWeek DayOfWeek { get; set; }
+    public int StartMinute { get; set; }
+    public int EndMinute { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+public sealed class BookingRecord
+{
+    public Guid Id { get; set; }
+    public Guid EventId { get; set; }
+    public Guid EventTypeId { get; set; }
+    public Guid UserId { get; set; }
+    public string Name { get; set; } = "";
+    public string Email { get; set; } = "";
+    public string? Notes { get; set; }
+    public BookingStatus Status { get; set; }
+    public DateTimeOffset Start { get; set; }
+    public DateTimeOffset End { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+    public string? CancellationReason { get; set; }
+    public string? CancelledBy { get; set; }
+
+    /// <summary>SHA-256 (hex) of the manage token.</summary>
+    public string ManageTokenHash { get; set; } = "";
+
+    public bool IsActive => Status is BookingStatus.Pending or BookingStatus.Confirmed;
+}
+
+/// <summary>The seed's Event: the concrete occurrence a booking reserves.</summary>
+public sealed class EventRecord
+{
+    public Guid Id { get; set; }
+    public Guid EventTypeId { get; set; }
+    public string Title { get; set; } = "";
+    public string Description { get; set; } = "";
+    public string Location { get; set; } = "";
+    public DateTimeOffset Start { get; set; }
+    public DateTimeOffset End { get; set; }
+    public List<Guid> BookingIds { get; set; } = [];
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+/// <summary>What a booking request with an Idempotency-Key was answered, kept at least 24 hours.</summary>
+public sealed class IdempotencyRecord
+{
+    public string Fingerprint { get; set; } = "";
+    public BookingOutcomeKind Kind { get; set; }
+    /// <summary>The booking as first returned (replays return the original body).</summary>
+    public BookingView? Booking { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+public sealed class OutboxMessage
+{
+    public Guid Id { get; set; }
+    public Guid UserId { get; set; }
+    public Guid BookingId { get; set; }
+}

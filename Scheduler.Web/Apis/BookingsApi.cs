@@ -1,0 +1,175 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.WebUtilities;
+using Scheduler.Web.Hosting;
+
+namespace Scheduler.Web.Apis;
+
+public static class BookingsApi
+{
+    public sealed record CreateBookingRequest(string? EventTypeId, string? Start, string? Name, string? Email, string? Notes);
+
+    public sealed record CancelRequest(string? Reason);
+
+    public sealed record BookingDto(
+        Guid Id, Guid EventId, Guid EventTypeId, Guid OrganizerId, Guid UserId, string Name, string Email, string? Notes,
+        BookingStatus Status, DateTimeOffset Start, DateTimeOffset End, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
+        string? CancellationReason, string? CancelledBy,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ManageToken = null)
+    {
+        public static BookingDto From(BookingView b, string? manageToken = null) => new(
+            b.Id, b.EventId, b.EventTypeId, b.OrganizerId, b.UserId, b.Name, b.Email, b.Notes, b.Status, b.Start, b.End,
+            b.CreatedAt, b.UpdatedAt, b.CancellationReason, b.CancelledBy, manageToken);
+    }
+
+    public const int DefaultLimit = 100;
+    public const int MaxLimit = 1000;
+    public const int MaxIdempotencyKeyLength = 200;
+
+    public static IEndpointRouteBuilder MapBookingsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/bookings").WithTags("Bookings");
+        api.MapPost("/", Create).AllowAnonymous();
+        api.MapGet("/", List).RequireAuthorization();
+        api.MapGet("/{id:guid}", Get).AllowAnonymous();
+        api.MapPost("/{id:guid}/cancel", Cancel).AllowAnonymous();
+        return app;
+    }
+
+    /// <summary>
+    /// Books a slot. Anonymous bookers become password-less users found by email; signed-in callers
+    /// book as themselves. With an <c>Idempotency-Key</c>, a retry returns the original answer.
+    /// </summary>
+    public static async Task<Results<Created<BookingDto>, ProblemHttpResult>> Create(
+        CreateBookingRequest? body, HttpContext http, IGrainFactory grains, OrganizerDirectory directory,
+        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, ILogger<BookingAccess> logger)
+    {
+        var v = new Validator();
+        var caller = http.User.UserId();
+        var profile = caller is { } id ? await grains.GetGrain<IUserGrain>(id).Get() : null;
+        var eventTypeId = v.Id("eventTypeId", body?.EventTypeId);
+        var start = v.Instant("start", body?.Start);
+        var name = profile is not null && string.IsNullOrWhiteSpace(body?.Name) ? profile.Name : v.RequiredText("name", body?.Name, 200);
+        var email = profile is not null && string.IsNullOrWhiteSpace(body?.Email) ? profile.Email : v.Email("email", body?.Email);
+        var notes = v.Text("notes", body?.Notes, 2000);
+        if (idempotencyKey is not null && (idempotencyKey.Length is 0 or > MaxIdempotencyKeyLength || idempotencyKey.Any(char.IsControl)))
+            v.Add("Idempotency-Key", $"1 to {MaxIdempotencyKeyLength} printable characters.");
+        if (!v.IsValid) return Problems.Validation(v.Errors);
+
+        if (await directory.FindOrganizer(eventTypeId!.Value) is not { } organizerId) return Problems.NotFound("event type");
+        var bookerId = profile?.Id
+            ?? (await grains.GetGrain<IEmailGrain>(GrainKeys.Email(email!)).FindOrCreateBooker(name!, "UTC")).Id;
+
+        var request = new BookingRequest(eventTypeId.Value, start!.Value, bookerId, name!, email!, notes, idempotencyKey,
+            idempotencyKey is null ? null : Fingerprint(eventTypeId.Value, start.Value, name!, email!, notes, caller));
+        var outcome = await grains.GetGrain<ICalendarGrain>(organizerId).Book(request);
+        if (outcome.Kind == BookingOutcomeKind.Created && profile is not null && !outcome.Replayed)
+        {
+            // The calendar's outbox tells the booker's account too, a moment later; a signed-in
+            // booker who reads right back should not have to wait for it.
+            try { await grains.GetGrain<IUserGrain>(profile.Id).RecordBooking(outcome.Booking!.Id, organizerId); }
+            catch (Exception e) when (e is not OutOfMemoryException) { logger.LogWarning(e, "Booker index update deferred to the outbox"); }
+        }
+        return outcome.Kind switch
+        {
+            BookingOutcomeKind.Created => TypedResults.Created($"/api/bookings/{outcome.Booking!.Id}", BookingDto.From(outcome.Booking, outcome.ManageToken)),
+            BookingOutcomeKind.SlotUnavailable => Problems.Result("slot-unavailable", "Someone else just booked this time. Pick another slot."),
+            BookingOutcomeKind.OutsideAvailability => Problems.Result("outside-availability", "This start is not one of the event type's slots."),
+            BookingOutcomeKind.IdempotencyMismatch => Problems.Result("idempotency-mismatch", "Use a new Idempotency-Key for a different request."),
+            _ => Problems.NotFound("event type"),
+        };
+    }
+
+    /// <summary>Identifies "the same request" for Idempotency-Key replays.</summary>
+    private static string Fingerprint(Guid eventTypeId, DateTimeOffset start, string name, string email, string? notes, Guid? caller)
+    {
+        var canonical = string.Join('\n', eventTypeId.ToString("N"), start.UtcTicks.ToString(CultureInfo.InvariantCulture),
+            name, GrainKeys.NormalizeEmail(email), notes ?? "", caller?.ToString("N") ?? "anonymous");
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
+    }
+
+    /// <summary>
+    /// The organizer's bookings, ascending by start, all statuses. Without from/to: those not yet
+    /// ended. from/to are inclusive dates in the organizer's zone, matched on start.
+    /// </summary>
+    public static async Task<Results<Ok<IEnumerable<BookingDto>>, ProblemHttpResult>> List(
+        HttpContext http, IGrainFactory grains, string? from, string? to, string? status, int? limit, string? cursor)
+    {
+        var v = new Validator();
+        DateOnly? fromDate = from is null ? null : v.Date("from", from);
+        DateOnly? toDate = to is null ? null : v.Date("to", to);
+        if (fromDate is { } f && toDate is { } t && t < f) v.Add("to", "Must not be before from.");
+        BookingStatus? statusFilter = null;
+        if (status is not null)
+        {
+            if (Enum.TryParse<BookingStatus>(status, ignoreCase: true, out var s) && !int.TryParse(status, out _)) statusFilter = s;
+            else v.Add("status", "One of Pending, Confirmed, Cancelled.");
+        }
+        var take = limit ?? DefaultLimit;
+        if (take is < 1 or > MaxLimit) v.Add("limit", $"Between 1 and {MaxLimit}.");
+        (DateTimeOffset Start, Guid Id)? after = null;
+        if (cursor is not null)
+        {
+            after = DecodeCursor(cursor);
+            if (after is null) v.Add("cursor", "Not a cursor from a Link header.");
+        }
+        if (!v.IsValid) return Problems.Validation(v.Errors);
+
+        var page = await grains.GetGrain<ICalendarGrain>(http.User.RequiredUserId())
+            .ListBookings(new BookingListQuery(fromDate, toDate, statusFilter, take, after?.Start, after?.Id));
+        if (page.HasMore)
+        {
+            var last = page.Items[^1];
+            var query = QueryHelpers.ParseQuery(http.Request.QueryString.Value)
+                .Where(kv => kv.Key != "cursor")
+                .ToDictionary(kv => kv.Key, kv => (string?)kv.Value.ToString());
+            query["cursor"] = EncodeCursor(last.Start, last.Id);
+            http.Response.Headers.Link = $"<{QueryHelpers.AddQueryString(http.Request.PathBase + http.Request.Path, query)}>; rel=\"next\"";
+        }
+        return TypedResults.Ok(page.Items.Select(b => BookingDto.From(b)));
+    }
+
+    private static string EncodeCursor(DateTimeOffset start, Guid id) =>
+        WebEncoders.Base64UrlEncode(Encoding.UTF8.GetBytes($"{start.UtcTicks}_{id:N}"));
+
+    private static (DateTimeOffset, Guid)? DecodeCursor(string cursor)
+    {
+        try
+        {
+            var parts = Encoding.UTF8.GetString(WebEncoders.Base64UrlDecode(cursor)).Split('_');
+            if (parts.Length == 2 && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
+                && ticks >= DateTimeOffset.MinValue.UtcTicks && ticks <= DateTimeOffset.MaxValue.UtcTicks
+                && Guid.TryParseExact(parts[1], "N", out var id))
+                return (new DateTimeOffset(ticks, TimeSpan.Zero), id);
+        }
+        catch (FormatException)
+        {
+        }
+        return null;
+    }
+
+    /// <summary>A booking, for its organizer, its signed-in booker, or the holder of its manage token.</summary>
+    public static async Task<Results<Ok<BookingDto>, ProblemHttpResult>> Get(
+        Guid id, string? token, HttpContext http, BookingAccess access)
+    {
+        var found = await access.Find(id, http.User, token);
+        return found is null ? Problems.NotFound("booking") : TypedResults.Ok(BookingDto.From(found.Booking));
+    }
+
+    /// <summary>Cancels a booking (idempotent: cancelling twice answers the cancelled booking).</summary>
+    public static async Task<Results<Ok<BookingDto>, ProblemHttpResult>> Cancel(
+        Guid id, string? token, CancelRequest? body, HttpContext http, BookingAccess access)
+    {
+        var v = new Validator();
+        var reason = v.Text("reason", body?.Reason, 1000);
+        if (!v.IsValid) return Problems.Validation(v.Errors);
+        var found = await access.Find(id, http.User, token);
+        if (found is null) return Problems.NotFound("booking");
+        var outcome = await found.Calendar.Cancel(id, reason, found.Role == BookingRole.Organizer ? "organizer" : "booker");
+        return outcome.Booking is null ? Problems.NotFound("booking") : TypedResults.Ok(BookingDto.From(outcome.Booking));
+    }
+}

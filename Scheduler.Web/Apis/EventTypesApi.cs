@@ -1,0 +1,122 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using NodaTime;
+using Scheduler.Web.Hosting;
+
+namespace Scheduler.Web.Apis;
+
+public static class EventTypesApi
+{
+    public sealed record EventTypeRequest(string? Title, string? Description, int? DurationMinutes, string? Location, bool? Active);
+
+    public sealed record OrganizerDto(Guid Id, string Name, string TimeZone);
+
+    public sealed record EventTypeDto(
+        Guid Id, Guid UserId, string Title, string Description, int DurationMinutes, string Location, bool Active,
+        DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, OrganizerDto? Organizer = null)
+    {
+        public static EventTypeDto From(EventTypeView e, OrganizerDto? organizer = null) => new(
+            e.Id, e.UserId, e.Title, e.Description, e.DurationMinutes, e.Location, e.Active, e.CreatedAt, e.UpdatedAt, organizer);
+    }
+
+    public sealed record SlotDto(string Start, string End);
+
+    public sealed record SlotsResponse(Guid EventTypeId, string TimeZone, IReadOnlyList<SlotDto> Slots);
+
+    public const int MaxSlotDays = 62;
+
+    public static IEndpointRouteBuilder MapEventTypesApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/event-types").WithTags("Event types");
+        api.MapPost("/", Create).RequireAuthorization();
+        api.MapGet("/", ListMine).RequireAuthorization();
+        api.MapGet("/{id:guid}", GetPublic).AllowAnonymous();
+        api.MapPut("/{id:guid}", Update).RequireAuthorization();
+        api.MapDelete("/{id:guid}", Delete).RequireAuthorization();
+        api.MapGet("/{id:guid}/slots", Slots).AllowAnonymous();
+        return app;
+    }
+
+    private static EventTypeDraft? Validate(EventTypeRequest? body, Validator v)
+    {
+        var title = v.RequiredText("title", body?.Title, 200);
+        var description = v.Text("description", body?.Description, 5000) ?? "";
+        var location = v.Text("location", body?.Location, 500) ?? "";
+        if (body?.DurationMinutes is not { } duration) { v.Add("durationMinutes", "Required."); duration = 0; }
+        else if (duration is < 1 or > 1440) v.Add("durationMinutes", "Between 1 and 1440 minutes.");
+        return v.IsValid ? new EventTypeDraft(title!, description, duration, location, body!.Active ?? true) : null;
+    }
+
+    /// <summary>Creates an event type owned by the caller.</summary>
+    public static async Task<Results<Created<EventTypeDto>, ProblemHttpResult>> Create(
+        EventTypeRequest? body, HttpContext http, IGrainFactory grains)
+    {
+        var v = new Validator();
+        var draft = Validate(body, v);
+        if (draft is null) return Problems.Validation(v.Errors);
+        var created = await grains.GetGrain<ICalendarGrain>(http.User.RequiredUserId()).CreateEventType(draft);
+        return TypedResults.Created($"/api/event-types/{created.Id}", EventTypeDto.From(created));
+    }
+
+    /// <summary>The caller's event types.</summary>
+    public static async Task<Ok<IEnumerable<EventTypeDto>>> ListMine(HttpContext http, IGrainFactory grains)
+    {
+        var list = await grains.GetGrain<ICalendarGrain>(http.User.RequiredUserId()).ListEventTypes();
+        return TypedResults.Ok(list.Select(e => EventTypeDto.From(e)));
+    }
+
+    /// <summary>Public view of an event type, with its organizer (inactive ones are visible to their owner only).</summary>
+    public static async Task<Results<Ok<EventTypeDto>, ProblemHttpResult>> GetPublic(
+        Guid id, HttpContext http, IGrainFactory grains, OrganizerDirectory directory)
+    {
+        if (await directory.FindOrganizer(id) is not { } organizerId) return Problems.NotFound("event type");
+        var eventType = await grains.GetGrain<ICalendarGrain>(organizerId).GetEventType(id);
+        if (eventType is null || (!eventType.Active && http.User.UserId() != organizerId)) return Problems.NotFound("event type");
+        var organizer = await grains.GetGrain<IUserGrain>(organizerId).Get();
+        return TypedResults.Ok(EventTypeDto.From(eventType,
+            organizer is null ? null : new OrganizerDto(organizer.Id, organizer.Name, organizer.TimeZone)));
+    }
+
+    /// <summary>Replaces an event type (owner only).</summary>
+    public static async Task<Results<Ok<EventTypeDto>, ProblemHttpResult>> Update(
+        Guid id, EventTypeRequest? body, HttpContext http, IGrainFactory grains)
+    {
+        var v = new Validator();
+        var draft = Validate(body, v);
+        if (draft is null) return Problems.Validation(v.Errors);
+        var updated = await grains.GetGrain<ICalendarGrain>(http.User.RequiredUserId()).UpdateEventType(id, draft);
+        return updated is null ? Problems.NotFound("event type") : TypedResults.Ok(EventTypeDto.From(updated));
+    }
+
+    /// <summary>Deletes an event type (owner only); existing bookings stay.</summary>
+    public static async Task<Results<NoContent, ProblemHttpResult>> Delete(Guid id, HttpContext http, IGrainFactory grains)
+    {
+        var deleted = await grains.GetGrain<ICalendarGrain>(http.User.RequiredUserId()).DeleteEventType(id);
+        return deleted ? TypedResults.NoContent() : Problems.NotFound("event type");
+    }
+
+    /// <summary>
+    /// Free slots whose start lies in [from 00:00, to+1 00:00) in <c>timeZone</c> (default: the
+    /// organizer's), with offsets of that zone.
+    /// </summary>
+    public static async Task<Results<Ok<SlotsResponse>, ProblemHttpResult>> Slots(
+        Guid id, string? from, string? to, string? timeZone, IGrainFactory grains, OrganizerDirectory directory)
+    {
+        var v = new Validator();
+        var fromDate = v.Date("from", from);
+        var toDate = v.Date("to", to);
+        var zone = v.TimeZone("timeZone", timeZone, required: false);
+        if (fromDate is { } f && toDate is { } t)
+        {
+            if (t < f) v.Add("to", "Must not be before from.");
+            else if (t.DayNumber - f.DayNumber + 1 > MaxSlotDays) v.Add("to", $"At most {MaxSlotDays} dates per request.");
+        }
+        if (!v.IsValid) return Problems.Validation(v.Errors);
+
+        if (await directory.FindOrganizer(id) is not { } organizerId) return Problems.NotFound("event type");
+        var list = await grains.GetGrain<ICalendarGrain>(organizerId).GetSlots(id, fromDate!.Value, toDate!.Value, zone?.Id);
+        if (list is null) return Problems.NotFound("event type");
+        var viewerZone = DateTimeZoneProviders.Tzdb[list.TimeZone];
+        return TypedResults.Ok(new SlotsResponse(id, list.TimeZone,
+            list.Slots.Select(s => new SlotDto(TimeText.Format(s.Start, viewerZone), TimeText.Format(s.End, viewerZone))).ToList()));
+    }
+}

@@ -1,0 +1,79 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Identity;
+using Scheduler.Web.Hosting;
+
+namespace Scheduler.Web.Apis;
+
+public static class UsersApi
+{
+    /// <summary>Sign-up request.</summary>
+    public sealed record CreateUserRequest(string? Name, string? Email, string? Password, string? TimeZone);
+
+    /// <summary>A user as the API shows it.</summary>
+    public sealed record UserDto(Guid Id, string Name, string Email, string TimeZone, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+    {
+        public static UserDto From(UserProfile p) => new(p.Id, p.Name, p.Email, p.TimeZone, p.CreatedAt, p.UpdatedAt);
+    }
+
+    public sealed record TokenRequest(string? Email, string? Password);
+
+    public sealed record TokenResponse(string AccessToken, string TokenType, int ExpiresIn);
+
+    public const int MinPasswordLength = 8;
+
+    public static IEndpointRouteBuilder MapUsersApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/users", CreateUser).WithTags("Users").AllowAnonymous();
+        app.MapPost("/api/auth/token", IssueToken).WithTags("Users").AllowAnonymous();
+        app.MapGet("/api/me", GetMe).WithTags("Users").RequireAuthorization();
+        return app;
+    }
+
+    /// <summary>Signs up. An email that only ever booked (no password) is claimed by its owner.</summary>
+    public static async Task<Results<Created<UserDto>, ProblemHttpResult>> CreateUser(
+        CreateUserRequest? body, IGrainFactory grains, IPasswordHasher<UserProfile> hasher)
+    {
+        var v = new Validator();
+        var name = v.RequiredText("name", body?.Name, 200);
+        var email = v.Email("email", body?.Email);
+        var zone = v.TimeZone("timeZone", body?.TimeZone);
+        if (body?.Password is not { } password || password.Length < MinPasswordLength)
+            v.Add("password", $"At least {MinPasswordLength} characters.");
+        else if (password.Length > 1024)
+            v.Add("password", "At most 1024 characters.");
+        if (!v.IsValid) return Problems.Validation(v.Errors);
+
+        var hash = hasher.HashPassword(null!, body!.Password!);
+        var result = await grains.GetGrain<IEmailGrain>(GrainKeys.Email(email!))
+            .SignUp(new SignUpRequest(name!, email!, hash, zone!.Id));
+        if (result.Outcome == SignUpOutcome.EmailTaken || result.User is null)
+            return Problems.Result("email-taken", "Sign in instead, or use another email address.");
+        return TypedResults.Created("/api/me", UserDto.From(result.User));
+    }
+
+    // Compared against when the email is unknown, so both failures take as long.
+    private static readonly string DummyHash = new PasswordHasher<UserProfile>().HashPassword(null!, "not-a-real-password");
+
+    /// <summary>Exchanges email and password for a bearer token.</summary>
+    public static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> IssueToken(
+        TokenRequest? body, IGrainFactory grains, IPasswordHasher<UserProfile> hasher, AccessTokens tokens)
+    {
+        var v = new Validator();
+        var email = v.Email("email", body?.Email);
+        if (string.IsNullOrEmpty(body?.Password)) v.Add("password", "Required.");
+        if (!v.IsValid) return Problems.Validation(v.Errors);
+
+        var credentials = await grains.GetGrain<IEmailGrain>(GrainKeys.Email(email!)).GetCredentials();
+        var verdict = hasher.VerifyHashedPassword(null!, credentials?.PasswordHash ?? DummyHash, body!.Password!);
+        if (credentials?.PasswordHash is null || verdict == PasswordVerificationResult.Failed)
+            return Problems.Result("invalid-credentials");
+        return TypedResults.Ok(new TokenResponse(tokens.Issue(credentials.UserId), "Bearer", (int)AccessTokens.Lifetime.TotalSeconds));
+    }
+
+    /// <summary>The signed-in user.</summary>
+    public static async Task<Results<Ok<UserDto>, ProblemHttpResult>> GetMe(HttpContext http, IGrainFactory grains)
+    {
+        var profile = await grains.GetGrain<IUserGrain>(http.User.RequiredUserId()).Get();
+        return profile is null ? Problems.NotFound("user") : TypedResults.Ok(UserDto.From(profile));
+    }
+}

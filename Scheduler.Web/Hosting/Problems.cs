@@ -1,0 +1,67 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Scheduler.Web.Hosting;
+
+/// <summary>
+/// RFC 9457 problem details with a stable <c>type</c> a client can switch on. Every token is listed
+/// in <see cref="Catalog"/> (and in the README) with its status and meaning.
+/// </summary>
+public static class Problems
+{
+    public const string TypePrefix = "/problems/";
+
+    public static readonly IReadOnlyDictionary<string, (int Status, string Title)> Catalog = new Dictionary<string, (int, string)>
+    {
+        ["validation"] = (400, "The request is not valid."),
+        ["unauthorized"] = (401, "Authentication is required."),
+        ["invalid-credentials"] = (401, "Email or password is wrong."),
+        ["forbidden"] = (403, "Not allowed."),
+        ["not-found"] = (404, "No such resource."),
+        ["method-not-allowed"] = (405, "Method not allowed."),
+        ["email-taken"] = (409, "That email address already has an account."),
+        ["slot-unavailable"] = (409, "That slot was just taken."),
+        ["outside-availability"] = (422, "That start is not a bookable slot of this event type."),
+        ["idempotency-mismatch"] = (422, "This Idempotency-Key was used with a different request."),
+        ["unsupported-media-type"] = (415, "Send JSON (Content-Type: application/json)."),
+        ["retry"] = (503, "Temporarily unavailable; the outcome is unknown. Retry, with the same Idempotency-Key."),
+        ["internal"] = (500, "Unexpected error."),
+    };
+
+    public static string TypeOf(string token) => TypePrefix + token;
+
+    public static ProblemDetails Create(string token, string? detail = null)
+    {
+        var (status, title) = Catalog[token];
+        return new ProblemDetails { Type = TypeOf(token), Status = status, Title = title, Detail = detail };
+    }
+
+    public static ProblemHttpResult Result(string token, string? detail = null) =>
+        TypedResults.Problem(Create(token, detail));
+
+    public static ProblemHttpResult NotFound(string what = "resource") =>
+        Result("not-found", $"No such {what}.");
+
+    public static ProblemHttpResult Validation(IDictionary<string, string[]> errors)
+    {
+        var problem = Create("validation", "See errors for the fields to fix.");
+        problem.Extensions["errors"] = errors;
+        return TypedResults.Problem(problem);
+    }
+
+    public static ProblemHttpResult Validation(string field, string message) =>
+        Validation(new Dictionary<string, string[]> { [field] = [message] });
+
+    /// <summary>Token for a framework-produced status code with no problem body of its own.</summary>
+    public static string TokenForStatus(int status) => status switch
+    {
+        400 => "validation",
+        401 => "unauthorized",
+        403 => "forbidden",
+        404 => "not-found",
+        405 => "method-not-allowed",
+        415 => "unsupported-media-type",
+        503 => "retry",
+        _ => "internal",
+    };
+}

@@ -1,0 +1,124 @@
+using System.Globalization;
+using System.Net.Mail;
+using NodaTime;
+using NodaTime.Text;
+
+namespace Scheduler.Web.Hosting;
+
+/// <summary>Collects field errors for one request; empty means valid.</summary>
+public sealed class Validator
+{
+    private readonly Dictionary<string, List<string>> _errors = [];
+
+    public bool IsValid => _errors.Count == 0;
+
+    public void Add(string field, string message)
+    {
+        if (!_errors.TryGetValue(field, out var list)) _errors[field] = list = [];
+        list.Add(message);
+    }
+
+    public IDictionary<string, string[]> Errors => _errors.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray());
+
+    public string? RequiredText(string field, string? value, int maxLength)
+    {
+        if (string.IsNullOrWhiteSpace(value)) { Add(field, "Required."); return null; }
+        return Text(field, value, maxLength);
+    }
+
+    public string? Text(string field, string? value, int maxLength)
+    {
+        if (value is null) return null;
+        var trimmed = value.Trim();
+        if (trimmed.Length > maxLength) { Add(field, $"At most {maxLength} characters."); return null; }
+        return trimmed;
+    }
+
+    public string? Email(string field, string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value)) { Add(field, "Required."); return null; }
+        var trimmed = value.Trim();
+        if (trimmed.Length > 254 || !MailAddress.TryCreate(trimmed, out var parsed) || parsed.Address != trimmed
+            || parsed.Host.Length == 0 || trimmed.Any(char.IsWhiteSpace))
+        {
+            Add(field, "Not a valid email address.");
+            return null;
+        }
+        return trimmed;
+    }
+
+    public DateTimeZone? TimeZone(string field, string? value, bool required = true)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            if (required) Add(field, "Required: an IANA time zone such as Europe/Berlin.");
+            return null;
+        }
+        var zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(value.Trim());
+        if (zone is null) Add(field, $"Unknown time zone '{value}': use an IANA name such as Europe/Berlin.");
+        return zone;
+    }
+
+    public Guid? Id(string field, string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value)) { Add(field, "Required."); return null; }
+        if (!Guid.TryParse(value, out var id)) { Add(field, "Not a valid id."); return null; }
+        return id;
+    }
+
+    public DateOnly? Date(string field, string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value)) { Add(field, "Required (YYYY-MM-DD)."); return null; }
+        if (!DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+        {
+            Add(field, "Not a date (YYYY-MM-DD).");
+            return null;
+        }
+        return date;
+    }
+
+    private static readonly OffsetDateTimePattern[] StartPatterns =
+    [
+        OffsetDateTimePattern.ExtendedIso,
+        OffsetDateTimePattern.CreateWithInvariantCulture("uuuu'-'MM'-'dd'T'HH':'mmo<G>"),
+    ];
+
+    /// <summary>An ISO 8601 date-time that carries its offset ("2026-03-02T09:00:00+01:00" or "...Z").</summary>
+    public DateTimeOffset? Instant(string field, string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value)) { Add(field, "Required: an ISO 8601 date-time with offset."); return null; }
+        foreach (var pattern in StartPatterns)
+        {
+            var result = pattern.Parse(value.Trim());
+            if (result.Success) return result.Value.ToDateTimeOffset();
+        }
+        Add(field, "Not an ISO 8601 date-time with offset, e.g. 2026-03-02T09:00:00+01:00.");
+        return null;
+    }
+}
+
+public static class TimeText
+{
+    private static readonly OffsetDateTimePattern Pattern = OffsetDateTimePattern.ExtendedIso;
+
+    /// <summary>An instant as ISO 8601 with the offset it has in <paramref name="zone"/>.</summary>
+    public static string Format(DateTimeOffset instant, DateTimeZone zone) =>
+        Pattern.Format(NodaTime.Instant.FromDateTimeOffset(instant).InZone(zone).ToOffsetDateTime());
+
+    /// <summary>"HH:mm"; 1440 minutes is "24:00" (the end of the day).</summary>
+    public static string FormatMinutes(int minutes) => $"{minutes / 60:00}:{minutes % 60:00}";
+
+    /// <summary>Parses "HH:mm" (00:00–23:59), or "24:00" when <paramref name="allowEndOfDay"/>.</summary>
+    public static bool TryParseMinutes(string? text, bool allowEndOfDay, out int minutes)
+    {
+        minutes = 0;
+        if (text is null || text.Length != 5 || text[2] != ':') return false;
+        if (!int.TryParse(text.AsSpan(0, 2), NumberStyles.None, CultureInfo.InvariantCulture, out var h)
+            || !int.TryParse(text.AsSpan(3, 2), NumberStyles.None, CultureInfo.InvariantCulture, out var m))
+            return false;
+        if (h == 24 && m == 0 && allowEndOfDay) { minutes = 1440; return true; }
+        if (h > 23 || m > 59) return false;
+        minutes = h * 60 + m;
+        return true;
+    }
+}

@@ -1,0 +1,140 @@
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.Identity;
+using Orleans.Configuration;
+using Orleans.Runtime;
+using Orleans.Storage;
+using Scheduler.Database;
+using Scheduler.Web.Apis;
+
+namespace Scheduler.Web.Hosting;
+
+public static class WebConfiguration
+{
+    public const string DefaultUrls = "http://127.0.0.1:5080";
+
+    /// <summary>Everything the front end needs: Orleans client, JSON, problem details, auth.</summary>
+    public static WebApplicationBuilder AddSchedulerWeb(this WebApplicationBuilder builder)
+    {
+        var config = builder.Configuration;
+        var connectionString = config["SCHEDULER_DB"];
+        if (string.IsNullOrWhiteSpace(connectionString))
+            throw new InvalidOperationException("SCHEDULER_DB (an Npgsql connection string) is not set. Start the system with ./run.sh.");
+
+        builder.WebHost.UseUrls((config["SCHEDULER_URLS"] is { Length: > 0 } urls ? urls : DefaultUrls).Split(';', ','));
+
+        builder.UseOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = config["SCHEDULER_CLUSTER_ID"] ?? "scheduler";
+                o.ServiceId = "scheduler";
+            });
+            client.UseAdoNetClustering(o =>
+            {
+                o.Invariant = SchedulerDatabase.AdoNetInvariant;
+                o.ConnectionString = connectionString;
+            });
+            // Front ends may start before any silo: keep trying for a while instead of failing.
+            var attempts = 0;
+            client.UseConnectionRetryFilter(async (_, ct) =>
+            {
+                if (++attempts > 120) return false;
+                await Task.Delay(TimeSpan.FromSeconds(1), ct);
+                return true;
+            });
+        });
+
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+        services.Configure<JsonOptions>(o =>
+        {
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
+            o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip;
+        });
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
+        {
+            var problem = context.ProblemDetails;
+            var status = problem.Status ?? context.HttpContext.Response.StatusCode;
+            // Framework-made problems (bad JSON, unknown route, missing token) get our stable types.
+            if (problem.Type is null || !problem.Type.StartsWith(Problems.TypePrefix, StringComparison.Ordinal))
+            {
+                var token = Problems.TokenForStatus(status);
+                problem.Type = Problems.TypeOf(token);
+                problem.Title = Problems.Catalog[token].Title;
+            }
+            if (context.Exception is { } e && status == 400) problem.Detail ??= e.Message;
+        });
+        services.AddExceptionHandler<RetryableExceptionHandler>();
+
+        services.AddSingleton<SigningKeys>();
+        services.AddHostedService<SigningKeyLoader>();
+        services.AddSingleton<AccessTokens>();
+        services.AddSingleton<IPasswordHasher<UserProfile>, PasswordHasher<UserProfile>>();
+        services.AddSingleton<OrganizerDirectory>();
+        services.AddSingleton<BookingAccess>();
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<SigningKeys>(AccessTokens.Configure);
+        services.AddAuthorization();
+        return builder;
+    }
+
+    public static WebApplication MapScheduler(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapHealthApi();
+        app.MapUsersApi();
+        app.MapEventTypesApi();
+        app.MapAvailabilityApi();
+        app.MapBookingsApi();
+        app.MapProblemTypesApi();
+        return app;
+    }
+}
+
+/// <summary>
+/// Errors whose outcome is unknown (a failed or conflicting state write, a silo that went away)
+/// become 503 + Retry-After with problem type <c>retry</c>; bad request bodies become 400.
+/// </summary>
+public sealed class RetryableExceptionHandler(IProblemDetailsService problems, ILogger<RetryableExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        string token;
+        string? detail = null;
+        if (exception is BadHttpRequestException bad)
+        {
+            token = bad.StatusCode == 415 ? "unsupported-media-type" : "validation";
+            detail = bad.Message;
+        }
+        else if (IsRetryable(exception))
+        {
+            token = "retry";
+            detail = exception is RetryLaterException ? exception.Message : "The cluster could not complete the request; its outcome is unknown.";
+            context.Response.Headers.RetryAfter = "1";
+            logger.LogWarning(exception, "Retryable failure on {Path}", context.Request.Path);
+        }
+        else
+        {
+            return false;
+        }
+        var problem = Problems.Create(token, detail);
+        context.Response.StatusCode = problem.Status!.Value;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
+    }
+
+    private static bool IsRetryable(Exception e) => e switch
+    {
+        RetryLaterException or InconsistentStateException or TimeoutException or SiloUnavailableException
+            or OrleansMessageRejectionException or OperationCanceledException => true,
+        AggregateException a => a.InnerExceptions.All(IsRetryable),
+        _ => e.InnerException is { } inner && IsRetryable(inner),
+    };
+}

@@ -1,0 +1,217 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Scheduler.IntegrationTests.Infrastructure;
+using static Scheduler.IntegrationTests.Infrastructure.Api;
+
+namespace Scheduler.IntegrationTests;
+
+public sealed class BookingsApiTests(AppFixture fixture) : IClassFixture<AppFixture>
+{
+    private HttpClient Anonymous => fixture.Anonymous;
+
+    [Fact]
+    public async Task An_anonymous_booking_is_confirmed_and_carries_everything_a_client_needs()
+    {
+        var (organizer, eventTypeId) = await Anonymous.OrganizerWithEventType(fixture.App);
+        var response = await Anonymous.Book(eventTypeId, At(FutureMonday, "10:30"), "bob@example.com");
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var booking = await response.Json();
+        var id = booking["id"]!.GetValue<Guid>();
+        Assert.Equal($"/api/bookings/{id}", response.Headers.Location!.OriginalString);
+        Assert.Equal("Confirmed", booking["status"]!.GetValue<string>());
+        Assert.Equal(eventTypeId, booking["eventTypeId"]!.GetValue<Guid>());
+        Assert.Equal(organizer.Id, booking["organizerId"]!.GetValue<Guid>());
+        Assert.NotEqual(Guid.Empty, booking["eventId"]!.GetValue<Guid>());
+        Assert.NotEqual(Guid.Empty, booking["userId"]!.GetValue<Guid>());
+        Assert.Equal("Bob Booker", booking["name"]!.GetValue<string>());
+        Assert.Equal("bob@example.com", booking["email"]!.GetValue<string>());
+        Assert.Equal(DateTimeOffset.Parse(At(FutureMonday, "10:30")), booking["start"]!.GetValue<DateTimeOffset>());
+        Assert.Equal(DateTimeOffset.Parse(At(FutureMonday, "11:00")), booking["end"]!.GetValue<DateTimeOffset>());
+        Assert.NotNull(booking["createdAt"]);
+        Assert.NotNull(booking["updatedAt"]);
+        var token = booking["manageToken"]!.GetValue<string>();
+        Assert.True(token.Length >= 22, "at least 128 bits of token");
+
+        // The token is shown once: reads do not repeat it.
+        var read = await organizer.Client.GetAsync($"/api/bookings/{id}");
+        Assert.Null((await read.Json())["manageToken"]);
+    }
+
+    [Fact]
+    public async Task The_same_booker_email_is_the_same_user()
+    {
+        var (_, eventTypeId) = await Anonymous.OrganizerWithEventType(fixture.App);
+        var email = $"repeat-{Guid.NewGuid():N}@example.com";
+        var first = await (await Anonymous.Book(eventTypeId, At(FutureMonday, "09:00"), email)).Json();
+        var second = await (await Anonymous.Book(eventTypeId, At(FutureMonday, "09:30"), email.ToUpperInvariant())).Json();
+        Assert.Equal(first["userId"]!.GetValue<Guid>(), second["userId"]!.GetValue<Guid>());
+    }
+
+    [Fact]
+    public async Task A_taken_slot_is_a_conflict_and_an_unoffered_start_is_outside_availability()
+    {
+        var (_, eventTypeId) = await Anonymous.OrganizerWithEventType(fixture.App);
+        Assert.Equal(HttpStatusCode.Created, (await Anonymous.Book(eventTypeId, At(FutureMonday, "14:00"))).StatusCode);
+
+        await (await Anonymous.Book(eventTypeId, At(FutureMonday, "14:00"))).AssertProblem(HttpStatusCode.Conflict, "slot-unavailable");
+        // Same instant written in another offset is the same slot.
+        await (await Anonymous.Book(eventTypeId, $"{FutureMonday:yyyy-MM-dd}T13:00:00Z")).AssertProblem(HttpStatusCode.Conflict, "slot-unavailable");
+        // Off the 30-minute grid, at night, on a Sunday, in the past: never offered.
+        await (await Anonymous.Book(eventTypeId, At(FutureMonday, "14:10"))).AssertProblem((HttpStatusCode)422, "outside-availability");
+        await (await Anonymous.Book(eventTypeId, At(FutureMonday, "22:00"))).AssertProblem((HttpStatusCode)422, "outside-availability");
+        await (await Anonymous.Book(eventTypeId, At(FutureMonday.AddDays(-1), "10:00"))).AssertProblem((HttpStatusCode)422, "outside-availability");
+        await (await Anonymous.Book(eventTypeId, "2020-03-02T10:00:00+01:00")).AssertProblem((HttpStatusCode)422, "outside-availability");
+        // The end of the day's window: 16:30 fits, 16:45 would run past 17:00.
+        Assert.Equal(HttpStatusCode.Created, (await Anonymous.Book(eventTypeId, At(FutureMonday, "16:30"))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Bookings_of_one_organizer_never_overlap_across_event_types()
+    {
+        var (organizer, thirty) = await Anonymous.OrganizerWithEventType(fixture.App);
+        var hour = (await (await organizer.Client.PostAsJsonAsync("/api/event-types", new { title = "Hour", durationMinutes = 60 })).Json())["id"]!.GetValue<Guid>();
+
+        Assert.Equal(HttpStatusCode.Created, (await Anonymous.Book(hour, At(FutureMonday, "10:00"))).StatusCode);
+        await (await Anonymous.Book(thirty, At(FutureMonday, "10:30"))).AssertProblem(HttpStatusCode.Conflict, "slot-unavailable");
+        Assert.Equal(HttpStatusCode.Created, (await Anonymous.Book(thirty, At(FutureMonday, "11:00"))).StatusCode);
+
+        var slots = await (await Anonymous.GetAsync($"/api/event-types/{thirty}/slots?from={FutureMonday:yyyy-MM-dd}&to={FutureMonday:yyyy-MM-dd}")).Json();
+        var starts = slots["slots"]!.AsArray().Select(s => s!["start"]!.GetValue<string>()).ToList();
+        Assert.DoesNotContain(At(FutureMonday, "10:00"), starts);
+        Assert.DoesNotContain(At(FutureMonday, "10:30"), starts);
+        Assert.DoesNotContain(At(FutureMonday, "11:00"), starts);
+        Assert.Contains(At(FutureMonday, "11:30"), starts);
+    }
+
+    [Theory]
+    [InlineData("{\"eventTypeId\":\"nope\",\"start\":\"2031-03-03T10:00:00+01:00\",\"name\":\"B\",\"email\":\"b@example.com\"}", "eventTypeId")]
+    [InlineData("{\"eventTypeId\":\"6a1f5ad4-5d43-4a6b-9f40-5a6f0b2e9d11\",\"start\":\"2031-03-03T10:00:00\",\"name\":\"B\",\"email\":\"b@example.com\"}", "start")]
+    [InlineData("{\"eventTypeId\":\"6a1f5ad4-5d43-4a6b-9f40-5a6f0b2e9d11\",\"start\":\"tomorrow\",\"name\":\"B\",\"email\":\"b@example.com\"}", "start")]
+    [InlineData("{\"eventTypeId\":\"6a1f5ad4-5d43-4a6b-9f40-5a6f0b2e9d11\",\"start\":\"2031-03-03T10:00:00+01:00\",\"name\":\"\",\"email\":\"b@example.com\"}", "name")]
+    [InlineData("{\"eventTypeId\":\"6a1f5ad4-5d43-4a6b-9f40-5a6f0b2e9d11\",\"start\":\"2031-03-03T10:00:00+01:00\",\"name\":\"B\",\"email\":\"b@\"}", "email")]
+    public async Task Malformed_bookings_get_a_validation_problem(string json, string field)
+    {
+        var response = await Anonymous.PostAsync("/api/bookings", new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+        var problem = await response.AssertProblem(HttpStatusCode.BadRequest, "validation");
+        Assert.NotNull(problem["errors"]![field]);
+    }
+
+    [Fact]
+    public async Task Booking_an_unknown_event_type_is_not_found()
+    {
+        var response = await Anonymous.Book(Guid.NewGuid(), At(FutureMonday, "10:00"));
+        await response.AssertProblem(HttpStatusCode.NotFound, "not-found");
+    }
+
+    [Fact]
+    public async Task An_idempotent_retry_returns_the_original_answer_and_a_different_body_is_refused()
+    {
+        var (_, eventTypeId) = await Anonymous.OrganizerWithEventType(fixture.App);
+        var key = Guid.NewGuid().ToString();
+        var first = await Anonymous.Book(eventTypeId, At(FutureMonday, "15:00"), "idem@example.com", key);
+        var retry = await Anonymous.Book(eventTypeId, At(FutureMonday, "15:00"), "idem@example.com", key);
+
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, retry.StatusCode);
+        var original = await first.Json();
+        var replayed = await retry.Json();
+        Assert.Equal(original.ToJsonString(), replayed.ToJsonString());
+        Assert.NotNull(replayed["manageToken"]);
+
+        var different = await Anonymous.Book(eventTypeId, At(FutureMonday, "15:30"), "idem@example.com", key);
+        await different.AssertProblem((HttpStatusCode)422, "idempotency-mismatch");
+
+        // A stored 409 is replayed as a 409, even after the slot frees up.
+        var conflictKey = Guid.NewGuid().ToString();
+        await (await Anonymous.Book(eventTypeId, At(FutureMonday, "15:00"), "late@example.com", conflictKey)).AssertProblem(HttpStatusCode.Conflict, "slot-unavailable");
+        var token = original["manageToken"]!.GetValue<string>();
+        var id = original["id"]!.GetValue<Guid>();
+        Assert.Equal(HttpStatusCode.OK, (await Anonymous.PostAsJsonAsync($"/api/bookings/{id}/cancel?token={token}", new { reason = "moved" })).StatusCode);
+        await (await Anonymous.Book(eventTypeId, At(FutureMonday, "15:00"), "late@example.com", conflictKey)).AssertProblem(HttpStatusCode.Conflict, "slot-unavailable");
+    }
+
+    [Fact]
+    public async Task A_booking_is_visible_to_its_organizer_booker_and_token_holder_only()
+    {
+        var (organizer, eventTypeId) = await Anonymous.OrganizerWithEventType(fixture.App);
+        var booker = await Anonymous.SignUpAndSignIn(fixture.App);
+        var stranger = await Anonymous.SignUpAndSignIn(fixture.App);
+
+        var created = await booker.Client.Book(eventTypeId, At(FutureMonday, "12:00"));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var booking = await created.Json();
+        var id = booking["id"]!.GetValue<Guid>();
+        Assert.Equal(booker.Id, booking["userId"]!.GetValue<Guid>());
+        var token = booking["manageToken"]!.GetValue<string>();
+
+        Assert.Equal(HttpStatusCode.OK, (await organizer.Client.GetAsync($"/api/bookings/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await booker.Client.GetAsync($"/api/bookings/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Anonymous.GetAsync($"/api/bookings/{id}?token={token}")).StatusCode);
+
+        await (await stranger.Client.GetAsync($"/api/bookings/{id}")).AssertProblem(HttpStatusCode.NotFound, "not-found");
+        await (await Anonymous.GetAsync($"/api/bookings/{id}")).AssertProblem(HttpStatusCode.NotFound, "not-found");
+        await (await Anonymous.GetAsync($"/api/bookings/{id}?token=not-a-token")).AssertProblem(HttpStatusCode.NotFound, "not-found");
+        await (await Anonymous.GetAsync($"/api/bookings/{Guid.NewGuid()}?token={token}")).AssertProblem(HttpStatusCode.NotFound, "not-found");
+        await (await stranger.Client.PostAsJsonAsync($"/api/bookings/{id}/cancel", new { reason = "mine" })).AssertProblem(HttpStatusCode.NotFound, "not-found");
+        await (await organizer.Client.GetAsync($"/api/bookings/{Guid.NewGuid()}")).AssertProblem(HttpStatusCode.NotFound, "not-found");
+    }
+
+    [Fact]
+    public async Task Cancelling_frees_the_slot_and_cancelling_twice_changes_nothing()
+    {
+        var (organizer, eventTypeId) = await Anonymous.OrganizerWithEventType(fixture.App);
+        var booking = await (await Anonymous.Book(eventTypeId, At(FutureMonday, "11:30"))).Json();
+        var id = booking["id"]!.GetValue<Guid>();
+        var token = booking["manageToken"]!.GetValue<string>();
+
+        var cancelled = await Anonymous.PostAsJsonAsync($"/api/bookings/{id}/cancel?token={token}", new { reason = "Something came up" });
+        Assert.Equal(HttpStatusCode.OK, cancelled.StatusCode);
+        var body = await cancelled.Json();
+        Assert.Equal("Cancelled", body["status"]!.GetValue<string>());
+        Assert.Equal("Something came up", body["cancellationReason"]!.GetValue<string>());
+        Assert.Equal("booker", body["cancelledBy"]!.GetValue<string>());
+
+        var again = await organizer.Client.PostAsJsonAsync($"/api/bookings/{id}/cancel", new { reason = "Organizer too" });
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal(body.ToJsonString(), (await again.Json()).ToJsonString());
+
+        Assert.Equal(HttpStatusCode.Created, (await Anonymous.Book(eventTypeId, At(FutureMonday, "11:30"))).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_organizer_lists_bookings_by_start_with_filters_and_paging()
+    {
+        var (organizer, eventTypeId) = await Anonymous.OrganizerWithEventType(fixture.App);
+        var tuesday = FutureMonday.AddDays(1);
+        foreach (var time in new[] { "16:00", "09:00", "13:00" })
+            Assert.Equal(HttpStatusCode.Created, (await Anonymous.Book(eventTypeId, At(FutureMonday, time))).StatusCode);
+        var toCancel = await (await Anonymous.Book(eventTypeId, At(tuesday, "10:00"))).Json();
+        await organizer.Client.PostAsJsonAsync($"/api/bookings/{toCancel["id"]}/cancel", new { reason = "no" });
+
+        var all = await (await organizer.Client.GetAsync("/api/bookings")).JsonArray();
+        Assert.Equal([At(FutureMonday, "09:00"), At(FutureMonday, "13:00"), At(FutureMonday, "16:00"), At(tuesday, "10:00")],
+            all.Select(b => b!["start"]!.GetValue<DateTimeOffset>()).Select(d => d.ToOffset(TimeSpan.FromHours(1)).ToString("yyyy-MM-dd'T'HH:mm:sszzz")));
+
+        var cancelledOnly = await (await organizer.Client.GetAsync("/api/bookings?status=Cancelled")).JsonArray();
+        Assert.Single(cancelledOnly);
+        var mondayOnly = await (await organizer.Client.GetAsync($"/api/bookings?from={FutureMonday:yyyy-MM-dd}&to={FutureMonday:yyyy-MM-dd}")).JsonArray();
+        Assert.Equal(3, mondayOnly.Count);
+
+        var page1 = await organizer.Client.GetAsync("/api/bookings?limit=2");
+        Assert.Equal(2, (await page1.JsonArray()).Count);
+        var next = page1.Headers.GetValues("Link").Single();
+        Assert.EndsWith("; rel=\"next\"", next);
+        var nextUrl = next[1..next.IndexOf('>')];
+        var page2 = await organizer.Client.GetAsync(nextUrl);
+        var page2Items = await page2.JsonArray();
+        Assert.Equal(2, page2Items.Count);
+        Assert.Equal(all[2]!["id"]!.GetValue<Guid>(), page2Items[0]!["id"]!.GetValue<Guid>());
+        Assert.False(page2.Headers.Contains("Link"));
+
+        await (await organizer.Client.GetAsync("/api/bookings?limit=1001")).AssertProblem(HttpStatusCode.BadRequest, "validation");
+        await (await organizer.Client.GetAsync("/api/bookings?status=Maybe")).AssertProblem(HttpStatusCode.BadRequest, "validation");
+        await (await Anonymous.GetAsync("/api/bookings")).AssertProblem(HttpStatusCode.Unauthorized, "unauthorized");
+    }
+}

@@ -1,0 +1,88 @@
+using System.Net;
+using Scheduler.IntegrationTests.Infrastructure;
+using static Scheduler.IntegrationTests.Infrastructure.Api;
+
+namespace Scheduler.IntegrationTests;
+
+/// <summary>An acknowledged booking is on disk: failed writes are never acknowledged, restarts lose nothing.</summary>
+public sealed class DurabilityTests : IAsyncLifetime
+{
+    private SchedulerApp _app = null!;
+
+    public async Task InitializeAsync() => _app = await SchedulerApp.StartAsync("durability");
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    [Theory]
+    [InlineData(FaultMode.FailBeforeWrite)]
+    [InlineData(FaultMode.FailAfterWrite)]
+    public async Task A_failed_write_answers_503_and_a_retry_with_the_same_key_tells_the_truth(FaultMode mode)
+    {
+        var anonymous = _app.CreateClient();
+        var (organizer, eventTypeId) = await anonymous.OrganizerWithEventType(_app);
+        var key = Guid.NewGuid().ToString();
+        var start = At(FutureMonday, mode == FaultMode.FailBeforeWrite ? "09:00" : "09:30");
+
+        _app.Faults.FailNextWrites("calendar", 1, mode);
+        var failed = await anonymous.Book(eventTypeId, start, "unlucky@example.com", key);
+        await failed.AssertProblem(HttpStatusCode.ServiceUnavailable, "retry");
+        Assert.True(failed.Headers.RetryAfter is not null, "Retry-After tells the client when to retry");
+
+        var retried = await anonymous.Book(eventTypeId, start, "unlucky@example.com", key);
+        Assert.Equal(HttpStatusCode.Created, retried.StatusCode);
+        var booking = await retried.Json();
+        var listed = await (await organizer.Client.GetAsync("/api/bookings")).JsonArray();
+        Assert.Equal([booking["id"]!.GetValue<Guid>()], listed.Select(b => b!["id"]!.GetValue<Guid>()));
+    }
+
+    [Fact]
+    public async Task Concurrent_bookers_caught_by_a_failed_write_are_never_told_booked()
+    {
+        var anonymous = _app.CreateClient();
+        var (organizer, eventTypeId) = await anonymous.OrganizerWithEventType(_app, durationMinutes: 15);
+        var starts = Enumerable.Range(0, 32).Select(q => $"{FutureMonday.AddDays(1):yyyy-MM-dd}T{9 + q / 4:00}:{q % 4 * 15:00}:00+01:00").ToList();
+
+        _app.Faults.FailNextWrites("calendar", 1, FaultMode.FailBeforeWrite);
+        var responses = await Task.WhenAll(starts.Select((s, i) => _app.CreateClient().Book(eventTypeId, s, $"batch-{i}@example.com", $"batch-{i}")));
+
+        Assert.Contains(responses, r => r.StatusCode == HttpStatusCode.ServiceUnavailable);
+        Assert.All(responses, r => Assert.Contains(r.StatusCode, new[] { HttpStatusCode.Created, HttpStatusCode.ServiceUnavailable }));
+        // Every 201 is in storage; every 503 retried with its key ends up booked exactly once.
+        var retried = await Task.WhenAll(starts.Select((s, i) => _app.CreateClient().Book(eventTypeId, s, $"batch-{i}@example.com", $"batch-{i}")));
+        Assert.All(retried, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
+        for (var i = 0; i < starts.Count; i++)
+        {
+            if (responses[i].StatusCode == HttpStatusCode.Created)
+                Assert.Equal((await responses[i].Json())["id"]!.GetValue<Guid>(), (await retried[i].Json())["id"]!.GetValue<Guid>());
+        }
+        await _app.RestartAsync();
+        var client = _app.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", organizer.Token);
+        var listed = await (await client.GetAsync("/api/bookings?limit=1000")).JsonArray();
+        Assert.Equal(32, listed.Count);
+    }
+
+    [Fact]
+    public async Task Every_acknowledged_booking_survives_a_full_restart_and_keeps_its_slot()
+    {
+        var anonymous = _app.CreateClient();
+        var (organizer, eventTypeId) = await anonymous.OrganizerWithEventType(_app);
+        var starts = new[] { "09:00", "10:00", "11:00", "12:00", "13:00" }.Select(t => At(FutureMonday.AddDays(2), t)).ToList();
+        var acknowledged = new List<Guid>();
+        foreach (var start in starts)
+        {
+            var response = await anonymous.Book(eventTypeId, start);
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            acknowledged.Add((await response.Json())["id"]!.GetValue<Guid>());
+        }
+
+        await _app.RestartAsync();
+
+        var client = _app.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", organizer.Token);
+        var listed = await (await client.GetAsync("/api/bookings")).JsonArray();
+        Assert.Equal(acknowledged.Order(), listed.Select(b => b!["id"]!.GetValue<Guid>()).Order());
+        foreach (var start in starts)
+            await (await client.Book(eventTypeId, start)).AssertProblem(HttpStatusCode.Conflict, "slot-unavailable");
+    }
+}

@@ -1,0 +1,50 @@
+using Orleans.Storage;
+
+namespace Scheduler.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// Wraps the real ADO.NET storage and fails writes on demand, after the real write or instead of
+/// it, to check that no caller is told "booked" when the write did not (or may not have) succeed.
+/// </summary>
+public sealed class FaultyStorage(IGrainStorage inner, StorageFaults faults) : IGrainStorage
+{
+    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+        inner.ReadStateAsync(stateName, grainId, grainState);
+
+    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        var mode = faults.Next(stateName);
+        if (mode == FaultMode.FailBeforeWrite) throw new IOException("Injected storage fault (nothing written).");
+        await inner.WriteStateAsync(stateName, grainId, grainState);
+        if (mode == FaultMode.FailAfterWrite) throw new IOException("Injected storage fault (written, but the answer was lost).");
+    }
+
+    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+        inner.ClearStateAsync(stateName, grainId, grainState);
+}
+
+public enum FaultMode { None, FailBeforeWrite, FailAfterWrite }
+
+/// <summary>A switch the test flips: the next N writes of one state name fail.</summary>
+public sealed class StorageFaults
+{
+    private readonly Lock _lock = new();
+    private string? _stateName;
+    private int _remaining;
+    private FaultMode _mode;
+
+    public void FailNextWrites(string stateName, int count, FaultMode mode)
+    {
+        lock (_lock) { _stateName = stateName; _remaining = count; _mode = mode; }
+    }
+
+    public FaultMode Next(string stateName)
+    {
+        lock (_lock)
+        {
+            if (_remaining <= 0 || stateName != _stateName) return FaultMode.None;
+            _remaining--;
+            return _mode;
+        }
+    }
+}

@@ -1,0 +1,107 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Scheduler.Database;
+using Scheduler.Silo;
+
+namespace Scheduler.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// The whole system in one test process: silos configured exactly as Scheduler.Silo configures them
+/// (real ADO.NET clustering, storage and reminders on PostgreSQL) and the web front end through
+/// WebApplicationFactory, connected to them as an external Orleans client.
+/// </summary>
+public sealed class SchedulerApp : IAsyncDisposable
+{
+    private readonly List<IHost> _silos = [];
+    private WebFactory? _web;
+
+    public required string ConnectionString { get; init; }
+    public string ClusterId { get; } = "test-" + Guid.NewGuid().ToString("N")[..8];
+    public StorageFaults Faults { get; } = new();
+
+    public static async Task<SchedulerApp> StartAsync(string name, int silos = 1)
+    {
+        var app = new SchedulerApp { ConnectionString = await TestDatabase.CreateAsync(name) };
+        await SchedulerDatabase.MigrateAsync(app.ConnectionString);
+        await app.StartSilosAsync(silos);
+        return app;
+    }
+
+    public async Task StartSilosAsync(int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            var builder = Host.CreateApplicationBuilder();
+            builder.Logging.ClearProviders();
+            var options = new SchedulerSiloOptions
+            {
+                ConnectionString = ConnectionString,
+                ClusterId = ClusterId,
+                SiloPort = FreePort(),
+                GatewayPort = FreePort(),
+                WrapStorage = inner => new FaultyStorage(inner, Faults),
+            };
+            builder.UseOrleans(silo => silo.UseScheduler(options));
+            var host = builder.Build();
+            await host.StartAsync();
+            _silos.Add(host);
+        }
+    }
+
+    public async Task StopSilosAsync()
+    {
+        foreach (var silo in _silos) await silo.StopAsync();
+        foreach (var silo in _silos) silo.Dispose();
+        _silos.Clear();
+    }
+
+    /// <summary>Stops everything and starts it again on the same database.</summary>
+    public async Task RestartAsync()
+    {
+        await DisposeWebAsync();
+        await StopSilosAsync();
+        await StartSilosAsync(1);
+    }
+
+    public HttpClient CreateClient()
+    {
+        _web ??= new WebFactory(this);
+        return _web.CreateClient();
+    }
+
+    public IServiceProvider WebServices => (_web ??= new WebFactory(this)).Services;
+
+    private async Task DisposeWebAsync()
+    {
+        if (_web is not null) await _web.DisposeAsync();
+        _web = null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await DisposeWebAsync();
+        await StopSilosAsync();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private sealed class WebFactory(SchedulerApp app) : WebApplicationFactory<Program>
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            builder.UseSetting("SCHEDULER_DB", app.ConnectionString);
+            builder.UseSetting("SCHEDULER_CLUSTER_ID", app.ClusterId);
+            builder.ConfigureLogging(logging => logging.ClearProviders());
+        }
+    }
+}
