@@ -1,0 +1,144 @@
+using System.Diagnostics.CodeAnalysis;
+using NodaTime;
+
+namespace Scheduler.Domain;
+
+/// <summary>Parsing, formatting and merging of weekly availability rules at the API edge.</summary>
+public static class AvailabilityRules
+{
+    private static readonly string[] DayNames =
+        ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
+
+    /// <summary>
+    /// Parses one rule as the API receives it: an English day name (case-insensitive) and
+    /// "HH:mm" times; <paramref name="endTime"/> may be "24:00". On failure <paramref name="error"/>
+    /// says what is wrong in words a client can show (the API answers 400 with it).
+    /// </summary>
+    public static bool TryParse(
+        string? day,
+        string? startTime,
+        string? endTime,
+        [NotNullWhen(true)] out WeeklyRule? rule,
+        [NotNullWhen(false)] out string? error)
+    {
+        rule = null;
+        if (!TryParseDay(day, out var isoDay))
+        {
+            error = $"day '{day}' is not a day of the week; expected one of {string.Join(", ", DayNames)}.";
+            return false;
+        }
+
+        if (!TryParseTime(startTime, allowEndOfDay: false, out var start))
+        {
+            error = $"startTime '{startTime}' is not a time of day; expected HH:mm from 00:00 to 23:59.";
+            return false;
+        }
+
+        if (!TryParseTime(endTime, allowEndOfDay: true, out var end))
+        {
+            error = $"endTime '{endTime}' is not a time of day; expected HH:mm from 00:01 to 24:00.";
+            return false;
+        }
+
+        error = Validate(isoDay, start, end);
+        if (error is not null)
+        {
+            return false;
+        }
+
+        rule = new WeeklyRule(isoDay, start, end);
+        return true;
+    }
+
+    /// <summary>Null when the values form a valid rule, otherwise the reason they do not.</summary>
+    public static string? Validate(IsoDayOfWeek day, int startMinute, int endMinute)
+    {
+        if (day is < IsoDayOfWeek.Monday or > IsoDayOfWeek.Sunday)
+        {
+            return $"day {day} is not a day of the week.";
+        }
+
+        if (startMinute is < 0 or >= WeeklyRule.MinutesPerDay)
+        {
+            return $"startTime must be between 00:00 and 23:59 (got minute {startMinute}).";
+        }
+
+        if (endMinute is < 0 or > WeeklyRule.MinutesPerDay)
+        {
+            return $"endTime must be between 00:00 and 24:00 (got minute {endMinute}).";
+        }
+
+        return endMinute <= startMinute
+            ? $"endTime {FormatTime(endMinute)} must be after startTime {FormatTime(startMinute)}."
+            : null;
+    }
+
+    /// <summary>Accepts exactly "HH:mm"; "24:00" only when <paramref name="allowEndOfDay"/>.</summary>
+    public static bool TryParseTime(string? text, bool allowEndOfDay, out int minutes)
+    {
+        minutes = 0;
+        if (text is not { Length: 5 } || text[2] != ':' ||
+            !IsDigit(text[0]) || !IsDigit(text[1]) || !IsDigit(text[3]) || !IsDigit(text[4]))
+        {
+            return false;
+        }
+
+        var hour = (text[0] - '0') * 10 + (text[1] - '0');
+        var minute = (text[3] - '0') * 10 + (text[4] - '0');
+        if (minute > 59 || hour > 24 || (hour == 24 && (minute != 0 || !allowEndOfDay)))
+        {
+            return false;
+        }
+
+        minutes = hour * 60 + minute;
+        return true;
+
+        static bool IsDigit(char c) => c is >= '0' and <= '9';
+    }
+
+    /// <summary>"HH:mm"; 1440 formats as "24:00" so an end of day round-trips.</summary>
+    public static string FormatTime(int minutesSinceMidnight) =>
+        minutesSinceMidnight is < 0 or > WeeklyRule.MinutesPerDay
+            ? throw new ArgumentOutOfRangeException(nameof(minutesSinceMidnight))
+            : $"{minutesSinceMidnight / 60:00}:{minutesSinceMidnight % 60:00}";
+
+    public static bool TryParseDay(string? text, out IsoDayOfWeek day)
+    {
+        var index = Array.FindIndex(DayNames, name => string.Equals(name, text, StringComparison.OrdinalIgnoreCase));
+        day = index < 0 ? IsoDayOfWeek.None : (IsoDayOfWeek)(index + 1);
+        return index >= 0;
+    }
+
+    /// <summary>Lower-case English name, as <see cref="TryParseDay"/> accepts it.</summary>
+    public static string FormatDay(IsoDayOfWeek day) =>
+        day is < IsoDayOfWeek.Monday or > IsoDayOfWeek.Sunday
+            ? throw new ArgumentOutOfRangeException(nameof(day))
+            : DayNames[(int)day - 1];
+
+    /// <summary>
+    /// Joins overlapping or touching rules of the same day into one window each, ordered by day
+    /// then start. Slot grids start at each merged window's start, so this decides the grid.
+    /// Rules never join across midnight: each day's grid restarts at its own windows.
+    /// </summary>
+    public static IReadOnlyList<WeeklyRule> Merge(IEnumerable<WeeklyRule> rules)
+    {
+        var sorted = rules.OrderBy(r => r.Day).ThenBy(r => r.StartMinute).ToList();
+        var merged = new List<WeeklyRule>(sorted.Count);
+        foreach (var rule in sorted)
+        {
+            if (merged.Count > 0 && merged[^1] is var last && last.Day == rule.Day && rule.StartMinute <= last.EndMinute)
+            {
+                if (rule.EndMinute > last.EndMinute)
+                {
+                    merged[^1] = new WeeklyRule(last.Day, last.StartMinute, rule.EndMinute);
+                }
+            }
+            else
+            {
+                merged.Add(rule);
+            }
+        }
+
+        return merged;
+    }
+}
