@@ -35,30 +35,7 @@ public sealed class SiloFixture : IAsyncLifetime
         _database = await TestDatabase.MigratedAsync();
         var connectionString = _database.ConnectionString;
 
-        var siloBuilder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        siloBuilder.Logging.AddConsole().SetMinimumLevel(LogLevel.Warning);
-        siloBuilder.UseOrleans(silo =>
-        {
-            silo.Configure<ClusterOptions>(o => { o.ClusterId = ClusterId; o.ServiceId = ServiceId; });
-            silo.ConfigureEndpoints(IPAddress.Loopback, FreePort(), FreePort());
-            silo.UseAdoNetClustering(o =>
-            {
-                o.Invariant = SchedulerDatabase.AdoNetInvariant;
-                o.ConnectionString = connectionString;
-            });
-            silo.AddAdoNetGrainStorage(StorageName, o =>
-            {
-                o.Invariant = SchedulerDatabase.AdoNetInvariant;
-                o.ConnectionString = connectionString;
-            });
-            silo.UseSystemTextJsonGrainStorageSerializer();
-            silo.UseAdoNetReminderService(o =>
-            {
-                o.Invariant = SchedulerDatabase.AdoNetInvariant;
-                o.ConnectionString = connectionString;
-            });
-        });
-        _silo = siloBuilder.Build();
+        _silo = BuildSilo(connectionString, ClusterId, ServiceId);
         await _silo.StartAsync();
 
         var clientBuilder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
@@ -92,6 +69,35 @@ public sealed class SiloFixture : IAsyncLifetime
         {
             await _database.DisposeAsync();
         }
+    }
+
+    /// <summary>A silo host configured the way Scheduler.Silo should configure one.</summary>
+    public static IHost BuildSilo(string connectionString, string clusterId, string serviceId)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.AddConsole().SetMinimumLevel(LogLevel.Warning);
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<ClusterOptions>(o => { o.ClusterId = clusterId; o.ServiceId = serviceId; });
+            silo.ConfigureEndpoints(IPAddress.Loopback, FreePort(), FreePort());
+            silo.UseAdoNetClustering(o =>
+            {
+                o.Invariant = SchedulerDatabase.AdoNetInvariant;
+                o.ConnectionString = connectionString;
+            });
+            silo.AddAdoNetGrainStorage(StorageName, o =>
+            {
+                o.Invariant = SchedulerDatabase.AdoNetInvariant;
+                o.ConnectionString = connectionString;
+            });
+            silo.UseSystemTextJsonGrainStorageSerializer();
+            silo.UseAdoNetReminderService(o =>
+            {
+                o.Invariant = SchedulerDatabase.AdoNetInvariant;
+                o.ConnectionString = connectionString;
+            });
+        });
+        return builder.Build();
     }
 
     private static int FreePort()
