@@ -167,7 +167,7 @@ public sealed class CalendarGrain(
 
     private SlotRequest SlotRequestFor(EventTypeRecord eventType) => new(
         _zone,
-        State.Availability.Select(r => new WeeklyRule(BclConversions.ToIsoDayOfWeek(r.DayOfWeek), r.StartMinute, r.EndMinute)).ToList(),
+        State.Availability.Select(r => new WeeklyRule(NodaTime.Extensions.DayOfWeekExtensions.ToIsoDayOfWeek(r.DayOfWeek), r.StartMinute, r.EndMinute)).ToList(),
         Duration.FromMinutes(eventType.DurationMinutes),
         Busy,
         Instant.FromDateTimeOffset(Now));

@@ -99,7 +99,9 @@ public sealed class Validator
 
 public static class TimeText
 {
-    private static readonly OffsetDateTimePattern Pattern = OffsetDateTimePattern.ExtendedIso;
+    // Always "+HH:mm" (never "Z" or "+01"), so clients can compare strings as well as instants.
+    private static readonly OffsetDateTimePattern Pattern =
+        OffsetDateTimePattern.CreateWithInvariantCulture("uuuu'-'MM'-'dd'T'HH':'mm':'sso<+HH:mm>");
 
     /// <summary>An instant as ISO 8601 with the offset it has in <paramref name="zone"/>.</summary>
     public static string Format(DateTimeOffset instant, DateTimeZone zone) =>

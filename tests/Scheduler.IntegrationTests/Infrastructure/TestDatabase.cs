@@ -16,7 +16,7 @@ public static class TestDatabase
     public static async Task<string> CreateAsync(string prefix)
     {
         var server = new NpgsqlConnectionStringBuilder(ServerConnectionString);
-        var name = $"{prefix}_{Guid.NewGuid():N}"[..40].ToLowerInvariant();
+        var name = $"{prefix}_{Guid.NewGuid():N}".ToLowerInvariant();
         var admin = new NpgsqlConnectionStringBuilder(server.ConnectionString) { Database = server.Database ?? "postgres", Pooling = false };
         await using (var connection = new NpgsqlConnection(admin.ConnectionString))
         {
