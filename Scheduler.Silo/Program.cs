@@ -11,5 +11,4 @@ using (var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole()))
 
 var builder = Host.CreateApplicationBuilder(args);
 builder.UseOrleans(silo => silo.UseScheduler(options));
-builder.Logging.AddFilter("Orleans", LogLevel.Warning);
 await builder.Build().RunAsync();

@@ -37,7 +37,8 @@ public static class WebConfiguration
                 o.Invariant = SchedulerDatabase.AdoNetInvariant;
                 o.ConnectionString = connectionString;
             });
-            // Front ends may start before any silo: keep trying for a while instead of failing.
+            // Silos come and go: look for new gateways often, and keep trying at start-up.
+            client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(10));
             var attempts = 0;
             client.UseConnectionRetryFilter(async (_, ct) =>
             {
