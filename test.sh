@@ -18,8 +18,25 @@ if [ -z "${SCHEDULER_DB:-}" ]; then
   SCHEDULER_PG_FSYNC=off pg_start "$tmp/pgdata" "$(free_port)" postgres
 fi
 
+results="$(mktemp -d /tmp/scheduler-results-XXXXXX)"
 dotnet build Scheduler.sln -c Release -nologo -clp:ErrorsOnly
 # Test projects run one after another: the machine has two cores and the integration suites each
 # start silos, web hosts and Postgres connections of their own.
+status=0
 dotnet test Scheduler.sln -c Release --no-build -nologo -m:1 \
-  --logger "console;verbosity=normal" "$@"
+  --logger "console;verbosity=normal" --logger trx --results-directory "$results" "$@" || status=$?
+
+# One closing line for all test projects together.
+passed=0; failed=0; skipped=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  counters="$(grep -o '<Counters [^>]*>' "$trx" | head -1)"
+  get() { echo "$counters" | sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p"; }
+  passed=$((passed + $(get passed))); failed=$((failed + $(get failed)))
+  skipped=$((skipped + $(get notExecuted)))
+done
+rm -rf "$results"
+echo
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$passed" -gt 0 ] || status=1
+exit "$status"
