@@ -13,7 +13,8 @@ public sealed record EventTypeView(
     [property: Id(5)] string Location,
     [property: Id(6)] bool Active,
     [property: Id(7)] DateTimeOffset CreatedAt,
-    [property: Id(8)] DateTimeOffset UpdatedAt);
+    [property: Id(8)] DateTimeOffset UpdatedAt,
+    [property: Id(9)] bool RequiresConfirmation = false);
 
 /// <summary>What an organizer sends to create or replace an event type (already validated).</summary>
 [GenerateSerializer, Immutable, Alias("scheduler.EventTypeDraft")]
@@ -22,7 +23,8 @@ public sealed record EventTypeDraft(
     [property: Id(1)] string Description,
     [property: Id(2)] int DurationMinutes,
     [property: Id(3)] string Location,
-    [property: Id(4)] bool Active = true);
+    [property: Id(4)] bool Active = true,
+    [property: Id(5)] bool RequiresConfirmation = false);
 
 /// <summary>A weekly availability rule: local times in the organizer's zone, minutes since midnight (end may be 1440).</summary>
 [GenerateSerializer, Immutable, Alias("scheduler.AvailabilityRuleView")]
@@ -138,6 +140,50 @@ public sealed record CancelOutcome(
     [property: Id(0)] CancelOutcomeKind Kind,
     [property: Id(1)] BookingView? Booking);
 
+[GenerateSerializer, Alias("scheduler.ConfirmOutcomeKind")]
+public enum ConfirmOutcomeKind
+{
+    Confirmed = 0,
+    AlreadyConfirmed = 1,
+    /// <summary>A cancelled booking cannot be confirmed.</summary>
+    InvalidStatus = 2,
+    NotFound = 3,
+}
+
+[GenerateSerializer, Immutable, Alias("scheduler.ConfirmOutcome")]
+public sealed record ConfirmOutcome(
+    [property: Id(0)] ConfirmOutcomeKind Kind,
+    [property: Id(1)] BookingView? Booking);
+
+[GenerateSerializer, Alias("scheduler.DeleteEventTypeOutcome")]
+public enum DeleteEventTypeOutcome
+{
+    Deleted = 0,
+    NotFound = 1,
+    /// <summary>Future active bookings exist and the caller did not ask to cancel them.</summary>
+    HasBookings = 2,
+}
+
+/// <summary>The seed's Event: the concrete occurrence bookings reserve.</summary>
+[GenerateSerializer, Immutable, Alias("scheduler.EventView")]
+public sealed record EventView(
+    [property: Id(0)] Guid Id,
+    [property: Id(1)] Guid EventTypeId,
+    [property: Id(2)] Guid UserId,
+    [property: Id(3)] string Title,
+    [property: Id(4)] string Description,
+    [property: Id(5)] DateTimeOffset Start,
+    [property: Id(6)] DateTimeOffset End,
+    [property: Id(7)] string Location,
+    [property: Id(8)] DateTimeOffset CreatedAt,
+    [property: Id(9)] DateTimeOffset UpdatedAt,
+    [property: Id(10)] IReadOnlyList<Guid> BookingIds);
+
+[GenerateSerializer, Immutable, Alias("scheduler.EventPage")]
+public sealed record EventPage(
+    [property: Id(0)] IReadOnlyList<EventView> Items,
+    [property: Id(1)] bool HasMore);
+
 /// <summary>
 /// One grain per organizer: event types, weekly availability and bookings. Every decision that could
 /// double-book the organizer is made here, one at a time, and acknowledged only once durable.
@@ -151,8 +197,9 @@ public interface ICalendarGrain : IGrainWithGuidKey
     [Alias("UpdateEventType")]
     Task<EventTypeView?> UpdateEventType(Guid eventTypeId, EventTypeDraft draft);
 
+    /// <summary>Deletes an event type; with future active bookings only if <paramref name="cancelBookings"/>, which cancels them.</summary>
     [Alias("DeleteEventType")]
-    Task<bool> DeleteEventType(Guid eventTypeId);
+    Task<DeleteEventTypeOutcome> DeleteEventType(Guid eventTypeId, bool cancelBookings);
 
     [Alias("GetEventType"), ReadOnly]
     Task<EventTypeView?> GetEventType(Guid eventTypeId);
@@ -191,8 +238,22 @@ public interface ICalendarGrain : IGrainWithGuidKey
     [Alias("Cancel")]
     Task<CancelOutcome> Cancel(Guid bookingId, string? reason, string cancelledBy);
 
+    [Alias("Confirm")]
+    Task<ConfirmOutcome> Confirm(Guid bookingId);
+
     [Alias("ListBookings"), ReadOnly]
     Task<BookingPage> ListBookings(BookingListQuery query);
+
+    /// <summary>The given bookings that exist here (a booker's view across organizers).</summary>
+    [Alias("GetBookings"), ReadOnly]
+    Task<IReadOnlyList<BookingView>> GetBookings(IReadOnlyList<Guid> bookingIds);
+
+    /// <summary>Events paged like bookings (query's Status is ignored).</summary>
+    [Alias("ListEvents"), ReadOnly]
+    Task<EventPage> ListEvents(BookingListQuery query);
+
+    [Alias("GetEvent"), ReadOnly]
+    Task<EventView?> GetEvent(Guid eventId);
 
     /// <summary>The organizer's IANA zone changed (availability rules are read in it).</summary>
     [Alias("SetTimeZone")]

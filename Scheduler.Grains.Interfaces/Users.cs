@@ -80,6 +80,14 @@ public interface IUserGrain : IGrainWithGuidKey
 
     [Alias("FindBookingOrganizer")]
     Task<Guid?> FindBookingOrganizer(Guid bookingId);
+
+    /// <summary>Bookings made as a booker: booking id → organizer id.</summary>
+    [Alias("ListBookedWith")]
+    Task<IReadOnlyDictionary<Guid, Guid>> ListBookedWith();
+
+    /// <summary>Changes name, zone and/or password hash (nulls keep the current value).</summary>
+    [Alias("UpdateProfile")]
+    Task<UserProfile?> UpdateProfile(string? name, string? timeZone, string? passwordHash);
 }
 
 public static class GrainKeys

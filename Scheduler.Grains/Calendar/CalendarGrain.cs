@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using NodaTime;
 using Scheduler.Domain;
 
@@ -7,21 +6,18 @@ namespace Scheduler.Calendar;
 /// <summary>
 /// An organizer's calendar. Reentrant on purpose: every decision is made synchronously (no await
 /// between reading the state and changing it), then callers await a shared group-commit write, so
-/// concurrent bookers are both serialized and batched.
+/// concurrent bookers are both serialized and batched. Split by topic: event types and
+/// availability here, bookings and events in CalendarGrain.Bookings.cs, side effects in
+/// CalendarGrain.Outbox.cs.
 /// </summary>
 [Reentrant]
-public sealed class CalendarGrain(
+public sealed partial class CalendarGrain(
     [PersistentState("calendar", "scheduler")] IPersistentState<CalendarState> store,
     TimeProvider clock,
     ILogger<CalendarGrain> logger) : Grain, ICalendarGrain
 {
-    private static readonly TimeSpan IdempotencyRetention = TimeSpan.FromHours(25);
-
     private DurableWriter _writer = null!;
     private DateTimeZone _zone = DateTimeZone.Utc;
-    private BusyTimes? _busy;
-    private bool _delivering;
-    private DateTimeOffset _lastPrune;
 
     private CalendarState State => store.State;
     private Guid OrganizerId => this.GetPrimaryKey();
@@ -30,6 +26,7 @@ public sealed class CalendarGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _writer = new DurableWriter(() => store.WriteStateAsync(), OnWriteFailed);
+        State.OrganizerId = OrganizerId;
         if (State.TimeZone is null)
         {
             var organizer = await GrainFactory.GetGrain<IUserGrain>(OrganizerId).Get();
@@ -43,6 +40,16 @@ public sealed class CalendarGrain(
     {
         logger.LogError(error, "Calendar {Organizer}: state write failed; refusing decisions and reloading", OrganizerId);
         DeactivateOnIdle();
+    }
+
+    public async Task SetTimeZone(string timeZone)
+    {
+        _writer.ThrowIfBroken();
+        if (State.TimeZone == timeZone) return;
+        State.TimeZone = timeZone;
+        _zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(timeZone) ?? DateTimeZone.Utc;
+        // A calendar that was never written reads the zone from the user when it activates.
+        if (store.RecordExists) await _writer.CommitAsync();
     }
 
     // ---- event types -------------------------------------------------------------------------
@@ -73,16 +80,21 @@ public sealed class CalendarGrain(
         return ToView(record);
     }
 
-    public async Task<bool> DeleteEventType(Guid eventTypeId)
+    public async Task<DeleteEventTypeOutcome> DeleteEventType(Guid eventTypeId, bool cancelBookings)
     {
         _writer.ThrowIfBroken();
         var record = FindEventType(eventTypeId);
-        if (record is null) return false;
+        if (record is null) return DeleteEventTypeOutcome.NotFound;
+        var now = Now;
+        var future = State.Bookings.Values.Where(b => b.EventTypeId == eventTypeId && b.IsActive && b.End > now).ToList();
+        if (future.Count > 0 && !cancelBookings) return DeleteEventTypeOutcome.HasBookings;
+        foreach (var booking in future) CancelBooking(booking, "The event type was withdrawn by the organizer.", "organizer");
         // Kept as a tombstone: existing bookings still name it.
         record.Deleted = true;
-        record.UpdatedAt = Now;
+        record.UpdatedAt = now;
         await _writer.CommitAsync();
-        return true;
+        if (future.Count > 0) DeliverOutbox();
+        return DeleteEventTypeOutcome.Deleted;
     }
 
     public Task<EventTypeView?> GetEventType(Guid eventTypeId) =>
@@ -101,10 +113,12 @@ public sealed class CalendarGrain(
         record.DurationMinutes = draft.DurationMinutes;
         record.Location = draft.Location;
         record.Active = draft.Active;
+        record.RequiresConfirmation = draft.RequiresConfirmation;
     }
 
-    private EventTypeView ToView(EventTypeRecord r) =>
-        new(r.Id, OrganizerId, r.Title, r.Description, r.DurationMinutes, r.Location, r.Active, r.CreatedAt, r.UpdatedAt);
+    private EventTypeView ToView(EventTypeRecord r) => new(
+        r.Id, OrganizerId, r.Title, r.Description, r.DurationMinutes, r.Location, r.Active, r.CreatedAt, r.UpdatedAt,
+        r.RequiresConfirmation);
 
     // ---- availability ------------------------------------------------------------------------
 
@@ -156,8 +170,9 @@ public sealed class CalendarGrain(
     {
         _writer.ThrowIfBroken();
         var eventType = FindEventType(eventTypeId);
-        if (eventType is null || !eventType.Active) return Task.FromResult<SlotList?>(null);
+        if (eventType is null) return Task.FromResult<SlotList?>(null);
         var viewerZone = timeZone is null ? _zone : DateTimeZoneProviders.Tzdb.GetZoneOrNull(timeZone) ?? _zone;
+        if (!eventType.Active) return Task.FromResult<SlotList?>(new SlotList(eventTypeId, viewerZone.Id, []));
         var (rangeStart, rangeEnd) = SlotEngine.DateRange(LocalDate.FromDateOnly(from), LocalDate.FromDateOnly(to), viewerZone);
         var slots = SlotEngine.Slots(SlotRequestFor(eventType), rangeStart, rangeEnd)
             .Select(s => new SlotView(s.Start.ToDateTimeOffset(), s.End.ToDateTimeOffset()))
@@ -171,214 +186,4 @@ public sealed class CalendarGrain(
         Duration.FromMinutes(eventType.DurationMinutes),
         Busy,
         Instant.FromDateTimeOffset(Now));
-
-    private BusyTimes Busy => _busy ??= new BusyTimes(
-        State.Bookings.Values.Where(b => b.IsActive)
-            .Select(b => new Interval(Instant.FromDateTimeOffset(b.Start), Instant.FromDateTimeOffset(b.End))));
-
-    // ---- bookings ----------------------------------------------------------------------------
-
-    public async Task<BookingOutcome> Book(BookingRequest request)
-    {
-        _writer.ThrowIfBroken();
-        if (request.IdempotencyKey is { } key && State.IdempotencyKeys.TryGetValue(key, out var earlier))
-        {
-            if (earlier.Fingerprint != request.Fingerprint)
-                return new BookingOutcome(BookingOutcomeKind.IdempotencyMismatch, null, null, false);
-            // The first request may still be waiting for its write: answer only what is durable.
-            await _writer.WhenDurableAsync();
-            return Replay(earlier);
-        }
-
-        var outcome = Decide(request);
-        if (request.IdempotencyKey is { } newKey)
-        {
-            State.IdempotencyKeys[newKey] = new IdempotencyRecord
-            {
-                Fingerprint = request.Fingerprint ?? "", Kind = outcome.Kind, Booking = outcome.Booking, CreatedAt = Now,
-            };
-            PruneIdempotencyKeys();
-        }
-        if (outcome.Kind == BookingOutcomeKind.Created || request.IdempotencyKey is not null)
-            await _writer.CommitAsync();
-        if (outcome.Kind == BookingOutcomeKind.Created) DeliverOutbox();
-        return outcome;
-    }
-
-    /// <summary>The decision itself: synchronous, so no other call can interleave with it.</summary>
-    private BookingOutcome Decide(BookingRequest request)
-    {
-        var eventType = FindEventType(request.EventTypeId);
-        if (eventType is null || !eventType.Active)
-            return new BookingOutcome(BookingOutcomeKind.EventTypeNotFound, null, null, false);
-
-        var start = Instant.FromDateTimeOffset(request.Start);
-        switch (SlotEngine.Classify(SlotRequestFor(eventType), start))
-        {
-            case StartVerdict.Taken:
-                return new BookingOutcome(BookingOutcomeKind.SlotUnavailable, null, null, false);
-            case StartVerdict.OutsideAvailability:
-                return new BookingOutcome(BookingOutcomeKind.OutsideAvailability, null, null, false);
-        }
-
-        var now = Now;
-        var bookingId = Guid.NewGuid();
-        var end = start + Duration.FromMinutes(eventType.DurationMinutes);
-        var token = ManageToken(bookingId);
-        var occurrence = new EventRecord
-        {
-            Id = Guid.NewGuid(), EventTypeId = eventType.Id, Title = eventType.Title, Description = eventType.Description,
-            Location = eventType.Location, Start = start.ToDateTimeOffset(), End = end.ToDateTimeOffset(),
-            BookingIds = [bookingId], CreatedAt = now, UpdatedAt = now,
-        };
-        var booking = new BookingRecord
-        {
-            Id = bookingId, EventId = occurrence.Id, EventTypeId = eventType.Id, UserId = request.BookerId,
-            Name = request.Name, Email = request.Email, Notes = request.Notes, Status = BookingStatus.Confirmed,
-            Start = occurrence.Start, End = occurrence.End, CreatedAt = now, UpdatedAt = now,
-            ManageTokenHash = Hash(token),
-        };
-        State.Events[occurrence.Id] = occurrence;
-        State.Bookings[bookingId] = booking;
-        State.Outbox.Add(new OutboxMessage { Id = Guid.NewGuid(), UserId = request.BookerId, BookingId = bookingId });
-        _busy = null;
-        return new BookingOutcome(BookingOutcomeKind.Created, ToView(booking), token, false);
-    }
-
-    private BookingOutcome Replay(IdempotencyRecord earlier) =>
-        new(earlier.Kind, earlier.Booking, earlier.Booking is { } b ? ManageToken(b.Id) : null, true);
-
-    private void PruneIdempotencyKeys()
-    {
-        var now = Now;
-        if (now - _lastPrune < TimeSpan.FromMinutes(10)) return;
-        _lastPrune = now;
-        foreach (var (key, record) in State.IdempotencyKeys.Where(kv => now - kv.Value.CreatedAt > IdempotencyRetention).ToList())
-            State.IdempotencyKeys.Remove(key);
-    }
-
-    public Task<BookingView?> GetBooking(Guid bookingId) =>
-        Task.FromResult(State.Bookings.TryGetValue(bookingId, out var b) ? ToView(b) : null);
-
-    public Task<bool> IsManageTokenValid(Guid bookingId, string manageToken)
-    {
-        if (!State.Bookings.TryGetValue(bookingId, out var booking)) return Task.FromResult(false);
-        var expected = Convert.FromHexString(booking.ManageTokenHash);
-        var actual = SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(manageToken));
-        return Task.FromResult(CryptographicOperations.FixedTimeEquals(expected, actual));
-    }
-
-    public async Task<CancelOutcome> Cancel(Guid bookingId, string? reason, string cancelledBy)
-    {
-        _writer.ThrowIfBroken();
-        if (!State.Bookings.TryGetValue(bookingId, out var booking))
-            return new CancelOutcome(CancelOutcomeKind.NotFound, null);
-        if (booking.Status == BookingStatus.Cancelled)
-        {
-            await _writer.WhenDurableAsync();
-            return new CancelOutcome(CancelOutcomeKind.AlreadyCancelled, ToView(booking));
-        }
-        booking.Status = BookingStatus.Cancelled;
-        booking.CancellationReason = reason;
-        booking.CancelledBy = cancelledBy;
-        booking.UpdatedAt = Now;
-        _busy = null;
-        await _writer.CommitAsync();
-        return new CancelOutcome(CancelOutcomeKind.Cancelled, ToView(booking));
-    }
-
-    public Task<BookingPage> ListBookings(BookingListQuery query)
-    {
-        IEnumerable<BookingRecord> bookings = State.Bookings.Values;
-        if (query.From is null && query.To is null)
-        {
-            var now = Now;
-            bookings = bookings.Where(b => b.End >= now);
-        }
-        if (query.From is { } from)
-        {
-            var start = LocalDate.FromDateOnly(from).AtStartOfDayInZone(_zone).ToDateTimeOffset();
-            bookings = bookings.Where(b => b.Start >= start);
-        }
-        if (query.To is { } to)
-        {
-            var end = LocalDate.FromDateOnly(to).PlusDays(1).AtStartOfDayInZone(_zone).ToDateTimeOffset();
-            bookings = bookings.Where(b => b.Start < end);
-        }
-        if (query.Status is { } status) bookings = bookings.Where(b => b.Status == status);
-        if (query.AfterStart is { } afterStart)
-        {
-            var afterId = query.AfterId ?? Guid.Empty;
-            bookings = bookings.Where(b => b.Start > afterStart || (b.Start == afterStart && b.Id.CompareTo(afterId) > 0));
-        }
-        var page = bookings.OrderBy(b => b.Start).ThenBy(b => b.Id).Take(query.Limit + 1).Select(ToView).ToList();
-        var hasMore = page.Count > query.Limit;
-        if (hasMore) page.RemoveAt(page.Count - 1);
-        return Task.FromResult(new BookingPage(page, hasMore));
-    }
-
-    public async Task SetTimeZone(string timeZone)
-    {
-        _writer.ThrowIfBroken();
-        if (State.TimeZone == timeZone) return;
-        State.TimeZone = timeZone;
-        _zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(timeZone) ?? DateTimeZone.Utc;
-        // A calendar that was never written reads the zone from the user when it activates.
-        if (store.RecordExists) await _writer.CommitAsync();
-    }
-
-    private BookingView ToView(BookingRecord b) => new(
-        b.Id, b.EventId, b.EventTypeId, OrganizerId, b.UserId, b.Name, b.Email, b.Notes, b.Status,
-        b.Start, b.End, b.CreatedAt, b.UpdatedAt, b.CancellationReason, b.CancelledBy);
-
-    // ---- manage tokens -----------------------------------------------------------------------
-
-    private string ManageToken(Guid bookingId)
-    {
-        State.TokenKey ??= Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        var mac = HMACSHA256.HashData(Convert.FromBase64String(State.TokenKey), bookingId.ToByteArray());
-        return ManageTokenFormat.Encode(OrganizerId, mac);
-    }
-
-    private static string Hash(string token) =>
-        Convert.ToHexString(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(token)));
-
-    // ---- outbox ------------------------------------------------------------------------------
-
-    /// <summary>
-    /// Delivers durable side effects to their grains, at least once (receivers are idempotent).
-    /// Delivered messages leave the outbox in memory; storage forgets them with the next write,
-    /// and a reactivation may deliver a few again, which receivers ignore.
-    /// </summary>
-    private void DeliverOutbox()
-    {
-        if (_delivering) return;
-        _delivering = true;
-        _ = DeliverAsync();
-
-        async Task DeliverAsync()
-        {
-            try
-            {
-                while (State.Outbox.Count > 0 && !_writer.IsBroken)
-                {
-                    // Only side effects of durable decisions leave: the outbox is in decision order.
-                    await _writer.WhenDurableAsync();
-                    var message = State.Outbox[0];
-                    await GrainFactory.GetGrain<IUserGrain>(message.UserId).RecordBooking(message.BookingId, OrganizerId);
-                    State.Outbox.Remove(message);
-                }
-            }
-            catch (Exception e)
-            {
-                logger.LogWarning(e, "Calendar {Organizer}: outbox delivery failed; retrying later", OrganizerId);
-                this.RegisterGrainTimer(() => { DeliverOutbox(); return Task.CompletedTask; },
-                    new GrainTimerCreationOptions(TimeSpan.FromSeconds(5), Timeout.InfiniteTimeSpan));
-            }
-            finally
-            {
-                _delivering = false;
-            }
-        }
-    }
 }

@@ -5,6 +5,9 @@ namespace Scheduler.Calendar;
 
 public sealed class CalendarState
 {
+    /// <summary>The organizer's user id (also the grain key), kept in the JSON for SQL views.</summary>
+    public Guid OrganizerId { get; set; }
+
     /// <summary>The organizer's IANA zone, copied from the user (availability is read in it).</summary>
     public string? TimeZone { get; set; }
 
@@ -29,6 +32,7 @@ public sealed class EventTypeRecord
     public int DurationMinutes { get; set; }
     public string Location { get; set; } = "";
     public bool Active { get; set; } = true;
+    public bool RequiresConfirmation { get; set; }
     public bool Deleted { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
@@ -92,9 +96,23 @@ public sealed class IdempotencyRecord
     public DateTimeOffset CreatedAt { get; set; }
 }
 
+public enum OutboxKind
+{
+    /// <summary>Tell the booker's account which organizer holds the booking.</summary>
+    RecordBooking = 0,
+    /// <summary>Put a notification into a user's inbox.</summary>
+    Notify = 1,
+}
+
+/// <summary>A side effect of a decision, written in the same state write as the decision.</summary>
 public sealed class OutboxMessage
 {
     public Guid Id { get; set; }
+    public OutboxKind Kind { get; set; }
     public Guid UserId { get; set; }
     public Guid BookingId { get; set; }
+    public string? Message { get; set; }
+    /// <summary>created, confirmed, cancelled (later: rescheduled).</summary>
+    public string? Change { get; set; }
+    public DateTimeOffset SentAt { get; set; }
 }

@@ -2,6 +2,9 @@ namespace Scheduler.Users;
 
 public sealed class UserState
 {
+    /// <summary>The user's id (also the grain key), kept in the JSON for SQL views.</summary>
+    public Guid Id { get; set; }
+
     public string? Name { get; set; }
     public string Email { get; set; } = "";
     public string TimeZone { get; set; } = "UTC";
@@ -19,6 +22,12 @@ public sealed class UserGrain(
 {
     private UserState State => store.State;
     private bool Exists => State.Name is not null;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        State.Id = this.GetPrimaryKey();
+        return Task.CompletedTask;
+    }
 
     public Task<UserProfile?> Get() => Task.FromResult(Exists ? Profile() : null);
 
@@ -54,6 +63,28 @@ public sealed class UserGrain(
         if (State.Bookings.TryGetValue(bookingId, out var known) && known == organizerId) return;
         State.Bookings[bookingId] = organizerId;
         await store.WriteStateAsync();
+    }
+
+    public Task<IReadOnlyDictionary<Guid, Guid>> ListBookedWith() =>
+        Task.FromResult<IReadOnlyDictionary<Guid, Guid>>(new Dictionary<Guid, Guid>(State.Bookings));
+
+    public async Task<UserProfile?> UpdateProfile(string? name, string? timeZone, string? passwordHash)
+    {
+        if (!Exists) return null;
+        var changed = false;
+        if (name is not null && name != State.Name) { State.Name = name; changed = true; }
+        if (timeZone is not null && timeZone != State.TimeZone) { State.TimeZone = timeZone; changed = true; }
+        if (passwordHash is not null) { State.PasswordHash = passwordHash; changed = true; }
+        if (changed)
+        {
+            State.UpdatedAt = clock.GetUtcNow();
+            await store.WriteStateAsync();
+        }
+        // Availability is read in the organizer's zone: the calendar follows (also on a retry
+        // after a failure here, which is why this runs whether or not anything changed).
+        if (timeZone is not null)
+            await GrainFactory.GetGrain<ICalendarGrain>(this.GetPrimaryKey()).SetTimeZone(timeZone);
+        return Profile();
     }
 
     public Task<Guid?> FindBookingOrganizer(Guid bookingId) =>

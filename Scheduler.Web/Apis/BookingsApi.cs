@@ -26,8 +26,6 @@ public static class BookingsApi
             b.CreatedAt, b.UpdatedAt, b.CancellationReason, b.CancelledBy, manageToken);
     }
 
-    public const int DefaultLimit = 100;
-    public const int MaxLimit = 1000;
     public const int MaxIdempotencyKeyLength = 200;
 
     public static IEndpointRouteBuilder MapBookingsApi(this IEndpointRouteBuilder app)
@@ -37,6 +35,7 @@ public static class BookingsApi
         api.MapGet("/", List).RequireAuthorization();
         api.MapGet("/{id:guid}", Get).AllowAnonymous();
         api.MapPost("/{id:guid}/cancel", Cancel).AllowAnonymous();
+        api.MapPost("/{id:guid}/confirm", Confirm).RequireAuthorization();
         return app;
     }
 
@@ -93,11 +92,13 @@ public static class BookingsApi
     }
 
     /// <summary>
-    /// The organizer's bookings, ascending by start, all statuses. Without from/to: those not yet
-    /// ended. from/to are inclusive dates in the organizer's zone, matched on start.
+    /// The organizer's bookings (with <c>role=booker</c>: the caller's own bookings across
+    /// organizers), ascending by start, all statuses. Without from/to: those not yet ended.
+    /// from/to are inclusive dates in the organizer's (booker: the caller's) zone, matched on start.
     /// </summary>
     public static async Task<Results<Ok<IEnumerable<BookingDto>>, ProblemHttpResult>> List(
-        HttpContext http, IGrainFactory grains, string? from, string? to, string? status, int? limit, string? cursor)
+        HttpContext http, IGrainFactory grains, TimeProvider clock,
+        string? from, string? to, string? status, int? limit, string? cursor, string? role)
     {
         var v = new Validator();
         DateOnly? fromDate = from is null ? null : v.Date("from", from);
@@ -109,47 +110,64 @@ public static class BookingsApi
             if (Enum.TryParse<BookingStatus>(status, ignoreCase: true, out var s) && !int.TryParse(status, out _)) statusFilter = s;
             else v.Add("status", "One of Pending, Confirmed, Cancelled.");
         }
-        var take = limit ?? DefaultLimit;
-        if (take is < 1 or > MaxLimit) v.Add("limit", $"Between 1 and {MaxLimit}.");
+        var take = Paging.Limit(limit, v);
         (DateTimeOffset Start, Guid Id)? after = null;
         if (cursor is not null)
         {
-            after = DecodeCursor(cursor);
+            after = Paging.DecodeCursor(cursor);
             if (after is null) v.Add("cursor", "Not a cursor from a Link header.");
         }
+        var asBooker = string.Equals(role, "booker", StringComparison.OrdinalIgnoreCase);
+        if (role is not null && !asBooker && !string.Equals(role, "organizer", StringComparison.OrdinalIgnoreCase))
+            v.Add("role", "organizer or booker.");
         if (!v.IsValid) return Problems.Validation(v.Errors);
 
-        var page = await grains.GetGrain<ICalendarGrain>(http.User.RequiredUserId())
-            .ListBookings(new BookingListQuery(fromDate, toDate, statusFilter, take, after?.Start, after?.Id));
+        var query = new BookingListQuery(fromDate, toDate, statusFilter, take, after?.Start, after?.Id);
+        var page = asBooker
+            ? await BookerBookings(http.User.RequiredUserId(), query, grains, clock)
+            : await grains.GetGrain<ICalendarGrain>(http.User.RequiredUserId()).ListBookings(query);
         if (page.HasMore)
         {
             var last = page.Items[^1];
-            var query = QueryHelpers.ParseQuery(http.Request.QueryString.Value)
-                .Where(kv => kv.Key != "cursor")
-                .ToDictionary(kv => kv.Key, kv => (string?)kv.Value.ToString());
-            query["cursor"] = EncodeCursor(last.Start, last.Id);
-            http.Response.Headers.Link = $"<{QueryHelpers.AddQueryString(http.Request.PathBase + http.Request.Path, query)}>; rel=\"next\"";
+            http.Response.Headers.Link = Paging.NextLink(http.Request, Paging.EncodeCursor(last.Start, last.Id));
         }
         return TypedResults.Ok(page.Items.Select(b => BookingDto.From(b)));
     }
 
-    private static string EncodeCursor(DateTimeOffset start, Guid id) =>
-        WebEncoders.Base64UrlEncode(Encoding.UTF8.GetBytes($"{start.UtcTicks}_{id:N}"));
-
-    private static (DateTimeOffset, Guid)? DecodeCursor(string cursor)
+    /// <summary>A booker's bookings, gathered from each organizer's calendar, with the listing's date semantics.</summary>
+    private static async Task<BookingPage> BookerBookings(Guid userId, BookingListQuery query, IGrainFactory grains, TimeProvider clock)
     {
-        try
+        var user = grains.GetGrain<IUserGrain>(userId);
+        var profile = await user.Get();
+        var zone = NodaTime.DateTimeZoneProviders.Tzdb.GetZoneOrNull(profile?.TimeZone ?? "UTC") ?? NodaTime.DateTimeZone.Utc;
+        var byOrganizer = (await user.ListBookedWith()).GroupBy(kv => kv.Value, kv => kv.Key);
+        var found = await Task.WhenAll(byOrganizer.Select(g => grains.GetGrain<ICalendarGrain>(g.Key).GetBookings(g.ToList())));
+        IEnumerable<BookingView> bookings = found.SelectMany(b => b).Where(b => b.UserId == userId);
+        if (query.From is null && query.To is null)
         {
-            var parts = Encoding.UTF8.GetString(WebEncoders.Base64UrlDecode(cursor)).Split('_');
-            if (parts.Length == 2 && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
-                && ticks >= DateTimeOffset.MinValue.UtcTicks && ticks <= DateTimeOffset.MaxValue.UtcTicks
-                && Guid.TryParseExact(parts[1], "N", out var id))
-                return (new DateTimeOffset(ticks, TimeSpan.Zero), id);
+            var now = clock.GetUtcNow();
+            bookings = bookings.Where(b => b.End >= now);
         }
-        catch (FormatException)
+        if (query.From is { } f)
         {
+            var lower = NodaTime.LocalDate.FromDateOnly(f).AtStartOfDayInZone(zone).ToDateTimeOffset();
+            bookings = bookings.Where(b => b.Start >= lower);
         }
-        return null;
+        if (query.To is { } t)
+        {
+            var upper = NodaTime.LocalDate.FromDateOnly(t).PlusDays(1).AtStartOfDayInZone(zone).ToDateTimeOffset();
+            bookings = bookings.Where(b => b.Start < upper);
+        }
+        if (query.Status is { } s) bookings = bookings.Where(b => b.Status == s);
+        if (query.AfterStart is { } afterStart)
+        {
+            var afterId = query.AfterId ?? Guid.Empty;
+            bookings = bookings.Where(b => b.Start > afterStart || (b.Start == afterStart && b.Id.CompareTo(afterId) > 0));
+        }
+        var page = bookings.OrderBy(b => b.Start).ThenBy(b => b.Id).Take(query.Limit + 1).ToList();
+        var hasMore = page.Count > query.Limit;
+        if (hasMore) page.RemoveAt(page.Count - 1);
+        return new BookingPage(page, hasMore);
     }
 
     /// <summary>A booking, for its organizer, its signed-in booker, or the holder of its manage token.</summary>
@@ -158,6 +176,20 @@ public static class BookingsApi
     {
         var found = await access.Find(id, http.User, token);
         return found is null ? Problems.NotFound("booking") : TypedResults.Ok(BookingDto.From(found.Booking));
+    }
+
+    /// <summary>Confirms a pending booking (organizer only). Confirming twice changes nothing; a cancelled booking cannot be confirmed.</summary>
+    public static async Task<Results<Ok<BookingDto>, ProblemHttpResult>> Confirm(Guid id, HttpContext http, BookingAccess access)
+    {
+        var found = await access.Find(id, http.User, null);
+        if (found is null || found.Role != BookingRole.Organizer) return Problems.NotFound("booking");
+        var outcome = await found.Calendar.Confirm(id);
+        return outcome.Kind switch
+        {
+            ConfirmOutcomeKind.Confirmed or ConfirmOutcomeKind.AlreadyConfirmed => TypedResults.Ok(BookingDto.From(outcome.Booking!)),
+            ConfirmOutcomeKind.InvalidStatus => Problems.Result("invalid-status", "A cancelled booking cannot be confirmed."),
+            _ => Problems.NotFound("booking"),
+        };
     }
 
     /// <summary>Cancels a booking (idempotent: cancelling twice answers the cancelled booking).</summary>

@@ -6,16 +6,18 @@ namespace Scheduler.Web.Apis;
 
 public static class EventTypesApi
 {
-    public sealed record EventTypeRequest(string? Title, string? Description, int? DurationMinutes, string? Location, bool? Active);
+    public sealed record EventTypeRequest(string? Title, string? Description, int? DurationMinutes, string? Location, bool? Active, bool? RequiresConfirmation);
 
     public sealed record OrganizerDto(Guid Id, string Name, string TimeZone);
 
     public sealed record EventTypeDto(
         Guid Id, Guid UserId, string Title, string Description, int DurationMinutes, string Location, bool Active,
-        DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, OrganizerDto? Organizer = null)
+        bool RequiresConfirmation, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
+        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] OrganizerDto? Organizer = null)
     {
         public static EventTypeDto From(EventTypeView e, OrganizerDto? organizer = null) => new(
-            e.Id, e.UserId, e.Title, e.Description, e.DurationMinutes, e.Location, e.Active, e.CreatedAt, e.UpdatedAt, organizer);
+            e.Id, e.UserId, e.Title, e.Description, e.DurationMinutes, e.Location, e.Active, e.RequiresConfirmation,
+            e.CreatedAt, e.UpdatedAt, organizer);
     }
 
     public sealed record SlotDto(string Start, string End);
@@ -43,7 +45,7 @@ public static class EventTypesApi
         var location = v.Text("location", body?.Location, 500) ?? "";
         if (body?.DurationMinutes is not { } duration) { v.Add("durationMinutes", "Required."); duration = 0; }
         else if (duration is < 1 or > 1440) v.Add("durationMinutes", "Between 1 and 1440 minutes.");
-        return v.IsValid ? new EventTypeDraft(title!, description, duration, location, body!.Active ?? true) : null;
+        return v.IsValid ? new EventTypeDraft(title!, description, duration, location, body!.Active ?? true, body.RequiresConfirmation ?? false) : null;
     }
 
     /// <summary>Creates an event type owned by the caller.</summary>
@@ -87,11 +89,19 @@ public static class EventTypesApi
         return updated is null ? Problems.NotFound("event type") : TypedResults.Ok(EventTypeDto.From(updated));
     }
 
-    /// <summary>Deletes an event type (owner only); existing bookings stay.</summary>
-    public static async Task<Results<NoContent, ProblemHttpResult>> Delete(Guid id, HttpContext http, IGrainFactory grains)
+    /// <summary>
+    /// Deletes an event type (owner only). Past bookings stay; future active ones block the delete
+    /// (409 has-bookings) unless <c>cancelBookings=true</c>, which cancels them and notifies their bookers.
+    /// </summary>
+    public static async Task<Results<NoContent, ProblemHttpResult>> Delete(Guid id, bool? cancelBookings, HttpContext http, IGrainFactory grains)
     {
-        var deleted = await grains.GetGrain<ICalendarGrain>(http.User.RequiredUserId()).DeleteEventType(id);
-        return deleted ? TypedResults.NoContent() : Problems.NotFound("event type");
+        var outcome = await grains.GetGrain<ICalendarGrain>(http.User.RequiredUserId()).DeleteEventType(id, cancelBookings ?? false);
+        return outcome switch
+        {
+            DeleteEventTypeOutcome.Deleted => TypedResults.NoContent(),
+            DeleteEventTypeOutcome.HasBookings => Problems.Result("has-bookings"),
+            _ => Problems.NotFound("event type"),
+        };
     }
 
     /// <summary>

@@ -17,6 +17,9 @@ public static class UsersApi
 
     public sealed record TokenRequest(string? Email, string? Password);
 
+    /// <summary>Profile changes; a new password needs the current one.</summary>
+    public sealed record UpdateMeRequest(string? Name, string? TimeZone, string? Password, string? CurrentPassword);
+
     public sealed record TokenResponse(string AccessToken, string TokenType, int ExpiresIn);
 
     public const int MinPasswordLength = 8;
@@ -26,6 +29,7 @@ public static class UsersApi
         app.MapPost("/api/users", CreateUser).WithTags("Users").AllowAnonymous();
         app.MapPost("/api/auth/token", IssueToken).WithTags("Users").AllowAnonymous();
         app.MapGet("/api/me", GetMe).WithTags("Users").RequireAuthorization();
+        app.MapPatch("/api/me", UpdateMe).WithTags("Users").RequireAuthorization();
         return app;
     }
 
@@ -37,10 +41,7 @@ public static class UsersApi
         var name = v.RequiredText("name", body?.Name, 200);
         var email = v.Email("email", body?.Email);
         var zone = v.TimeZone("timeZone", body?.TimeZone);
-        if (body?.Password is not { } password || password.Length < MinPasswordLength)
-            v.Add("password", $"At least {MinPasswordLength} characters.");
-        else if (password.Length > 1024)
-            v.Add("password", "At most 1024 characters.");
+        NewPassword("password", body?.Password, v);
         if (!v.IsValid) return Problems.Validation(v.Errors);
 
         var hash = hasher.HashPassword(null!, body!.Password!);
@@ -49,6 +50,39 @@ public static class UsersApi
         if (result.Outcome == SignUpOutcome.EmailTaken || result.User is null)
             return Problems.Result("email-taken", "Sign in instead, or use another email address.");
         return TypedResults.Created("/api/me", UserDto.From(result.User));
+    }
+
+    private static void NewPassword(string field, string? password, Validator v)
+    {
+        if (password is null || password.Length < MinPasswordLength) v.Add(field, $"At least {MinPasswordLength} characters.");
+        else if (password.Length > 1024) v.Add(field, "At most 1024 characters.");
+    }
+
+    /// <summary>Changes the caller's name, time zone and/or password (with <c>currentPassword</c>).</summary>
+    public static async Task<Results<Ok<UserDto>, ProblemHttpResult>> UpdateMe(
+        UpdateMeRequest? body, HttpContext http, IGrainFactory grains, IPasswordHasher<UserProfile> hasher)
+    {
+        var v = new Validator();
+        var name = body?.Name is null ? null : v.RequiredText("name", body.Name, 200);
+        var zone = body?.TimeZone is null ? null : v.TimeZone("timeZone", body.TimeZone);
+        if (body?.Password is not null)
+        {
+            NewPassword("password", body.Password, v);
+            if (string.IsNullOrEmpty(body.CurrentPassword)) v.Add("currentPassword", "Required to change the password.");
+        }
+        if (!v.IsValid) return Problems.Validation(v.Errors);
+
+        var user = grains.GetGrain<IUserGrain>(http.User.RequiredUserId());
+        string? newHash = null;
+        if (body?.Password is { } password)
+        {
+            var current = await user.GetPasswordHash();
+            if (current is null || hasher.VerifyHashedPassword(null!, current, body.CurrentPassword!) == PasswordVerificationResult.Failed)
+                return Problems.Validation("currentPassword", "Does not match the current password.");
+            newHash = hasher.HashPassword(null!, password);
+        }
+        var updated = await user.UpdateProfile(name, zone?.Id, newHash);
+        return updated is null ? Problems.NotFound("user") : TypedResults.Ok(UserDto.From(updated));
     }
 
     // Compared against when the email is unknown, so both failures take as long.

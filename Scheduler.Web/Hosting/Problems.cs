@@ -21,6 +21,8 @@ public static class Problems
         ["method-not-allowed"] = (405, "Method not allowed."),
         ["email-taken"] = (409, "That email address already has an account."),
         ["slot-unavailable"] = (409, "That slot was just taken."),
+        ["invalid-status"] = (409, "The booking's status does not allow this."),
+        ["has-bookings"] = (409, "The event type has future bookings: cancel them with ?cancelBookings=true."),
         ["outside-availability"] = (422, "That start is not a bookable slot of this event type."),
         ["idempotency-mismatch"] = (422, "This Idempotency-Key was used with a different request."),
         ["unsupported-media-type"] = (415, "Send JSON (Content-Type: application/json)."),

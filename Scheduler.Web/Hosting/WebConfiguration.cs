@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Identity;
@@ -79,7 +80,10 @@ public static class WebConfiguration
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<SigningKeys>(AccessTokens.Configure);
-        services.AddAuthorization();
+        // Authorization in one place: every endpoint needs a signed-in caller unless it says
+        // AllowAnonymous. Resources are then reached only through the caller's own grains
+        // (calendar, inbox, user) or BookingAccess, so nobody can name someone else's data.
+        services.AddAuthorization(o => o.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
         return builder;
     }
 
@@ -95,6 +99,8 @@ public static class WebConfiguration
         app.MapEventTypesApi();
         app.MapAvailabilityApi();
         app.MapBookingsApi();
+        app.MapEventsApi();
+        app.MapNotificationsApi();
         app.MapProblemTypesApi();
         return app;
     }

@@ -1,0 +1,262 @@
+using System.Security.Cryptography;
+using System.Text;
+using NodaTime;
+using NodaTime.Text;
+using Scheduler.Domain;
+
+namespace Scheduler.Calendar;
+
+public sealed partial class CalendarGrain
+{
+    private static readonly TimeSpan IdempotencyRetention = TimeSpan.FromHours(25);
+    private static readonly LocalDateTimePattern MessageTime = LocalDateTimePattern.CreateWithInvariantCulture("ddd d MMM uuuu, HH:mm");
+
+    private BusyTimes? _busy;
+    private DateTimeOffset _lastPrune;
+
+    private BusyTimes Busy => _busy ??= new BusyTimes(
+        State.Bookings.Values.Where(b => b.IsActive)
+            .Select(b => new Interval(Instant.FromDateTimeOffset(b.Start), Instant.FromDateTimeOffset(b.End))));
+
+    public async Task<BookingOutcome> Book(BookingRequest request)
+    {
+        _writer.ThrowIfBroken();
+        if (request.IdempotencyKey is { } key && State.IdempotencyKeys.TryGetValue(key, out var earlier))
+        {
+            if (earlier.Fingerprint != request.Fingerprint)
+                return new BookingOutcome(BookingOutcomeKind.IdempotencyMismatch, null, null, false);
+            // The first request may still be waiting for its write: answer only what is durable.
+            await _writer.WhenDurableAsync();
+            return Replay(earlier);
+        }
+
+        var outcome = Decide(request);
+        if (request.IdempotencyKey is { } newKey)
+        {
+            State.IdempotencyKeys[newKey] = new IdempotencyRecord
+            {
+                Fingerprint = request.Fingerprint ?? "", Kind = outcome.Kind, Booking = outcome.Booking, CreatedAt = Now,
+            };
+            PruneIdempotencyKeys();
+        }
+        if (outcome.Kind == BookingOutcomeKind.Created || request.IdempotencyKey is not null)
+            await _writer.CommitAsync();
+        if (outcome.Kind == BookingOutcomeKind.Created) DeliverOutbox();
+        return outcome;
+    }
+
+    /// <summary>The decision itself: synchronous, so no other call can interleave with it.</summary>
+    private BookingOutcome Decide(BookingRequest request)
+    {
+        var eventType = FindEventType(request.EventTypeId);
+        if (eventType is null)
+            return new BookingOutcome(BookingOutcomeKind.EventTypeNotFound, null, null, false);
+        // An inactive event type offers nothing: like any start that is not a slot.
+        if (!eventType.Active)
+            return new BookingOutcome(BookingOutcomeKind.OutsideAvailability, null, null, false);
+
+        var start = Instant.FromDateTimeOffset(request.Start);
+        switch (SlotEngine.Classify(SlotRequestFor(eventType), start))
+        {
+            case StartVerdict.Taken:
+                return new BookingOutcome(BookingOutcomeKind.SlotUnavailable, null, null, false);
+            case StartVerdict.OutsideAvailability:
+                return new BookingOutcome(BookingOutcomeKind.OutsideAvailability, null, null, false);
+        }
+
+        var now = Now;
+        var bookingId = Guid.NewGuid();
+        var end = start + Duration.FromMinutes(eventType.DurationMinutes);
+        var token = ManageToken(bookingId);
+        var occurrence = new EventRecord
+        {
+            Id = Guid.NewGuid(), EventTypeId = eventType.Id, Title = eventType.Title, Description = eventType.Description,
+            Location = eventType.Location, Start = start.ToDateTimeOffset(), End = end.ToDateTimeOffset(),
+            BookingIds = [bookingId], CreatedAt = now, UpdatedAt = now,
+        };
+        var booking = new BookingRecord
+        {
+            Id = bookingId, EventId = occurrence.Id, EventTypeId = eventType.Id, UserId = request.BookerId,
+            Name = request.Name, Email = request.Email, Notes = request.Notes,
+            Status = eventType.RequiresConfirmation ? BookingStatus.Pending : BookingStatus.Confirmed,
+            Start = occurrence.Start, End = occurrence.End, CreatedAt = now, UpdatedAt = now,
+            ManageTokenHash = Hash(token),
+        };
+        State.Events[occurrence.Id] = occurrence;
+        State.Bookings[bookingId] = booking;
+        _busy = null;
+        State.Outbox.Add(new OutboxMessage
+        {
+            Id = Guid.NewGuid(), Kind = OutboxKind.RecordBooking, UserId = request.BookerId, BookingId = bookingId, SentAt = now,
+        });
+        var pending = booking.Status == BookingStatus.Pending ? " It awaits your confirmation." : "";
+        Notify(booking, "created",
+            organizer: $"New booking: {booking.Name} <{booking.Email}> booked {Describe(booking)}.{pending}",
+            booker: booking.Status == BookingStatus.Pending
+                ? $"Your booking of {Describe(booking)} is requested and awaits the organizer's confirmation."
+                : $"Your booking of {Describe(booking)} is confirmed.");
+        return new BookingOutcome(BookingOutcomeKind.Created, ToView(booking), token, false);
+    }
+
+    private BookingOutcome Replay(IdempotencyRecord earlier) =>
+        new(earlier.Kind, earlier.Booking, earlier.Booking is { } b ? ManageToken(b.Id) : null, true);
+
+    private void PruneIdempotencyKeys()
+    {
+        var now = Now;
+        if (now - _lastPrune < TimeSpan.FromMinutes(10)) return;
+        _lastPrune = now;
+        foreach (var (key, _) in State.IdempotencyKeys.Where(kv => now - kv.Value.CreatedAt > IdempotencyRetention).ToList())
+            State.IdempotencyKeys.Remove(key);
+    }
+
+    public Task<BookingView?> GetBooking(Guid bookingId) =>
+        Task.FromResult(State.Bookings.TryGetValue(bookingId, out var b) ? ToView(b) : null);
+
+    public Task<IReadOnlyList<BookingView>> GetBookings(IReadOnlyList<Guid> bookingIds) =>
+        Task.FromResult<IReadOnlyList<BookingView>>(bookingIds
+            .Select(id => State.Bookings.GetValueOrDefault(id))
+            .OfType<BookingRecord>()
+            .Select(ToView)
+            .ToList());
+
+    public Task<bool> IsManageTokenValid(Guid bookingId, string manageToken)
+    {
+        if (!State.Bookings.TryGetValue(bookingId, out var booking)) return Task.FromResult(false);
+        var expected = Convert.FromHexString(booking.ManageTokenHash);
+        var actual = SHA256.HashData(Encoding.UTF8.GetBytes(manageToken));
+        return Task.FromResult(CryptographicOperations.FixedTimeEquals(expected, actual));
+    }
+
+    public async Task<CancelOutcome> Cancel(Guid bookingId, string? reason, string cancelledBy)
+    {
+        _writer.ThrowIfBroken();
+        if (!State.Bookings.TryGetValue(bookingId, out var booking))
+            return new CancelOutcome(CancelOutcomeKind.NotFound, null);
+        if (booking.Status == BookingStatus.Cancelled)
+        {
+            await _writer.WhenDurableAsync();
+            return new CancelOutcome(CancelOutcomeKind.AlreadyCancelled, ToView(booking));
+        }
+        CancelBooking(booking, reason, cancelledBy);
+        await _writer.CommitAsync();
+        DeliverOutbox();
+        return new CancelOutcome(CancelOutcomeKind.Cancelled, ToView(booking));
+    }
+
+    private void CancelBooking(BookingRecord booking, string? reason, string cancelledBy)
+    {
+        booking.Status = BookingStatus.Cancelled;
+        booking.CancellationReason = reason;
+        booking.CancelledBy = cancelledBy;
+        booking.UpdatedAt = Now;
+        _busy = null;
+        var because = string.IsNullOrWhiteSpace(reason) ? "" : $" Reason: {reason}";
+        Notify(booking, "cancelled",
+            organizer: $"Cancelled by the {cancelledBy}: {booking.Name}'s booking of {Describe(booking)}.{because}",
+            booker: $"Your booking of {Describe(booking)} was cancelled by the {cancelledBy}.{because}");
+    }
+
+    public async Task<ConfirmOutcome> Confirm(Guid bookingId)
+    {
+        _writer.ThrowIfBroken();
+        if (!State.Bookings.TryGetValue(bookingId, out var booking))
+            return new ConfirmOutcome(ConfirmOutcomeKind.NotFound, null);
+        switch (booking.Status)
+        {
+            case BookingStatus.Cancelled:
+                return new ConfirmOutcome(ConfirmOutcomeKind.InvalidStatus, ToView(booking));
+            case BookingStatus.Confirmed:
+                await _writer.WhenDurableAsync();
+                return new ConfirmOutcome(ConfirmOutcomeKind.AlreadyConfirmed, ToView(booking));
+        }
+        booking.Status = BookingStatus.Confirmed;
+        booking.UpdatedAt = Now;
+        Notify(booking, "confirmed",
+            organizer: $"You confirmed {booking.Name}'s booking of {Describe(booking)}.",
+            booker: $"Your booking of {Describe(booking)} is confirmed.");
+        await _writer.CommitAsync();
+        DeliverOutbox();
+        return new ConfirmOutcome(ConfirmOutcomeKind.Confirmed, ToView(booking));
+    }
+
+    public Task<BookingPage> ListBookings(BookingListQuery query)
+    {
+        var bookings = Page(State.Bookings.Values, b => b.Start, b => b.End, b => b.Id, query);
+        if (query.Status is { } status) bookings = bookings.Where(b => b.Status == status);
+        var (items, hasMore) = Take(bookings, query.Limit);
+        return Task.FromResult(new BookingPage(items.Select(ToView).ToList(), hasMore));
+    }
+
+    public Task<EventPage> ListEvents(BookingListQuery query)
+    {
+        var (items, hasMore) = Take(Page(State.Events.Values, e => e.Start, e => e.End, e => e.Id, query), query.Limit);
+        return Task.FromResult(new EventPage(items.Select(ToView).ToList(), hasMore));
+    }
+
+    public Task<EventView?> GetEvent(Guid eventId) =>
+        Task.FromResult(State.Events.TryGetValue(eventId, out var e) ? ToView(e) : null);
+
+    /// <summary>
+    /// The shared date semantics of listings: without from/to, what has not ended yet; from/to are
+    /// inclusive dates in the organizer's zone matched on start; ascending by (start, id) after the cursor.
+    /// </summary>
+    private IEnumerable<T> Page<T>(IEnumerable<T> items, Func<T, DateTimeOffset> start, Func<T, DateTimeOffset> end, Func<T, Guid> id, BookingListQuery query)
+    {
+        if (query.From is null && query.To is null)
+        {
+            var now = Now;
+            items = items.Where(i => end(i) >= now);
+        }
+        if (query.From is { } from)
+        {
+            var lower = LocalDate.FromDateOnly(from).AtStartOfDayInZone(_zone).ToDateTimeOffset();
+            items = items.Where(i => start(i) >= lower);
+        }
+        if (query.To is { } to)
+        {
+            var upper = LocalDate.FromDateOnly(to).PlusDays(1).AtStartOfDayInZone(_zone).ToDateTimeOffset();
+            items = items.Where(i => start(i) < upper);
+        }
+        if (query.AfterStart is { } afterStart)
+        {
+            var afterId = query.AfterId ?? Guid.Empty;
+            items = items.Where(i => start(i) > afterStart || (start(i) == afterStart && id(i).CompareTo(afterId) > 0));
+        }
+        return items.OrderBy(start).ThenBy(id);
+    }
+
+    private static (List<T> Items, bool HasMore) Take<T>(IEnumerable<T> ordered, int limit)
+    {
+        var page = ordered.Take(limit + 1).ToList();
+        var hasMore = page.Count > limit;
+        if (hasMore) page.RemoveAt(page.Count - 1);
+        return (page, hasMore);
+    }
+
+    private BookingView ToView(BookingRecord b) => new(
+        b.Id, b.EventId, b.EventTypeId, OrganizerId, b.UserId, b.Name, b.Email, b.Notes, b.Status,
+        b.Start, b.End, b.CreatedAt, b.UpdatedAt, b.CancellationReason, b.CancelledBy);
+
+    private EventView ToView(EventRecord e) => new(
+        e.Id, e.EventTypeId, OrganizerId, e.Title, e.Description, e.Start, e.End, e.Location, e.CreatedAt, e.UpdatedAt, e.BookingIds);
+
+    /// <summary>"Intro call on Mon 3 Mar 2031, 09:00 (Europe/Berlin)".</summary>
+    private string Describe(BookingRecord booking)
+    {
+        var title = State.EventTypes.Find(e => e.Id == booking.EventTypeId)?.Title ?? "your event";
+        var local = Instant.FromDateTimeOffset(booking.Start).InZone(_zone).LocalDateTime;
+        return $"{title} on {MessageTime.Format(local)} ({_zone.Id})";
+    }
+
+    // ---- manage tokens -----------------------------------------------------------------------
+
+    private string ManageToken(Guid bookingId)
+    {
+        State.TokenKey ??= Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        var mac = HMACSHA256.HashData(Convert.FromBase64String(State.TokenKey), bookingId.ToByteArray());
+        return ManageTokenFormat.Encode(OrganizerId, mac);
+    }
+
+    private static string Hash(string token) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+}

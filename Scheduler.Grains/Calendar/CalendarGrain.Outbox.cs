@@ -1,0 +1,75 @@
+namespace Scheduler.Calendar;
+
+public sealed partial class CalendarGrain
+{
+    private bool _delivering;
+
+    /// <summary>
+    /// Queues a notification for the organizer and the booker in the outbox, which the caller's
+    /// state write makes durable together with the decision.
+    /// </summary>
+    private void Notify(BookingRecord booking, string change, string organizer, string booker)
+    {
+        var now = Now;
+        State.Outbox.Add(new OutboxMessage
+        {
+            Id = Guid.NewGuid(), Kind = OutboxKind.Notify, UserId = OrganizerId, BookingId = booking.Id,
+            Change = change, Message = organizer, SentAt = now,
+        });
+        if (booking.UserId != OrganizerId)
+        {
+            State.Outbox.Add(new OutboxMessage
+            {
+                Id = Guid.NewGuid(), Kind = OutboxKind.Notify, UserId = booking.UserId, BookingId = booking.Id,
+                Change = change, Message = booker, SentAt = now,
+            });
+        }
+    }
+
+    /// <summary>
+    /// Delivers durable side effects to their grains, at least once (receivers are idempotent).
+    /// Delivered messages leave the outbox in memory; storage forgets them with the next write,
+    /// and a reactivation may deliver a few again, which receivers ignore.
+    /// </summary>
+    private void DeliverOutbox()
+    {
+        if (_delivering) return;
+        _delivering = true;
+        _ = DeliverAsync();
+
+        async Task DeliverAsync()
+        {
+            try
+            {
+                while (State.Outbox.Count > 0 && !_writer.IsBroken)
+                {
+                    // Only side effects of durable decisions leave: the outbox is in decision order.
+                    await _writer.WhenDurableAsync();
+                    var message = State.Outbox[0];
+                    await Deliver(message);
+                    State.Outbox.Remove(message);
+                }
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "Calendar {Organizer}: outbox delivery failed; retrying shortly", OrganizerId);
+                // A broken calendar is deactivating: its next activation delivers from storage.
+                if (!_writer.IsBroken)
+                    this.RegisterGrainTimer(() => { DeliverOutbox(); return Task.CompletedTask; },
+                    new GrainTimerCreationOptions(TimeSpan.FromSeconds(2), Timeout.InfiniteTimeSpan));
+            }
+            finally
+            {
+                _delivering = false;
+            }
+        }
+    }
+
+    private Task Deliver(OutboxMessage message) => message.Kind switch
+    {
+        OutboxKind.RecordBooking => GrainFactory.GetGrain<IUserGrain>(message.UserId).RecordBooking(message.BookingId, OrganizerId),
+        OutboxKind.Notify => GrainFactory.GetGrain<IInboxGrain>(message.UserId).Deliver(new NotificationView(
+            message.Id, message.UserId, message.Message ?? "", message.SentAt, null, message.BookingId, message.Change)),
+        _ => Task.CompletedTask,
+    };
+}
