@@ -19,6 +19,9 @@ public sealed class SchedulerSiloOptions
     public int GatewayPort { get; init; } = 30000;
     public IPAddress AdvertisedAddress { get; init; } = IPAddress.Loopback;
 
+    /// <summary>Last word on the silo's configuration (tests shorten periods through this).</summary>
+    public Action<ISiloBuilder>? Configure { get; init; }
+
     /// <summary>Wraps the grain storage (tests inject storage faults through this).</summary>
     public Func<IGrainStorage, IGrainStorage>? WrapStorage { get; init; }
 

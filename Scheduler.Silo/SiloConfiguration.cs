@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 using Orleans.Runtime.Hosting;
 using Orleans.Storage;
+using Scheduler.Calendar;
 using Scheduler.Database;
 
 namespace Scheduler.Silo;
@@ -49,6 +50,8 @@ public static class SiloConfiguration
         }
 
         silo.Services.AddSingleton(TimeProvider.System);
+        silo.Services.AddOptions<CalendarOptions>();
+        options.Configure?.Invoke(silo);
         return silo;
     }
 }

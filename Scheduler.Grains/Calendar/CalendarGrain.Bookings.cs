@@ -40,7 +40,7 @@ public sealed partial class CalendarGrain
             PruneIdempotencyKeys();
         }
         if (outcome.Kind == BookingOutcomeKind.Created || request.IdempotencyKey is not null)
-            await _writer.CommitAsync();
+            await CommitWithOutboxAsync(outcome.Kind == BookingOutcomeKind.Created);
         if (outcome.Kind == BookingOutcomeKind.Created) DeliverOutbox();
         return outcome;
     }
@@ -139,7 +139,7 @@ public sealed partial class CalendarGrain
             return new CancelOutcome(CancelOutcomeKind.AlreadyCancelled, ToView(booking));
         }
         CancelBooking(booking, reason, cancelledBy);
-        await _writer.CommitAsync();
+        await CommitWithOutboxAsync(true);
         DeliverOutbox();
         return new CancelOutcome(CancelOutcomeKind.Cancelled, ToView(booking));
     }
@@ -175,7 +175,7 @@ public sealed partial class CalendarGrain
         Notify(booking, "confirmed",
             organizer: $"You confirmed {booking.Name}'s booking of {Describe(booking)}.",
             booker: $"Your booking of {Describe(booking)} is confirmed.");
-        await _writer.CommitAsync();
+        await CommitWithOutboxAsync(true);
         DeliverOutbox();
         return new ConfirmOutcome(ConfirmOutcomeKind.Confirmed, ToView(booking));
     }

@@ -2,7 +2,53 @@ namespace Scheduler.Calendar;
 
 public sealed partial class CalendarGrain
 {
+    private const string OutboxReminder = "outbox";
     private bool _delivering;
+    private bool _outboxReminderArmed;
+
+    /// <summary>
+    /// Commits the decisions taken so far. When they added side effects, the "outbox" reminder is
+    /// armed alongside the write and before the caller hears back, so a silo crash right after
+    /// the write cannot strand them: the reminder wakes the calendar on another silo to deliver.
+    /// </summary>
+    private async Task CommitWithOutboxAsync(bool addedSideEffects)
+    {
+        var arming = addedSideEffects ? ArmOutboxReminder() : Task.CompletedTask;
+        await _writer.CommitAsync();
+        await arming;
+    }
+
+    private async Task ArmOutboxReminder()
+    {
+        if (_outboxReminderArmed) return;
+        _outboxReminderArmed = true;
+        try
+        {
+            var period = options.Value.OutboxRetryPeriod;
+            await this.RegisterOrUpdateReminder(OutboxReminder, period, period);
+        }
+        catch (Exception e)
+        {
+            // The decision is durable either way; without the reminder its side effects wait for
+            // the calendar's next activation instead.
+            _outboxReminderArmed = false;
+            logger.LogWarning(e, "Calendar {Organizer}: could not arm the outbox reminder", OrganizerId);
+        }
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != OutboxReminder) return;
+        if (State.Outbox.Count > 0)
+        {
+            _outboxReminderArmed = true;
+            DeliverOutbox();
+            return;
+        }
+        // Nothing left to deliver: stop waking up.
+        if (await this.GetReminder(OutboxReminder) is { } reminder) await this.UnregisterReminder(reminder);
+        _outboxReminderArmed = false;
+    }
 
     /// <summary>
     /// Queues a notification for the organizer and the booker in the outbox, which the caller's

@@ -14,7 +14,8 @@ namespace Scheduler.Calendar;
 public sealed partial class CalendarGrain(
     [PersistentState("calendar", "scheduler")] IPersistentState<CalendarState> store,
     TimeProvider clock,
-    ILogger<CalendarGrain> logger) : Grain, ICalendarGrain
+    Microsoft.Extensions.Options.IOptions<CalendarOptions> options,
+    ILogger<CalendarGrain> logger) : Grain, ICalendarGrain, IRemindable
 {
     private DurableWriter _writer = null!;
     private DateTimeZone _zone = DateTimeZone.Utc;
@@ -33,7 +34,11 @@ public sealed partial class CalendarGrain(
             State.TimeZone = organizer?.TimeZone ?? "UTC";
         }
         _zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(State.TimeZone) ?? DateTimeZone.Utc;
-        if (State.Outbox.Count > 0) DeliverOutbox();
+        if (State.Outbox.Count > 0)
+        {
+            _ = ArmOutboxReminder();
+            DeliverOutbox();
+        }
     }
 
     private void OnWriteFailed(Exception error)
@@ -92,7 +97,7 @@ public sealed partial class CalendarGrain(
         // Kept as a tombstone: existing bookings still name it.
         record.Deleted = true;
         record.UpdatedAt = now;
-        await _writer.CommitAsync();
+        await CommitWithOutboxAsync(future.Count > 0);
         if (future.Count > 0) DeliverOutbox();
         return DeleteEventTypeOutcome.Deleted;
     }

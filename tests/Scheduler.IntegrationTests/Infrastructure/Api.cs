@@ -77,6 +77,23 @@ public static class Api
         return problem;
     }
 
+    /// <summary>
+    /// Polls until <paramref name="check"/> holds, for side effects that arrive asynchronously
+    /// (outbox deliveries). Bounded: fails with the last observation after <paramref name="within"/>.
+    /// </summary>
+    public static async Task Eventually(Func<Task<bool>> check, TimeSpan? within = null, string? what = null)
+    {
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(20));
+        while (!await check())
+        {
+            if (DateTime.UtcNow > deadline) Assert.Fail($"Timed out waiting for {what ?? "the condition"}.");
+            await Task.Delay(50);
+        }
+    }
+
+    public static async Task<JsonArray> Notifications(this HttpClient client) =>
+        await (await client.GetAsync("/api/notifications?limit=1000")).JsonArray();
+
     public static string At(DateOnly date, string time, string offset = "+01:00") => $"{date:yyyy-MM-dd}T{time}:00{offset}";
 
     public static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);

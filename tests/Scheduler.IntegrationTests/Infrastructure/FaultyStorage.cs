@@ -38,6 +38,8 @@ public sealed class StorageFaults
         lock (_lock) { _stateName = stateName; _remaining = count; _mode = mode; }
     }
 
+    public void Clear() => FailNextWrites("", 0, FaultMode.None);
+
     public FaultMode Next(string stateName)
     {
         lock (_lock)

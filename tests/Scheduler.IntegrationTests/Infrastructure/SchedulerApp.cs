@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using Scheduler.Calendar;
 using Scheduler.Database;
 using Scheduler.Silo;
 
@@ -45,6 +47,12 @@ public sealed class SchedulerApp : IAsyncDisposable
                 SiloPort = FreePort(),
                 GatewayPort = FreePort(),
                 WrapStorage = inner => new FaultyStorage(inner, Faults),
+                // Outbox retries every two seconds instead of every minute, so recovery tests finish quickly.
+                Configure = silo =>
+                {
+                    silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
+                    silo.Services.Configure<CalendarOptions>(o => o.OutboxRetryPeriod = TimeSpan.FromSeconds(2));
+                },
             };
             builder.UseOrleans(silo => silo.UseScheduler(options));
             var host = builder.Build();
@@ -53,18 +61,26 @@ public sealed class SchedulerApp : IAsyncDisposable
         }
     }
 
-    public async Task StopSilosAsync()
+    public async Task StopSilosAsync(bool crash = false)
     {
-        foreach (var silo in _silos) await silo.StopAsync();
+        // A cancelled token makes Orleans skip the graceful steps (no deactivation, no handoff).
+        using var abort = new CancellationTokenSource();
+        if (crash) abort.Cancel();
+        foreach (var silo in _silos)
+        {
+            try { await silo.StopAsync(abort.Token); }
+            catch (OperationCanceledException) when (crash) { }
+        }
         foreach (var silo in _silos) silo.Dispose();
         _silos.Clear();
     }
 
     /// <summary>Stops everything and starts it again on the same database.</summary>
-    public async Task RestartAsync()
+    public async Task RestartAsync(bool crash = false, Action? whileDown = null)
     {
         await DisposeWebAsync();
-        await StopSilosAsync();
+        await StopSilosAsync(crash);
+        whileDown?.Invoke();
         await StartSilosAsync(1);
     }
 
