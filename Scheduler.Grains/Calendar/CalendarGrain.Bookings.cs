@@ -41,7 +41,11 @@ public sealed partial class CalendarGrain
         }
         if (outcome.Kind == BookingOutcomeKind.Created || request.IdempotencyKey is not null)
             await CommitWithOutboxAsync(outcome.Kind == BookingOutcomeKind.Created);
-        if (outcome.Kind == BookingOutcomeKind.Created) DeliverOutbox();
+        if (outcome.Kind == BookingOutcomeKind.Created)
+        {
+            DeliverOutbox();
+            PublishChange(State.Bookings[outcome.Booking!.Id], "created");
+        }
         return outcome;
     }
 
@@ -141,6 +145,7 @@ public sealed partial class CalendarGrain
         CancelBooking(booking, reason, cancelledBy);
         await CommitWithOutboxAsync(true);
         DeliverOutbox();
+        PublishChange(booking, "cancelled");
         return new CancelOutcome(CancelOutcomeKind.Cancelled, ToView(booking));
     }
 
@@ -177,6 +182,7 @@ public sealed partial class CalendarGrain
             booker: $"Your booking of {Describe(booking)} is confirmed.");
         await CommitWithOutboxAsync(true);
         DeliverOutbox();
+        PublishChange(booking, "confirmed");
         return new ConfirmOutcome(ConfirmOutcomeKind.Confirmed, ToView(booking));
     }
 

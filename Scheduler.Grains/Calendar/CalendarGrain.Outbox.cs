@@ -73,6 +73,23 @@ public sealed partial class CalendarGrain
     }
 
     /// <summary>
+    /// Pushes a durable booking change to live clients of the organizer and the booker. Best effort
+    /// (one-way): a client that misses it still finds the notification in its inbox.
+    /// </summary>
+    private void PublishChange(BookingRecord booking, string kind)
+    {
+        try
+        {
+            var audience = booking.UserId == OrganizerId ? new[] { OrganizerId } : new[] { OrganizerId, booking.UserId };
+            _ = LiveRelay.For(GrainFactory, OrganizerId).PublishBookingChange(new BookingChange(kind, ToView(booking), Now, audience));
+        }
+        catch (Exception e)
+        {
+            logger.LogDebug(e, "Calendar {Organizer}: live publish skipped", OrganizerId);
+        }
+    }
+
+    /// <summary>
     /// Delivers durable side effects to their grains, at least once (receivers are idempotent).
     /// Delivered messages leave the outbox in memory; storage forgets them with the next write,
     /// and a reactivation may deliver a few again, which receivers ignore.

@@ -99,6 +99,7 @@ public sealed partial class CalendarGrain(
         record.UpdatedAt = now;
         await CommitWithOutboxAsync(future.Count > 0);
         if (future.Count > 0) DeliverOutbox();
+        foreach (var booking in future) PublishChange(booking, "cancelled");
         return DeleteEventTypeOutcome.Deleted;
     }
 

@@ -64,6 +64,8 @@ public sealed class InboxGrain(
             _ids.Remove(record.Id);
             throw;
         }
+        // Live clients hear of it now; the inbox is the durable copy.
+        _ = LiveRelay.For(GrainFactory, this.GetPrimaryKey()).PublishNotification(ToView(record));
     }
 
     private void Trim()

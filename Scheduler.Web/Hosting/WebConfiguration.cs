@@ -9,6 +9,7 @@ using Orleans.Runtime;
 using Orleans.Storage;
 using Scheduler.Database;
 using Scheduler.Web.Apis;
+using Scheduler.Web.Live;
 
 namespace Scheduler.Web.Hosting;
 
@@ -71,6 +72,8 @@ public static class WebConfiguration
         });
         services.AddExceptionHandler<RetryableExceptionHandler>();
 
+        services.AddSignalR().AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        services.AddHostedService<LiveRelayClient>();
         services.AddSingleton<SigningKeys>();
         services.AddHostedService<SigningKeyLoader>();
         services.AddSingleton<AccessTokens>();
@@ -101,6 +104,7 @@ public static class WebConfiguration
         app.MapBookingsApi();
         app.MapEventsApi();
         app.MapNotificationsApi();
+        app.MapHub<NotificationsHub>(NotificationsHub.Path);
         app.MapProblemTypesApi();
         return app;
     }

@@ -20,6 +20,7 @@ namespace Scheduler.IntegrationTests.Infrastructure;
 public sealed class SchedulerApp : IAsyncDisposable
 {
     private readonly List<IHost> _silos = [];
+    private readonly List<WebFactory> _extraFrontEnds = [];
     private WebFactory? _web;
 
     public required string ConnectionString { get; init; }
@@ -92,10 +93,20 @@ public sealed class SchedulerApp : IAsyncDisposable
 
     public IServiceProvider WebServices => (_web ??= new WebFactory(this)).Services;
 
+    /// <summary>The main front end (index 0) or another web process of the same deployment.</summary>
+    public WebApplicationFactory<Program> FrontEnd(int index)
+    {
+        if (index == 0) return _web ??= new WebFactory(this);
+        while (_extraFrontEnds.Count < index) _extraFrontEnds.Add(new WebFactory(this));
+        return _extraFrontEnds[index - 1];
+    }
+
     private async Task DisposeWebAsync()
     {
         if (_web is not null) await _web.DisposeAsync();
         _web = null;
+        foreach (var web in _extraFrontEnds) await web.DisposeAsync();
+        _extraFrontEnds.Clear();
     }
 
     public async ValueTask DisposeAsync()

@@ -1,0 +1,30 @@
+using Orleans.Utilities;
+
+namespace Scheduler.Live;
+
+/// <summary>
+/// In-memory fan-out of live changes to front ends (no state: a lost relay activation only loses
+/// pushes until front ends re-subscribe; durable notifications are in the inboxes regardless).
+/// Reentrant: publishing to one slow front end must not hold up the others or new subscriptions.
+/// </summary>
+[Reentrant]
+public sealed class RelayGrain(ILogger<RelayGrain> logger) : Grain, IRelayGrain
+{
+    private readonly ObserverManager<ILiveObserver> _observers = new(LiveRelay.RefreshPeriod * 3, logger);
+
+    public Task Subscribe(ILiveObserver observer)
+    {
+        _observers.Subscribe(observer, observer);
+        return Task.CompletedTask;
+    }
+
+    public Task Unsubscribe(ILiveObserver observer)
+    {
+        _observers.Unsubscribe(observer);
+        return Task.CompletedTask;
+    }
+
+    public Task PublishBookingChange(BookingChange change) => _observers.Notify(o => o.OnBookingChanged(change));
+
+    public Task PublishNotification(NotificationView notification) => _observers.Notify(o => o.OnNotification(notification));
+}

@@ -1,0 +1,63 @@
+using Microsoft.AspNetCore.SignalR;
+using Scheduler.Web.Apis;
+
+namespace Scheduler.Web.Live;
+
+/// <summary>What <c>BookingChanged</c> carries: the booking as the API shows it (never its manage token).</summary>
+public sealed record BookingChangedMessage(string Kind, BookingsApi.BookingDto Booking, DateTimeOffset PublishedAt);
+
+/// <summary>
+/// This front end's subscription to the cluster's relay grains: every change reaches every front
+/// end, and each forwards it to the SignalR connections of the users it concerns. Subscriptions are
+/// refreshed periodically, so a relay that moved (silo died) or forgot us heals within one period,
+/// and a dead front end simply stops refreshing and is dropped by the relays.
+/// </summary>
+public sealed class LiveRelayClient(IGrainFactory grains, IHubContext<NotificationsHub> hub, ILogger<LiveRelayClient> logger)
+    : BackgroundService, ILiveObserver
+{
+    private ILiveObserver? _reference;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _reference = grains.CreateObjectReference<ILiveObserver>(this);
+        using var timer = new PeriodicTimer(LiveRelay.RefreshPeriod);
+        do
+        {
+            for (var partition = 0; partition < LiveRelay.Partitions; partition++)
+            {
+                try
+                {
+                    await grains.GetGrain<IRelayGrain>(partition).Subscribe(_reference);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    logger.LogWarning(e, "Could not subscribe to live relay {Partition}; retrying next period", partition);
+                }
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_reference is not null)
+        {
+            for (var partition = 0; partition < LiveRelay.Partitions; partition++)
+            {
+                try { await grains.GetGrain<IRelayGrain>(partition).Unsubscribe(_reference).WaitAsync(TimeSpan.FromSeconds(2), cancellationToken); }
+                catch (Exception e) when (e is not OutOfMemoryException) { logger.LogDebug(e, "Unsubscribe from relay {Partition} skipped", partition); }
+            }
+            try { grains.DeleteObjectReference<ILiveObserver>(_reference); }
+            catch (ArgumentException e) { logger.LogDebug(e, "Observer reference already released"); }
+        }
+        await base.StopAsync(cancellationToken);
+    }
+
+    public Task OnBookingChanged(BookingChange change) =>
+        hub.Clients.Groups(change.Audience.Select(NotificationsHub.GroupOf).ToList())
+            .SendAsync("BookingChanged", new BookingChangedMessage(change.Kind, BookingsApi.BookingDto.From(change.Booking), change.PublishedAt));
+
+    public Task OnNotification(NotificationView notification) =>
+        hub.Clients.Group(NotificationsHub.GroupOf(notification.UserId))
+            .SendAsync("Notification", NotificationsApi.NotificationDto.From(notification));
+}
