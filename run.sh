@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Brings up everything: PostgreSQL (unless SCHEDULER_DB is set), one Orleans silo and the web front
-# end, in the foreground. Ctrl-C or SIGTERM stops all of it.
+# Brings up everything: PostgreSQL (unless SCHEDULER_DB is set), the Orleans silos and the web front
+# ends, in the foreground. Ctrl-C or SIGTERM stops all of it.
 #
 #   SCHEDULER_DB            Npgsql connection string; when set, no PostgreSQL is started
 #   SCHEDULER_URLS          where the web front end listens (default http://127.0.0.1:5080)
 #   SCHEDULER_SILO_PORT     silo-to-silo port (default 11111)
 #   SCHEDULER_GATEWAY_PORT  client gateway port (default 30000)
+#   SCHEDULER_SILOS         how many silos (default 1); silo i uses SILO_PORT+i and GATEWAY_PORT+i
+#   SCHEDULER_WEBS          how many front ends (default 1); front end j listens on the port of
+#                           SCHEDULER_URLS + j, which must then be one http://host:port URL
+#   SCHEDULER_SKIP_BUILD    1: use the existing Release build instead of building first
 #   SCHEDULER_DATA_DIR      where the private PostgreSQL keeps its data between runs
 #                           (default /var/lib/scheduler as root, else ~/.local/share/scheduler)
 #   SCHEDULER_PG_PORT       port of the private PostgreSQL (default 55432)
@@ -13,11 +17,33 @@ set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/postgres.sh
 
-export SCHEDULER_URLS="${SCHEDULER_URLS:-http://127.0.0.1:5080}"
+say() { printf '[run] %s\n' "$*" >&2; }
+die() { say "$*"; exit 1; }
+
+urls="${SCHEDULER_URLS:-http://127.0.0.1:5080}"
+silos="${SCHEDULER_SILOS:-1}"
+webs="${SCHEDULER_WEBS:-1}"
+silo_port="${SCHEDULER_SILO_PORT:-11111}"
+gateway_port="${SCHEDULER_GATEWAY_PORT:-30000}"
+[[ "$silos" =~ ^[1-9][0-9]*$ ]] || die "SCHEDULER_SILOS must be a positive number, not '$silos'"
+[[ "$webs" =~ ^[1-9][0-9]*$ ]] || die "SCHEDULER_WEBS must be a positive number, not '$webs'"
+one_http_url='^http://[^/:;,]+:[0-9]+/?$'
+if [ "$webs" -gt 1 ] && ! [[ "$urls" =~ $one_http_url ]]; then
+  die "with SCHEDULER_WEBS > 1, SCHEDULER_URLS must be one http://host:port URL, not '$urls'"
+fi
 if [ "$(id -u)" -eq 0 ]; then default_data=/var/lib/scheduler; else default_data="${XDG_DATA_HOME:-$HOME/.local/share}/scheduler"; fi
 DATA_DIR="${SCHEDULER_DATA_DIR:-$default_data}"
 
-say() { printf '[run] %s\n' "$*" >&2; }
+# Where front end j listens: SCHEDULER_URLS as given for a single front end, else its port + j.
+first_url="${urls%%[;,]*}"
+hostport="${first_url#*://}"; hostport="${hostport%%/*}"
+host="${hostport%:*}"; base_port="${hostport##*:}"
+web_urls=()
+if [ "$webs" -eq 1 ]; then
+  web_urls=("$urls")
+else
+  for ((j = 0; j < webs; j++)); do web_urls+=("http://$host:$((base_port + j))"); done
+fi
 
 pids=()
 started_pg=""
@@ -27,17 +53,58 @@ shutdown() {
   stopping=1
   trap - INT TERM EXIT
   say "stopping…"
+  local pid
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
+  # All of them stop at once; whoever is still running after 10 s is killed.
+  for _ in $(seq 1 100); do
+    any_running || break
+    sleep 0.1
   done
+  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
   [ -n "$started_pg" ] && pg_stop "$DATA_DIR/pgdata"
   say "stopped"
 }
 trap 'shutdown; exit 130' INT
 trap 'shutdown; exit 143' TERM
 trap shutdown EXIT
+
+any_running() {
+  local pid
+  for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && return 0; done
+  return 1
+}
+all_running() {
+  local pid
+  for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null || return 1; done
+}
+
+# bash's /dev/tcp: no curl or nc needed.
+listening() { # PORT
+  { exec 4<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 1
+  exec 4<&- 4>&-
+}
+healthy() { # URL
+  local hp="${1#*://}"; hp="${hp%%/*}"
+  { exec 3<>"/dev/tcp/${hp%:*}/${hp##*:}"; } 2>/dev/null || return 1
+  printf 'GET /healthz HTTP/1.0\r\nHost: %s\r\n\r\n' "$hp" >&3
+  local status; read -r _ status _ <&3 || true
+  exec 3<&- 3>&-
+  [ "$status" = "200" ]
+}
+# Polls CHECK ARG for each ARG until all pass; fails if a started process exits or time runs out.
+wait_for() { # WHAT SECONDS CHECK ARG...
+  local what="$1" seconds="$2" check="$3"; shift 3
+  local deadline=$((SECONDS + seconds)) pending=("$@") next arg
+  while [ "${#pending[@]}" -gt 0 ]; do
+    next=()
+    for arg in "${pending[@]}"; do "$check" "$arg" || next+=("$arg"); done
+    pending=("${next[@]}")
+    [ "${#pending[@]}" -eq 0 ] && return 0
+    all_running || die "a process exited while waiting for $what"
+    [ "$SECONDS" -lt "$deadline" ] || die "$what not up after ${seconds}s: ${pending[*]}"
+    sleep 0.5
+  done
+}
 
 if [ -z "${SCHEDULER_DB:-}" ]; then
   pg_ensure_installed
@@ -48,44 +115,39 @@ if [ -z "${SCHEDULER_DB:-}" ]; then
 fi
 export SCHEDULER_DB
 
-say "building…"
-dotnet build Scheduler.Silo/Scheduler.Silo.csproj -c Release -nologo -v quiet -clp:ErrorsOnly
-dotnet build Scheduler.Web/Scheduler.Web.csproj -c Release -nologo -v quiet -clp:ErrorsOnly
+silo_dir=Scheduler.Silo/bin/Release/net10.0
+web_dir=Scheduler.Web/bin/Release/net10.0
+if [ "${SCHEDULER_SKIP_BUILD:-}" = 1 ]; then
+  [ -f "$silo_dir/Scheduler.Silo.dll" ] && [ -f "$web_dir/Scheduler.Web.dll" ] \
+    || die "SCHEDULER_SKIP_BUILD=1 but there is no Release build: run dotnet build -c Release first"
+else
+  say "building…"
+  dotnet build Scheduler.Silo/Scheduler.Silo.csproj -c Release -nologo -v quiet -clp:ErrorsOnly
+  dotnet build Scheduler.Web/Scheduler.Web.csproj -c Release -nologo -v quiet -clp:ErrorsOnly
+fi
 
 # Each process runs from its build output so it finds its appsettings.json.
-(cd Scheduler.Silo/bin/Release/net10.0 && exec dotnet Scheduler.Silo.dll) &
-pids+=($!)
-# The front end waits for a gateway anyway; starting it once the silo listens saves its retries.
-gateway_port="${SCHEDULER_GATEWAY_PORT:-30000}"
-for _ in $(seq 1 120); do
-  if { exec 4<>"/dev/tcp/127.0.0.1/$gateway_port"; } 2>/dev/null; then exec 4<&- 4>&-; break; fi
-  kill -0 "${pids[0]}" 2>/dev/null || { say "the silo exited during start-up"; exit 1; }
-  sleep 0.5
+gateways=()
+for ((i = 0; i < silos; i++)); do
+  (cd "$silo_dir" && SCHEDULER_SILO_PORT=$((silo_port + i)) SCHEDULER_GATEWAY_PORT=$((gateway_port + i)) \
+    exec dotnet Scheduler.Silo.dll) &
+  pids+=($!)
+  gateways+=($((gateway_port + i)))
 done
-(cd Scheduler.Web/bin/Release/net10.0 && exec dotnet Scheduler.Web.dll) &
-pids+=($!)
+# Front ends wait for a gateway anyway; starting them once the silos listen saves their retries.
+wait_for "silo gateways" 120 listening "${gateways[@]}"
 
-# Wait for the front end to report a reachable cluster (bash's /dev/tcp: no curl needed).
-first_url="${SCHEDULER_URLS%%[;,]*}"
-hostport="${first_url#*://}"; hostport="${hostport%%/*}"
-host="${hostport%:*}"; port="${hostport##*:}"
-healthy() {
-  { exec 3<>"/dev/tcp/$host/$port"; } 2>/dev/null || return 1
-  printf 'GET /healthz HTTP/1.0\r\nHost: %s\r\n\r\n' "$hostport" >&3
-  local status; read -r _ status _ <&3 || true
-  exec 3<&- 3>&-
-  [ "$status" = "200" ]
-}
-for _ in $(seq 1 180); do
-  if healthy; then
-    say "Scheduler is up: $first_url  (API under /api, health at /healthz; Ctrl-C to stop)"
-    break
-  fi
-  for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null || { say "a process exited during start-up"; exit 1; }; done
-  sleep 1
+for url in "${web_urls[@]}"; do
+  (cd "$web_dir" && SCHEDULER_URLS="$url" exec dotnet Scheduler.Web.dll) &
+  pids+=($!)
 done
+# A front end answers /healthz 200 once it reaches the cluster.
+health_urls=()
+for url in "${web_urls[@]}"; do health_urls+=("${url%%[;,]*}"); done
+wait_for "front ends" 180 healthy "${health_urls[@]}"
+say "Scheduler is up: ${health_urls[*]}  (gateways ${gateways[*]}; API under /api, health at /healthz; Ctrl-C to stop)"
 
 # Stay in the foreground until a process exits or we are told to stop.
-wait -n "${pids[@]}"
+wait -n "${pids[@]}" || true
 say "a process exited; shutting down the rest"
 exit 1

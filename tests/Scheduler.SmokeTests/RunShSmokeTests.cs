@@ -1,0 +1,240 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using Npgsql;
+using Xunit.Abstractions;
+
+namespace Scheduler.SmokeTests;
+
+/// <summary>
+/// The whole system as an operator starts it: ./run.sh with two silos and two front ends as separate
+/// processes on a fresh database, driven only through HTTP.
+/// </summary>
+public sealed class RunShSmokeTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private const int MembershipActive = 3;
+
+    private static readonly TimeSpan StartLimit = TimeSpan.FromSeconds(240);
+    private static readonly TimeSpan StopLimit = TimeSpan.FromSeconds(30);
+
+    private readonly string _clusterId = $"smoke-{Guid.NewGuid():N}"[..20];
+    private readonly string _database = $"smoke_{Guid.NewGuid():N}";
+    private readonly List<HttpClient> _clients = [];
+    private RunSh? _runSh;
+
+    private static string ServerConnectionString =>
+        Environment.GetEnvironmentVariable("SCHEDULER_DB") is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException(
+                "SCHEDULER_DB is not set: run ./test.sh, which starts PostgreSQL, or set it to an admin connection string.");
+
+    private string DatabaseConnectionString =>
+        new NpgsqlConnectionStringBuilder(ServerConnectionString) { Database = _database, Pooling = false }.ConnectionString;
+
+    [Fact]
+    public async Task Two_silos_and_two_front_ends_started_by_run_sh_share_one_calendar()
+    {
+        var (siloPort, gatewayPort, webPort) = FreePortPairs();
+        _runSh = RunSh.Start(new Dictionary<string, string>
+        {
+            // Scheduler creates the database at start-up.
+            ["SCHEDULER_DB"] = DatabaseConnectionString,
+            ["SCHEDULER_CLUSTER_ID"] = _clusterId,
+            ["SCHEDULER_SILOS"] = "2",
+            ["SCHEDULER_WEBS"] = "2",
+            ["SCHEDULER_SKIP_BUILD"] = "1",
+            ["SCHEDULER_SILO_PORT"] = siloPort.ToString(),
+            ["SCHEDULER_GATEWAY_PORT"] = gatewayPort.ToString(),
+            ["SCHEDULER_URLS"] = $"http://127.0.0.1:{webPort}",
+        });
+        await _runSh.WaitUntilUp(StartLimit);
+
+        var first = Client(webPort);
+        var second = Client(webPort + 1);
+        Assert.Equal(2, await ActiveSilos());
+
+        var (organizerToken, eventTypeId) = await OrganizerWithEventType(first);
+        var bookedThroughFirst = await Book(first, eventTypeId, "2031-03-03T09:00:00+01:00");
+        var bookedThroughSecond = await Book(second, eventTypeId, "2031-03-03T10:00:00+01:00");
+
+        foreach (var frontEnd in new[] { first, second })
+        {
+            var listed = await ListBookings(frontEnd, organizerToken);
+            Assert.Contains(bookedThroughFirst.Id, listed);
+            Assert.Contains(bookedThroughSecond.Id, listed);
+        }
+        // A manage token works on a front end other than the one that issued it.
+        await AssertReadableWithManageToken(second, bookedThroughFirst);
+        await AssertReadableWithManageToken(first, bookedThroughSecond);
+
+        // run.sh and its four processes carry the cluster id, so finding none later means something.
+        Assert.Equal(5, _runSh.RemainingProcesses().Count);
+        Assert.True(await _runSh.Terminate(StopLimit), $"run.sh still running {StopLimit.TotalSeconds:0} s after SIGTERM:\n{_runSh.Output}");
+        Assert.Equal(143, _runSh.ExitCode); // 128 + SIGTERM: stopped on request, not by a failure
+        Assert.Empty(_runSh.RemainingProcesses());
+        int[] ports = [siloPort, siloPort + 1, gatewayPort, gatewayPort + 1, webPort, webPort + 1];
+        Assert.DoesNotContain(ports, RunSh.Answers);
+    }
+
+    private sealed record Booking(Guid Id, string ManageToken);
+
+    private static async Task<(string Token, Guid EventTypeId)> OrganizerWithEventType(HttpClient frontEnd)
+    {
+        var email = $"organizer-{Guid.NewGuid():N}@example.com";
+        const string password = "correct horse";
+        var signUp = await frontEnd.PostAsJsonAsync("/api/users",
+            new { name = "Olga Organizer", email, password, timeZone = "Europe/Berlin" });
+        await AssertStatus(HttpStatusCode.Created, signUp);
+
+        var tokenResponse = await frontEnd.PostAsJsonAsync("/api/auth/token", new { email, password });
+        await AssertStatus(HttpStatusCode.OK, tokenResponse);
+        var token = (await Json(tokenResponse))["accessToken"]!.GetValue<string>();
+
+        var weekdays = new[] { "Monday", "Tuesday", "Wednesday", "Thursday", "Friday" }
+            .Select(day => new { dayOfWeek = day, startTime = "09:00", endTime = "17:00" });
+        await AssertStatus(HttpStatusCode.OK, await frontEnd.SendAsync(Authorized(HttpMethod.Put, "/api/availability", token, weekdays)));
+
+        var eventType = await frontEnd.SendAsync(Authorized(HttpMethod.Post, "/api/event-types", token,
+            new { title = "Intro call", description = "Thirty minutes to get to know each other", durationMinutes = 30, location = "Video" }));
+        await AssertStatus(HttpStatusCode.Created, eventType);
+        return (token, (await Json(eventType))["id"]!.GetValue<Guid>());
+    }
+
+    private static async Task<Booking> Book(HttpClient frontEnd, Guid eventTypeId, string start)
+    {
+        var response = await frontEnd.PostAsJsonAsync("/api/bookings",
+            new { eventTypeId, start, name = "Bob Booker", email = $"booker-{Guid.NewGuid():N}@example.com" });
+        await AssertStatus(HttpStatusCode.Created, response);
+        var booking = await Json(response);
+        return new Booking(booking["id"]!.GetValue<Guid>(), booking["manageToken"]!.GetValue<string>());
+    }
+
+    private static async Task<List<Guid>> ListBookings(HttpClient frontEnd, string token)
+    {
+        var response = await frontEnd.SendAsync(Authorized(HttpMethod.Get, "/api/bookings", token));
+        await AssertStatus(HttpStatusCode.OK, response);
+        return (await Json(response)).AsArray().Select(b => b!["id"]!.GetValue<Guid>()).ToList();
+    }
+
+    private static async Task AssertReadableWithManageToken(HttpClient frontEnd, Booking booking)
+    {
+        var response = await frontEnd.GetAsync($"/api/bookings/{booking.Id}?token={Uri.EscapeDataString(booking.ManageToken)}");
+        await AssertStatus(HttpStatusCode.OK, response);
+        Assert.Equal(booking.Id, (await Json(response))["id"]!.GetValue<Guid>());
+    }
+
+    /// <summary>
+    /// Silos of our cluster that membership lists as Active. A silo opens its gateway a moment before
+    /// its row says Active, so this waits (boundedly) for both.
+    /// </summary>
+    private async Task<long> ActiveSilos()
+    {
+        await using var connection = new NpgsqlConnection(DatabaseConnectionString);
+        await connection.OpenAsync();
+        await using var query = new NpgsqlCommand(
+            "select count(*) from orleans_membership where deployment_id = @cluster and status = @active", connection);
+        query.Parameters.AddWithValue("cluster", _clusterId);
+        query.Parameters.AddWithValue("active", MembershipActive);
+        long active = 0;
+        for (var attempt = 0; attempt < 60; attempt++)
+        {
+            active = (long)(await query.ExecuteScalarAsync())!;
+            if (active >= 2) break;
+            await Task.Delay(TimeSpan.FromSeconds(0.5));
+        }
+        return active;
+    }
+
+    private HttpClient Client(int port)
+    {
+        var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(60) };
+        _clients.Add(client);
+        return client;
+    }
+
+    private static HttpRequestMessage Authorized(HttpMethod method, string path, string token, object? body = null)
+    {
+        var request = new HttpRequestMessage(method, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (body is not null) request.Content = JsonContent.Create(body);
+        return request;
+    }
+
+    private static async Task AssertStatus(HttpStatusCode expected, HttpResponseMessage response)
+    {
+        if (response.StatusCode == expected) return;
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Fail($"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri}: expected {(int)expected}, got {(int)response.StatusCode}: {body}");
+    }
+
+    private static async Task<JsonNode> Json(HttpResponseMessage response) =>
+        JsonNode.Parse(await response.Content.ReadAsStringAsync()) ?? throw new InvalidOperationException("empty body");
+
+    /// <summary>
+    /// Three ports p with p + 1 free too (silo, gateway, web: run.sh adds the index). Held while
+    /// choosing so the three pairs cannot overlap; released just before run.sh binds them.
+    /// </summary>
+    private static (int Silo, int Gateway, int Web) FreePortPairs()
+    {
+        var held = new List<TcpListener>();
+        try
+        {
+            var ports = new List<int>();
+            while (ports.Count < 3)
+            {
+                var first = Listen(0)!;
+                held.Add(first);
+                var port = ((IPEndPoint)first.LocalEndpoint).Port;
+                if (port < IPEndPoint.MaxPort && Listen(port + 1) is { } second)
+                {
+                    held.Add(second);
+                    ports.Add(port);
+                }
+            }
+            return (ports[0], ports[1], ports[2]);
+        }
+        finally
+        {
+            foreach (var listener in held) listener.Stop();
+        }
+    }
+
+    private static TcpListener? Listen(int port)
+    {
+        var listener = new TcpListener(IPAddress.Loopback, port);
+        try
+        {
+            listener.Start();
+            return listener;
+        }
+        catch (SocketException)
+        {
+            return null;
+        }
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var client in _clients) client.Dispose();
+        if (_runSh is not null)
+        {
+            output.WriteLine(_runSh.Output);
+            await _runSh.DisposeAsync();
+        }
+        await DropDatabase();
+    }
+
+    private async Task DropDatabase()
+    {
+        var admin = new NpgsqlConnectionStringBuilder(ServerConnectionString) { Pooling = false };
+        admin.Database ??= "postgres";
+        await using var connection = new NpgsqlConnection(admin.ConnectionString);
+        await connection.OpenAsync();
+        await using var drop = new NpgsqlCommand($"drop database if exists \"{_database}\" with (force)", connection);
+        await drop.ExecuteNonQueryAsync();
+    }
+}
