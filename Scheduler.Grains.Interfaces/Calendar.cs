@@ -14,7 +14,8 @@ public sealed record EventTypeView(
     [property: Id(6)] bool Active,
     [property: Id(7)] DateTimeOffset CreatedAt,
     [property: Id(8)] DateTimeOffset UpdatedAt,
-    [property: Id(9)] bool RequiresConfirmation = false);
+    [property: Id(9)] bool RequiresConfirmation = false,
+    [property: Id(10)] int ReminderMinutes = EventTypeDraft.DefaultReminderMinutes);
 
 /// <summary>What an organizer sends to create or replace an event type (already validated).</summary>
 [GenerateSerializer, Immutable, Alias("scheduler.EventTypeDraft")]
@@ -24,7 +25,12 @@ public sealed record EventTypeDraft(
     [property: Id(2)] int DurationMinutes,
     [property: Id(3)] string Location,
     [property: Id(4)] bool Active = true,
-    [property: Id(5)] bool RequiresConfirmation = false);
+    [property: Id(5)] bool RequiresConfirmation = false,
+    [property: Id(6)] int ReminderMinutes = EventTypeDraft.DefaultReminderMinutes)
+{
+    /// <summary>Confirmed bookings remind organizer and booker this long before the start (0 = never).</summary>
+    public const int DefaultReminderMinutes = 60;
+}
 
 /// <summary>A weekly availability rule: local times in the organizer's zone, minutes since midnight (end may be 1440).</summary>
 [GenerateSerializer, Immutable, Alias("scheduler.AvailabilityRuleView")]

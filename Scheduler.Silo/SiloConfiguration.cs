@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
 using Orleans.Runtime.Hosting;
 using Orleans.Storage;
@@ -49,7 +50,7 @@ public static class SiloConfiguration
                 (sp, _) => wrap(sp.GetRequiredKeyedService<IGrainStorage>(innerName)));
         }
 
-        silo.Services.AddSingleton(TimeProvider.System);
+        silo.Services.TryAddKeyedSingleton(SchedulerClock.Key, TimeProvider.System);
         silo.Services.AddOptions<CalendarOptions>();
         options.Configure?.Invoke(silo);
         return silo;

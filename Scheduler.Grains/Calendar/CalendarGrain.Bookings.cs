@@ -45,6 +45,7 @@ public sealed partial class CalendarGrain
         {
             DeliverOutbox();
             PublishChange(State.Bookings[outcome.Booking!.Id], "created");
+            RearmBookingReminder();
         }
         return outcome;
     }
@@ -183,6 +184,7 @@ public sealed partial class CalendarGrain
         await CommitWithOutboxAsync(true);
         DeliverOutbox();
         PublishChange(booking, "confirmed");
+        RearmBookingReminder();
         return new ConfirmOutcome(ConfirmOutcomeKind.Confirmed, ToView(booking));
     }
 

@@ -24,7 +24,7 @@ public sealed partial class CalendarGrain
         _outboxReminderArmed = true;
         try
         {
-            var period = options.Value.OutboxRetryPeriod;
+            var period = options.Value.RetryPeriod;
             await this.RegisterOrUpdateReminder(OutboxReminder, period, period);
         }
         catch (Exception e)
@@ -38,6 +38,11 @@ public sealed partial class CalendarGrain
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
+        if (reminderName == BookingReminder)
+        {
+            await SendDueBookingReminders();
+            return;
+        }
         if (reminderName != OutboxReminder) return;
         if (State.Outbox.Count > 0)
         {

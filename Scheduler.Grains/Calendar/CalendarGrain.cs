@@ -13,7 +13,7 @@ namespace Scheduler.Calendar;
 [Reentrant]
 public sealed partial class CalendarGrain(
     [PersistentState("calendar", "scheduler")] IPersistentState<CalendarState> store,
-    TimeProvider clock,
+    [Microsoft.Extensions.DependencyInjection.FromKeyedServices(SchedulerClock.Key)] TimeProvider clock,
     Microsoft.Extensions.Options.IOptions<CalendarOptions> options,
     ILogger<CalendarGrain> logger) : Grain, ICalendarGrain, IRemindable
 {
@@ -39,6 +39,8 @@ public sealed partial class CalendarGrain(
             _ = ArmOutboxReminder();
             DeliverOutbox();
         }
+        // Also after a crash between a booking's write and its reminder's registration.
+        RearmBookingReminder();
     }
 
     private void OnWriteFailed(Exception error)
@@ -120,11 +122,12 @@ public sealed partial class CalendarGrain(
         record.Location = draft.Location;
         record.Active = draft.Active;
         record.RequiresConfirmation = draft.RequiresConfirmation;
+        record.ReminderMinutes = draft.ReminderMinutes;
     }
 
     private EventTypeView ToView(EventTypeRecord r) => new(
         r.Id, OrganizerId, r.Title, r.Description, r.DurationMinutes, r.Location, r.Active, r.CreatedAt, r.UpdatedAt,
-        r.RequiresConfirmation);
+        r.RequiresConfirmation, r.ReminderMinutes);
 
     // ---- availability ------------------------------------------------------------------------
 

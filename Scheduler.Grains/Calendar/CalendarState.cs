@@ -20,6 +20,9 @@ public sealed class CalendarState
     public Dictionary<Guid, EventRecord> Events { get; set; } = [];
     public Dictionary<string, IdempotencyRecord> IdempotencyKeys { get; set; } = [];
 
+    /// <summary>When the calendar's one booking reminder is set to fire next (null: not armed).</summary>
+    public DateTimeOffset? BookingReminderDue { get; set; }
+
     /// <summary>Side effects decided with a booking, delivered at least once after the write.</summary>
     public List<OutboxMessage> Outbox { get; set; } = [];
 }
@@ -33,6 +36,7 @@ public sealed class EventTypeRecord
     public string Location { get; set; } = "";
     public bool Active { get; set; } = true;
     public bool RequiresConfirmation { get; set; }
+    public int ReminderMinutes { get; set; } = EventTypeDraft.DefaultReminderMinutes;
     public bool Deleted { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
@@ -64,6 +68,9 @@ public sealed class BookingRecord
     public DateTimeOffset UpdatedAt { get; set; }
     public string? CancellationReason { get; set; }
     public string? CancelledBy { get; set; }
+
+    /// <summary>The "starts soon" reminder went out (at most once per booking).</summary>
+    public bool ReminderSent { get; set; }
 
     /// <summary>SHA-256 (hex) of the manage token.</summary>
     public string ManageTokenHash { get; set; } = "";

@@ -25,7 +25,7 @@ public sealed class NotificationRecord
 /// </summary>
 public sealed class InboxGrain(
     [PersistentState("inbox", "scheduler")] IPersistentState<InboxState> store,
-    TimeProvider clock) : Grain, IInboxGrain
+    [Microsoft.Extensions.DependencyInjection.FromKeyedServices(SchedulerClock.Key)] TimeProvider clock) : Grain, IInboxGrain
 {
     /// <summary>The inbox keeps the newest notifications; the oldest read ones go first.</summary>
     public const int Capacity = 2000;

@@ -18,7 +18,7 @@ public sealed class UserState
 
 public sealed class UserGrain(
     [PersistentState("user", "scheduler")] IPersistentState<UserState> store,
-    TimeProvider clock) : Grain, IUserGrain
+    [Microsoft.Extensions.DependencyInjection.FromKeyedServices(SchedulerClock.Key)] TimeProvider clock) : Grain, IUserGrain
 {
     private UserState State => store.State;
     private bool Exists => State.Name is not null;

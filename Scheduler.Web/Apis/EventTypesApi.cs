@@ -6,18 +6,18 @@ namespace Scheduler.Web.Apis;
 
 public static class EventTypesApi
 {
-    public sealed record EventTypeRequest(string? Title, string? Description, int? DurationMinutes, string? Location, bool? Active, bool? RequiresConfirmation);
+    public sealed record EventTypeRequest(string? Title, string? Description, int? DurationMinutes, string? Location, bool? Active, bool? RequiresConfirmation, int? ReminderMinutes);
 
     public sealed record OrganizerDto(Guid Id, string Name, string TimeZone);
 
     public sealed record EventTypeDto(
         Guid Id, Guid UserId, string Title, string Description, int DurationMinutes, string Location, bool Active,
-        bool RequiresConfirmation, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
+        bool RequiresConfirmation, int ReminderMinutes, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
         [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] OrganizerDto? Organizer = null)
     {
         public static EventTypeDto From(EventTypeView e, OrganizerDto? organizer = null) => new(
             e.Id, e.UserId, e.Title, e.Description, e.DurationMinutes, e.Location, e.Active, e.RequiresConfirmation,
-            e.CreatedAt, e.UpdatedAt, organizer);
+            e.ReminderMinutes, e.CreatedAt, e.UpdatedAt, organizer);
     }
 
     public sealed record SlotDto(string Start, string End);
@@ -45,7 +45,11 @@ public static class EventTypesApi
         var location = v.Text("location", body?.Location, 500) ?? "";
         if (body?.DurationMinutes is not { } duration) { v.Add("durationMinutes", "Required."); duration = 0; }
         else if (duration is < 1 or > 1440) v.Add("durationMinutes", "Between 1 and 1440 minutes.");
-        return v.IsValid ? new EventTypeDraft(title!, description, duration, location, body!.Active ?? true, body.RequiresConfirmation ?? false) : null;
+        var reminder = body?.ReminderMinutes ?? EventTypeDraft.DefaultReminderMinutes;
+        if (reminder is < 0 or > 10080) v.Add("reminderMinutes", "Between 0 (no reminder) and 10080 (a week).");
+        return v.IsValid
+            ? new EventTypeDraft(title!, description, duration, location, body!.Active ?? true, body.RequiresConfirmation ?? false, reminder)
+            : null;
     }
 
     /// <summary>Creates an event type owned by the caller.</summary>

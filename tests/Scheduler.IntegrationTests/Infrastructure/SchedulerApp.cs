@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -27,9 +28,12 @@ public sealed class SchedulerApp : IAsyncDisposable
     public string ClusterId { get; } = "test-" + Guid.NewGuid().ToString("N")[..8];
     public StorageFaults Faults { get; } = new();
 
-    public static async Task<SchedulerApp> StartAsync(string name, int silos = 1)
+    /// <summary>When set, grains and Orleans' reminder service read this clock (the runtime keeps real time).</summary>
+    public FakeTimeProvider? Time { get; init; }
+
+    public static async Task<SchedulerApp> StartAsync(string name, int silos = 1, FakeTimeProvider? time = null)
     {
-        var app = new SchedulerApp { ConnectionString = await TestDatabase.CreateAsync(name) };
+        var app = new SchedulerApp { ConnectionString = await TestDatabase.CreateAsync(name), Time = time };
         await SchedulerDatabase.MigrateAsync(app.ConnectionString);
         await app.StartSilosAsync(silos);
         return app;
@@ -41,6 +45,9 @@ public sealed class SchedulerApp : IAsyncDisposable
         {
             var builder = Host.CreateApplicationBuilder();
             builder.Logging.ClearProviders();
+            // SCHEDULER_TEST_LOGS=Information (or Debug, Warning) shows the silos' logs while debugging a test.
+            if (Enum.TryParse<LogLevel>(Environment.GetEnvironmentVariable("SCHEDULER_TEST_LOGS"), out var level))
+                builder.Logging.AddSimpleConsole().SetMinimumLevel(level).AddFilter("Scheduler", level).AddFilter("Orleans.Runtime.ReminderService", level).AddFilter("Orleans.Reminders", level);
             var options = new SchedulerSiloOptions
             {
                 ConnectionString = ConnectionString,
@@ -52,7 +59,12 @@ public sealed class SchedulerApp : IAsyncDisposable
                 Configure = silo =>
                 {
                     silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
-                    silo.Services.Configure<CalendarOptions>(o => o.OutboxRetryPeriod = TimeSpan.FromSeconds(2));
+                    silo.Services.Configure<CalendarOptions>(o => o.RetryPeriod = TimeSpan.FromSeconds(2));
+                    if (Time is { } time)
+                    {
+                        silo.Services.AddKeyedSingleton<TimeProvider>(SchedulerClock.Key, time);
+                        silo.Services.AddKeyedSingleton<TimeProvider>(Orleans.Reminders.ReminderTimeProviderNames.Reminders, time);
+                    }
                 },
             };
             builder.UseOrleans(silo => silo.UseScheduler(options));

@@ -1,0 +1,88 @@
+namespace Scheduler.Calendar;
+
+/// <summary>
+/// "Starts soon" reminders. One Orleans reminder per calendar, armed for the next due booking and
+/// re-armed when it fires, so a booking costs a reminder-table write only when it becomes the
+/// earliest one due. Whether a booking is due is decided at tick time, so cancelled or moved
+/// bookings simply do not qualify any more.
+/// </summary>
+public sealed partial class CalendarGrain
+{
+    private const string BookingReminder = "booking-reminders";
+    private bool _rearming;
+
+    /// <summary>Confirmed, future, not yet reminded bookings whose event type wants a reminder.</summary>
+    private IEnumerable<(BookingRecord Booking, DateTimeOffset Due)> RemindableBookings(DateTimeOffset now) =>
+        from b in State.Bookings.Values
+        where b.Status == BookingStatus.Confirmed && !b.ReminderSent && b.Start > now
+        let minutes = State.EventTypes.Find(e => e.Id == b.EventTypeId)?.ReminderMinutes ?? 0
+        where minutes > 0
+        select (b, b.Start - TimeSpan.FromMinutes(minutes));
+
+    private async Task SendDueBookingReminders()
+    {
+        var now = Now;
+        logger.LogDebug("Calendar {Organizer}: booking reminder tick at {Now}", OrganizerId, now);
+        var due = RemindableBookings(now).Where(r => r.Due <= now).Select(r => r.Booking).ToList();
+        foreach (var booking in due)
+        {
+            booking.ReminderSent = true;
+            Notify(booking, "reminder",
+                organizer: $"Starting soon: {booking.Name}'s booking of {Describe(booking)}.",
+                booker: $"Reminder: your booking of {Describe(booking)} starts soon.");
+        }
+        if (due.Count > 0)
+        {
+            await CommitWithOutboxAsync(true);
+            DeliverOutbox();
+        }
+        // The reminder keeps ticking (every retry period) until it is re-armed for the next booking.
+        RearmBookingReminder(afterTick: true);
+    }
+
+    /// <summary>
+    /// Makes sure the reminder fires no later than the next booking due; never blocks the caller.
+    /// The reminder's period is short (the retry period): Orleans skips ticks missed while no silo
+    /// was up, so a due time that passed during an outage is caught by the next short tick.
+    /// </summary>
+    private void RearmBookingReminder(bool afterTick = false)
+    {
+        if (_rearming || _writer.IsBroken) return;
+        var now = Now;
+        var dues = RemindableBookings(now).Select(r => r.Due).ToList();
+        DateTimeOffset? next = dues.Count > 0 ? dues.Min() : null;
+        var armed = afterTick ? DateTimeOffset.MinValue : State.BookingReminderDue;
+        // Armed early enough already: the tick re-arms for whatever is next then.
+        if (next is not null && armed is not null && armed <= next && !afterTick) return;
+        if (next is null && armed is null) return;
+        _rearming = true;
+        _ = Rearm(next);
+
+        async Task Rearm(DateTimeOffset? target)
+        {
+            try
+            {
+                if (target is { } at)
+                {
+                    var dueIn = at - Now;
+                    await this.RegisterOrUpdateReminder(BookingReminder, dueIn < TimeSpan.Zero ? TimeSpan.Zero : dueIn, options.Value.RetryPeriod);
+                }
+                else if (await this.GetReminder(BookingReminder) is { } reminder)
+                {
+                    await this.UnregisterReminder(reminder);
+                }
+                logger.LogDebug("Calendar {Organizer}: booking reminder armed for {Due}", OrganizerId, target);
+                // Remembered with the calendar's next write; after a restart at worst one extra re-arm.
+                State.BookingReminderDue = target;
+                _rearming = false;
+                // Bookings decided while this registration was in flight may need an earlier time.
+                RearmBookingReminder();
+            }
+            catch (Exception e)
+            {
+                _rearming = false;
+                logger.LogWarning(e, "Calendar {Organizer}: could not arm the booking reminder", OrganizerId);
+            }
+        }
+    }
+}

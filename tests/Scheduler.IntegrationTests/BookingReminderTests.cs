@@ -1,0 +1,85 @@
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.Extensions.Time.Testing;
+using Scheduler.IntegrationTests.Infrastructure;
+using static Scheduler.IntegrationTests.Infrastructure.Api;
+
+namespace Scheduler.IntegrationTests;
+
+/// <summary>"Starts soon" reminders, driven by a controlled clock rather than by waiting.</summary>
+public sealed class BookingReminderTests : IAsyncLifetime
+{
+    // Two hours before FutureMonday 09:00 in Berlin (08:00 UTC): everything that day is still ahead.
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2031, 3, 3, 6, 0, 0, TimeSpan.Zero));
+    private SchedulerApp _app = null!;
+
+    public async Task InitializeAsync() => _app = await SchedulerApp.StartAsync("reminders", time: _time);
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    /// <summary>
+    /// Orleans' reminder service waits on the clock it is given, even for "due now" ticks, so the
+    /// clock keeps moving a second at a time while we wait for the outcome.
+    /// </summary>
+    private Task AdvanceUntil(Func<Task<bool>> check, string what) =>
+        Eventually(async () =>
+        {
+            _time.Advance(TimeSpan.FromSeconds(1));
+            return await check();
+        }, within: TimeSpan.FromSeconds(60), what: what);
+
+    private static async Task<List<string>> Reminders(HttpClient client) =>
+        (await client.Notifications()).Where(n => n!["kind"]!.GetValue<string>() == "reminder")
+            .Select(n => n!["bookingId"]!.GetValue<Guid>().ToString()).ToList();
+
+    [Fact]
+    public async Task A_confirmed_booking_is_reminded_before_its_start_a_cancelled_one_never_and_reminders_survive_a_restart()
+    {
+        var anonymous = _app.CreateClient();
+        var (organizer, eventTypeId) = await anonymous.OrganizerWithEventType(_app);
+        var eventType = await (await organizer.Client.GetAsync($"/api/event-types/{eventTypeId}")).Json();
+        Assert.Equal(60, eventType["reminderMinutes"]!.GetValue<int>());
+        var booker = await anonymous.SignUpAndSignIn(_app);
+
+        var kept = (await (await booker.Client.Book(eventTypeId, At(FutureMonday, "09:00"))).Json())["id"]!.GetValue<Guid>();
+        var cancelled = (await (await booker.Client.Book(eventTypeId, At(FutureMonday, "09:30"))).Json())["id"]!.GetValue<Guid>();
+        Assert.Equal(HttpStatusCode.OK, (await organizer.Client.PostAsJsonAsync($"/api/bookings/{cancelled}/cancel", new { reason = "no" })).StatusCode);
+        var later = (await (await booker.Client.Book(eventTypeId, At(FutureMonday, "12:00"))).Json())["id"]!.GetValue<Guid>();
+
+        // 07:01 UTC: an hour before 09:00 Berlin has passed, not yet for 09:30 or 12:00.
+        _time.Advance(TimeSpan.FromMinutes(61));
+        await AdvanceUntil(async () => (await Reminders(organizer.Client)).Count == 1 && (await Reminders(booker.Client)).Count == 1,
+            "the 09:00 booking's reminders");
+        Assert.Equal([kept.ToString()], await Reminders(organizer.Client));
+
+        // 08:31 UTC: the cancelled 09:30 booking would be due now, but it never fires.
+        _time.Advance(TimeSpan.FromMinutes(90));
+        await _app.RestartAsync();
+        var organizerAfter = _app.CreateClient();
+        organizerAfter.DefaultRequestHeaders.Authorization = new("Bearer", organizer.Token);
+
+        // 10:01 UTC: an hour before 12:00 Berlin. The reminder was armed before the restart.
+        _time.Advance(TimeSpan.FromMinutes(90));
+        await AdvanceUntil(async () => (await Reminders(organizerAfter)).Count == 2, "the 12:00 booking's reminder after a restart");
+        Assert.Equal([later.ToString(), kept.ToString()], await Reminders(organizerAfter));
+        Assert.DoesNotContain(cancelled.ToString(), await Reminders(organizerAfter));
+    }
+
+    [Fact]
+    public async Task An_event_type_with_reminder_minutes_zero_sends_none()
+    {
+        var anonymous = _app.CreateClient();
+        var organizer = await anonymous.SignUpAndSignIn(_app);
+        await organizer.Client.PutAsJsonAsync("/api/availability", new[] { new { dayOfWeek = "Monday", startTime = "09:00", endTime = "17:00" } });
+        var quiet = (await (await organizer.Client.PostAsJsonAsync("/api/event-types", new { title = "Quiet", durationMinutes = 30, reminderMinutes = 0 })).Json())["id"]!.GetValue<Guid>();
+        var loud = (await (await organizer.Client.PostAsJsonAsync("/api/event-types", new { title = "Loud", durationMinutes = 30, reminderMinutes = 30 })).Json())["id"]!.GetValue<Guid>();
+        var silent = (await (await anonymous.Book(quiet, At(FutureMonday, "09:00"))).Json())["id"]!.GetValue<Guid>();
+        var reminded = (await (await anonymous.Book(loud, At(FutureMonday, "10:00"))).Json())["id"]!.GetValue<Guid>();
+
+        // 08:31 UTC: past 30 minutes before 10:00 Berlin (09:00 UTC is its start).
+        _time.Advance(TimeSpan.FromMinutes(151));
+        await AdvanceUntil(async () => (await Reminders(organizer.Client)).Count == 1, "the Loud booking's reminder");
+        Assert.Equal([reminded.ToString()], await Reminders(organizer.Client));
+        Assert.DoesNotContain(silent.ToString(), await Reminders(organizer.Client));
+    }
+}
