@@ -32,8 +32,8 @@ async function loadEventType() {
   document.title = `${e.title} · ${e.organizer?.name ?? 'Book a time'}`;
   $('organizer-name').textContent = e.organizer?.name ?? '';
   $('event-title').textContent = e.title;
-  $('event-duration').textContent = `⏱ ${e.durationMinutes} min`;
-  $('event-location').textContent = e.location ? `📍 ${e.location}` : '';
+  $('event-duration').textContent = `${e.durationMinutes} min`;
+  $('event-location').textContent = e.location ? `Where: ${e.location}` : '';
   $('event-description').textContent = e.description ?? '';
   return true;
 }

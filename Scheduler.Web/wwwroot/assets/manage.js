@@ -33,7 +33,7 @@ async function start() {
   if (eventType.ok) {
     $('title').textContent = eventType.data.title;
     $('organizer-name').textContent = eventType.data.organizer?.name ?? '';
-    $('location').textContent = eventType.data.location ? `📍 ${eventType.data.location}` : '';
+    $('location').textContent = eventType.data.location ? `Where: ${eventType.data.location}` : '';
   }
   $('cancel-form').addEventListener('submit', async (e) => {
     e.preventDefault();
