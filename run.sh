@@ -16,6 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/postgres.sh
+source scripts/prereqs.sh
 
 say() { printf '[run] %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
@@ -121,6 +122,7 @@ if [ "${SCHEDULER_SKIP_BUILD:-}" = 1 ]; then
   [ -f "$silo_dir/Scheduler.Silo.dll" ] && [ -f "$web_dir/Scheduler.Web.dll" ] \
     || die "SCHEDULER_SKIP_BUILD=1 but there is no Release build: run dotnet build -c Release first"
 else
+  ensure_build_prerequisites
   say "building…"
   dotnet build Scheduler.Silo/Scheduler.Silo.csproj -c Release -nologo -v quiet -clp:ErrorsOnly
   dotnet build Scheduler.Web/Scheduler.Web.csproj -c Release -nologo -v quiet -clp:ErrorsOnly

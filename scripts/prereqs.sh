@@ -1,3 +1,29 @@
 # shellcheck shell=bash
-# Installs what the tests need beyond the .NET SDK and PostgreSQL (browser tests come later).
-ensure_test_prerequisites() { :; }
+# Installs what the build and the tests need beyond the .NET SDK and PostgreSQL, with Debian's apt.
+
+_apt_install() { # PACKAGE...
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "need root or sudo to apt-get install $*" >&2; return 1; }
+    sudo=sudo
+  fi
+  echo "[prereqs] installing $* with apt-get…" >&2
+  $sudo apt-get update -q >/dev/null || true
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "$@" >/dev/null
+}
+
+# node and npm: Scheduler.Web's build runs `npm ci` for the SignalR browser client (ClientApp/).
+ensure_build_prerequisites() {
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    _apt_install nodejs npm
+  fi
+}
+
+# Debian's chromium for the browser tests (driven by Playwright with its real binary; never
+# `playwright install`).
+ensure_test_prerequisites() {
+  ensure_build_prerequisites
+  if [ ! -x /usr/lib/chromium/chromium ]; then
+    _apt_install chromium
+  fi
+}

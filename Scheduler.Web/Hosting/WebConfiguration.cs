@@ -94,6 +94,8 @@ public static class WebConfiguration
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        // Static pages and assets are public: served before authentication and authorization run.
+        app.UsePageAssets();
         app.UseAuthentication();
         app.UseAuthorization();
 
@@ -106,6 +108,7 @@ public static class WebConfiguration
         app.MapNotificationsApi();
         app.MapHub<NotificationsHub>(NotificationsHub.Path);
         app.MapProblemTypesApi();
+        app.MapPages();
         return app;
     }
 }

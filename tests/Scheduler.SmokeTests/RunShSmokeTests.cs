@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Npgsql;
+using Scheduler.TestSupport;
 using Xunit.Abstractions;
 
 namespace Scheduler.SmokeTests;
@@ -20,27 +20,18 @@ public sealed class RunShSmokeTests(ITestOutputHelper output) : IAsyncLifetime
     private static readonly TimeSpan StopLimit = TimeSpan.FromSeconds(30);
 
     private readonly string _clusterId = $"smoke-{Guid.NewGuid():N}"[..20];
-    private readonly string _database = $"smoke_{Guid.NewGuid():N}";
+    private readonly FreshDatabase _database = new("smoke");
     private readonly List<HttpClient> _clients = [];
     private RunSh? _runSh;
-
-    private static string ServerConnectionString =>
-        Environment.GetEnvironmentVariable("SCHEDULER_DB") is { Length: > 0 } value
-            ? value
-            : throw new InvalidOperationException(
-                "SCHEDULER_DB is not set: run ./test.sh, which starts PostgreSQL, or set it to an admin connection string.");
-
-    private string DatabaseConnectionString =>
-        new NpgsqlConnectionStringBuilder(ServerConnectionString) { Database = _database, Pooling = false }.ConnectionString;
 
     [Fact]
     public async Task Two_silos_and_two_front_ends_started_by_run_sh_share_one_calendar()
     {
-        var (siloPort, gatewayPort, webPort) = FreePortPairs();
+        var (siloPort, gatewayPort, webPort) = FreePorts.Pairs();
         _runSh = RunSh.Start(new Dictionary<string, string>
         {
             // Scheduler creates the database at start-up.
-            ["SCHEDULER_DB"] = DatabaseConnectionString,
+            ["SCHEDULER_DB"] = _database.ConnectionString,
             ["SCHEDULER_CLUSTER_ID"] = _clusterId,
             ["SCHEDULER_SILOS"] = "2",
             ["SCHEDULER_WEBS"] = "2",
@@ -131,7 +122,7 @@ public sealed class RunShSmokeTests(ITestOutputHelper output) : IAsyncLifetime
     /// </summary>
     private async Task<long> ActiveSilos()
     {
-        await using var connection = new NpgsqlConnection(DatabaseConnectionString);
+        await using var connection = new NpgsqlConnection(_database.ConnectionString);
         await connection.OpenAsync();
         await using var query = new NpgsqlCommand(
             "select count(*) from orleans_membership where deployment_id = @cluster and status = @active", connection);
@@ -172,49 +163,6 @@ public sealed class RunShSmokeTests(ITestOutputHelper output) : IAsyncLifetime
     private static async Task<JsonNode> Json(HttpResponseMessage response) =>
         JsonNode.Parse(await response.Content.ReadAsStringAsync()) ?? throw new InvalidOperationException("empty body");
 
-    /// <summary>
-    /// Three ports p with p + 1 free too (silo, gateway, web: run.sh adds the index). Held while
-    /// choosing so the three pairs cannot overlap; released just before run.sh binds them.
-    /// </summary>
-    private static (int Silo, int Gateway, int Web) FreePortPairs()
-    {
-        var held = new List<TcpListener>();
-        try
-        {
-            var ports = new List<int>();
-            while (ports.Count < 3)
-            {
-                var first = Listen(0)!;
-                held.Add(first);
-                var port = ((IPEndPoint)first.LocalEndpoint).Port;
-                if (port < IPEndPoint.MaxPort && Listen(port + 1) is { } second)
-                {
-                    held.Add(second);
-                    ports.Add(port);
-                }
-            }
-            return (ports[0], ports[1], ports[2]);
-        }
-        finally
-        {
-            foreach (var listener in held) listener.Stop();
-        }
-    }
-
-    private static TcpListener? Listen(int port)
-    {
-        var listener = new TcpListener(IPAddress.Loopback, port);
-        try
-        {
-            listener.Start();
-            return listener;
-        }
-        catch (SocketException)
-        {
-            return null;
-        }
-    }
-
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
@@ -225,16 +173,6 @@ public sealed class RunShSmokeTests(ITestOutputHelper output) : IAsyncLifetime
             output.WriteLine(_runSh.Output);
             await _runSh.DisposeAsync();
         }
-        await DropDatabase();
-    }
-
-    private async Task DropDatabase()
-    {
-        var admin = new NpgsqlConnectionStringBuilder(ServerConnectionString) { Pooling = false };
-        admin.Database ??= "postgres";
-        await using var connection = new NpgsqlConnection(admin.ConnectionString);
-        await connection.OpenAsync();
-        await using var drop = new NpgsqlCommand($"drop database if exists \"{_database}\" with (force)", connection);
-        await drop.ExecuteNonQueryAsync();
+        await _database.DisposeAsync();
     }
 }

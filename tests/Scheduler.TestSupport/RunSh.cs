@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Scheduler.SmokeTests;
+namespace Scheduler.TestSupport;
 
 /// <summary>
 /// The repository's ./run.sh as a child process, started with the given settings, its output kept for
@@ -146,7 +146,8 @@ public sealed class RunSh : IAsyncDisposable
         if (line.Contains(UpLine, StringComparison.Ordinal)) _up.TrySetResult();
     }
 
-    private static string RepositoryRoot()
+    /// <summary>The directory holding Scheduler.sln (and run.sh), found above the test binaries.</summary>
+    public static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

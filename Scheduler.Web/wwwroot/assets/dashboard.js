@@ -1,0 +1,279 @@
+// The organizer dashboard: bookings and notifications kept live over SignalR, event types and
+// weekly availability editors. The access token lives in sessionStorage (per tab, gone on close).
+import { api, browserZone, formatShortIn, el, showFieldErrors } from './api.js';
+
+const $ = (id) => document.getElementById(id);
+const TokenKey = 'scheduler.accessToken';
+const Days = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
+const zone = browserZone();
+
+const state = { token: sessionStorage.getItem(TokenKey), me: null, eventTypes: new Map(), bookings: new Map(), unread: 0, connection: null };
+const call = (path, options = {}) => api(path, { ...options, token: state.token }).then(result => {
+  if (result.status === 401 && state.token) signOut();
+  return result;
+});
+
+// ---- sign in / out ----
+async function signIn(event) {
+  event.preventDefault();
+  const form = event.target;
+  $('sign-in-error').textContent = '';
+  $('sign-in-submit').disabled = true;
+  const result = await api('/api/auth/token', { method: 'POST', body: { email: form.email.value.trim(), password: form.password.value } });
+  $('sign-in-submit').disabled = false;
+  if (!result.ok) {
+    $('sign-in-error').textContent = result.problem.token === 'invalid-credentials' ? 'Wrong email or password.' : (result.problem.title ?? 'Could not sign in.');
+    return;
+  }
+  state.token = result.data.accessToken;
+  sessionStorage.setItem(TokenKey, state.token);
+  form.reset();
+  await showApp();
+}
+
+function signOut() {
+  sessionStorage.removeItem(TokenKey);
+  state.token = null;
+  state.connection?.stop();
+  state.connection = null;
+  $('app').hidden = true;
+  for (const id of ['sign-out', 'notifications-button', 'live']) $(id).hidden = true;
+  $('me').textContent = '';
+  $('sign-in').hidden = false;
+}
+
+async function showApp() {
+  const me = await call('/api/me');
+  if (!me.ok) { signOut(); return; }
+  state.me = me.data;
+  $('sign-in').hidden = true;
+  $('app').hidden = false;
+  for (const id of ['sign-out', 'notifications-button', 'live']) $(id).hidden = false;
+  $('me').textContent = state.me.name;
+  $('bookings-zone').textContent = `Times in ${zone}`;
+  $('availability-zone').textContent = `Local times in your profile's zone, ${state.me.timeZone}.`;
+  await connect(); // before loading, so nothing published in between is missed
+  await Promise.all([loadBookings(), loadNotifications(), loadEventTypes(), loadRules()]);
+}
+
+// ---- live updates ----
+async function connect() {
+  if (!window.signalR) { setLive('unavailable'); return; }
+  const connection = new signalR.HubConnectionBuilder()
+    .withUrl('/hubs/notifications', { accessTokenFactory: () => state.token })
+    .withAutomaticReconnect()
+    .build();
+  connection.on('BookingChanged', onBookingChanged);
+  connection.on('Notification', onNotification);
+  connection.onreconnecting(() => setLive('reconnecting'));
+  // Whatever happened while disconnected is not replayed: reload the lists.
+  connection.onreconnected(() => { setLive('connected'); loadBookings(); loadNotifications(); });
+  connection.onclose(() => setLive('disconnected'));
+  state.connection = connection;
+  try {
+    await connection.start();
+    setLive('connected');
+  } catch {
+    setLive('disconnected');
+  }
+}
+
+function setLive(live) {
+  const node = $('live');
+  node.dataset.state = live;
+  node.textContent = live === 'connected' ? '● live' : live;
+}
+
+function onBookingChanged(change) {
+  const booking = change.booking;
+  if (change.kind === 'cancelled' || booking.status === 'Cancelled') removeBooking(booking.id);
+  else upsertBooking(booking);
+}
+
+function onNotification(notification) {
+  const list = $('notifications');
+  if (list.querySelector(`[data-notification-id="${notification.id}"]`)) return;
+  list.prepend(notificationItem(notification));
+  if (!notification.readAt) setUnread(state.unread + 1);
+}
+
+// ---- bookings ----
+async function loadBookings() {
+  const result = await call('/api/bookings?limit=100');
+  if (!result.ok) return;
+  state.bookings.clear();
+  $('bookings').replaceChildren();
+  for (const booking of result.data) if (booking.status !== 'Cancelled') upsertBooking(booking);
+  updateEmpty();
+}
+
+function upsertBooking(booking) {
+  if (new Date(booking.end) < new Date()) return;
+  state.bookings.set(booking.id, booking);
+  const row = el('tr', { dataset: { bookingId: booking.id, start: booking.start } },
+    el('td', { text: formatShortIn(booking.start, zone) }),
+    el('td', { text: state.eventTypes.get(booking.eventTypeId)?.title ?? '' }),
+    el('td', {}, el('span', { class: 'booker-name', text: booking.name }), el('br'), el('a', { class: 'booker-email', href: `mailto:${booking.email}`, text: booking.email })),
+    el('td', {}, el('span', { class: `status ${booking.status}`, text: booking.status })));
+  const body = $('bookings');
+  body.querySelector(`[data-booking-id="${booking.id}"]`)?.remove();
+  const later = [...body.children].find(r => new Date(r.dataset.start) > new Date(booking.start));
+  body.insertBefore(row, later ?? null);
+  updateEmpty();
+}
+
+function removeBooking(id) {
+  state.bookings.delete(id);
+  $('bookings').querySelector(`[data-booking-id="${id}"]`)?.remove();
+  updateEmpty();
+}
+
+function updateEmpty() { $('no-bookings').hidden = $('bookings').children.length > 0; }
+
+// ---- notifications ----
+async function loadNotifications() {
+  const [list, unread] = await Promise.all([call('/api/notifications?limit=50'), call('/api/notifications/unread-count')]);
+  if (list.ok) $('notifications').replaceChildren(...list.data.map(notificationItem));
+  if (unread.ok) setUnread(unread.data.count);
+}
+
+function notificationItem(n) {
+  const item = el('li', { class: n.readAt ? '' : 'unread', dataset: { notificationId: n.id } },
+    el('span', { class: 'muted', text: formatShortIn(n.sentAt, zone) }),
+    el('span', { class: 'spacer', text: n.message }));
+  if (!n.readAt) item.append(el('button', { type: 'button', class: 'secondary', text: 'Mark read', onclick: () => markRead(n.id, item) }));
+  return item;
+}
+
+async function markRead(id, item) {
+  const result = await call(`/api/notifications/${id}/read`, { method: 'POST' });
+  if (!result.ok) return;
+  if (item.classList.contains('unread')) setUnread(state.unread - 1);
+  item.classList.remove('unread');
+  item.querySelector('button')?.remove();
+}
+
+function setUnread(count) {
+  state.unread = Math.max(0, count);
+  const badge = $('unread-badge');
+  badge.textContent = String(state.unread);
+  badge.dataset.count = String(state.unread);
+  badge.setAttribute('aria-label', `${state.unread} unread notifications`);
+}
+
+// ---- event types ----
+async function loadEventTypes() {
+  const result = await call('/api/event-types');
+  if (!result.ok) return;
+  state.eventTypes = new Map(result.data.map(e => [e.id, e]));
+  renderEventTypes();
+  for (const row of $('bookings').children) {
+    const booking = state.bookings.get(row.dataset.bookingId);
+    if (booking) row.children[1].textContent = state.eventTypes.get(booking.eventTypeId)?.title ?? '';
+  }
+}
+
+function renderEventTypes() {
+  $('event-types').replaceChildren(...[...state.eventTypes.values()].map(e => el('li', { dataset: { eventTypeId: e.id } },
+    el('div', { class: 'row' },
+      el('strong', { text: e.title }), el('span', { class: 'muted', text: `${e.durationMinutes} min` }),
+      el('span', { class: `status ${e.active ? 'Confirmed' : 'Cancelled'}`, text: e.active ? 'active' : 'inactive' })),
+    el('div', { class: 'row' },
+      el('a', { class: 'booking-link', href: `/book/${e.id}`, target: '_blank', text: 'Booking page' }),
+      el('button', { type: 'button', class: 'secondary', text: 'Edit', onclick: () => editEventType(e) }),
+      el('button', { type: 'button', class: 'secondary', text: e.active ? 'Deactivate' : 'Activate', onclick: () => saveEventType({ ...e, active: !e.active }, e.id) })))));
+}
+
+function editEventType(e) {
+  const form = $('event-type-form');
+  form.id.value = e?.id ?? '';
+  form.title.value = e?.title ?? '';
+  form.description.value = e?.description ?? '';
+  form.durationMinutes.value = e?.durationMinutes ?? 30;
+  form.location.value = e?.location ?? '';
+  form.active.checked = e?.active ?? true;
+  $('event-type-form-heading').textContent = e ? `Edit “${e.title}”` : 'New event type';
+  $('event-type-save').textContent = e ? 'Save' : 'Create';
+  $('event-type-cancel').hidden = !e;
+  showFieldErrors(form, null);
+  $('event-type-error').textContent = '';
+  if (e) form.title.focus();
+}
+
+async function saveEventType(e, id) {
+  const body = { title: e.title, description: e.description, durationMinutes: Number(e.durationMinutes), location: e.location, active: e.active, requiresConfirmation: e.requiresConfirmation ?? false };
+  const result = id
+    ? await call(`/api/event-types/${id}`, { method: 'PUT', body })
+    : await call('/api/event-types', { method: 'POST', body });
+  if (result.ok) {
+    state.eventTypes.set(result.data.id, result.data);
+    renderEventTypes();
+  }
+  return result;
+}
+
+async function submitEventType(event) {
+  event.preventDefault();
+  const form = event.target;
+  const id = form.id.value || null;
+  const existing = id ? state.eventTypes.get(id) : null;
+  const result = await saveEventType({
+    ...existing, title: form.title.value.trim(), description: form.description.value, durationMinutes: form.durationMinutes.value,
+    location: form.location.value.trim(), active: form.active.checked,
+  }, id);
+  showFieldErrors(form, result.ok ? null : result.problem);
+  $('event-type-error').textContent = result.ok ? '' : (result.problem.detail ?? result.problem.title ?? 'Could not save.');
+  if (result.ok) editEventType(null);
+}
+
+// ---- availability ----
+async function loadRules() {
+  const result = await call('/api/availability');
+  if (!result.ok) return;
+  $('rules').replaceChildren(...result.data.map(ruleRow));
+}
+
+function ruleRow(rule = { dayOfWeek: 'Monday', startTime: '09:00', endTime: '17:00' }) {
+  const label = (text) => el('span', { class: 'visually-hidden', text });
+  return el('li', {}, el('div', { class: 'row' },
+    el('label', {}, label('Day'), el('select', { name: 'dayOfWeek' }, ...Days.map(d => el('option', { value: d, text: d, selected: d === rule.dayOfWeek })))),
+    el('label', {}, label('From'), el('input', { name: 'startTime', value: rule.startTime, pattern: '\\d{2}:\\d{2}', size: 5, 'aria-label': 'From' })),
+    el('span', { text: '–' }),
+    el('label', {}, label('To'), el('input', { name: 'endTime', value: rule.endTime, pattern: '\\d{2}:\\d{2}', size: 5, 'aria-label': 'To' })),
+    el('button', { type: 'button', class: 'secondary', text: 'Remove', onclick: (e) => e.target.closest('li').remove() })));
+}
+
+async function saveRules() {
+  const rules = [...$('rules').children].map(li => ({
+    dayOfWeek: li.querySelector('[name=dayOfWeek]').value,
+    startTime: li.querySelector('[name=startTime]').value.trim(),
+    endTime: li.querySelector('[name=endTime]').value.trim(),
+  }));
+  const result = await call('/api/availability', { method: 'PUT', body: rules });
+  const message = $('availability-message');
+  message.className = `notice ${result.ok ? 'success' : 'error'}`;
+  if (result.ok) {
+    message.textContent = 'Availability saved.';
+    $('rules').replaceChildren(...result.data.map(ruleRow));
+  } else {
+    const errors = result.problem.errors ? Object.entries(result.problem.errors).map(([f, m]) => `${f}: ${[].concat(m).join(' ')}`).join('; ') : '';
+    message.textContent = `${result.problem.title ?? 'Could not save.'} ${errors}`;
+  }
+}
+
+// ---- start ----
+$('sign-in-form').addEventListener('submit', signIn);
+$('sign-out').addEventListener('click', signOut);
+$('notifications-button').addEventListener('click', () => {
+  const panel = $('notifications-panel');
+  panel.hidden = !panel.hidden;
+  $('notifications-button').setAttribute('aria-expanded', String(!panel.hidden));
+});
+$('read-all').addEventListener('click', async () => {
+  for (const item of [...$('notifications').querySelectorAll('li.unread')]) await markRead(item.dataset.notificationId, item);
+});
+$('event-type-form').addEventListener('submit', submitEventType);
+$('event-type-cancel').addEventListener('click', () => editEventType(null));
+$('add-rule').addEventListener('click', () => $('rules').append(ruleRow()));
+$('save-rules').addEventListener('click', saveRules);
+if (state.token) showApp(); else signOut();

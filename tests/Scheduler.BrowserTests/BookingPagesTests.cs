@@ -1,0 +1,121 @@
+using System.Globalization;
+using System.Net;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Scheduler.BrowserTests;
+
+/// <summary>
+/// The public booking page, the manage page and the organizer dashboard in a real browser against the
+/// system as ./run.sh starts it. Visitors' browsers are in New York, the organizer's calendar in Berlin.
+/// </summary>
+[Collection(SchedulerSystemCollection.Name)]
+public sealed class BookingPagesTests(SchedulerSystem system)
+{
+    private const string VisitorZone = "America/New_York";
+    private static readonly DateOnly Day = SchedulerSystem.FutureWeekday();
+    private static readonly string DayText = Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    /// <summary>The slot button starting at a local time (the page shows slots in the visitor's zone).</summary>
+    private static ILocator Slot(IPage page, string localTime) => page.Locator($".slot[data-start^=\"{DayText}T{localTime}\"]");
+
+    private static async Task<IPage> OpenBookingPage(IBrowserContext context, Guid eventTypeId)
+    {
+        var page = await context.NewPageAsync();
+        await page.GotoAsync($"/book/{eventTypeId}?date={DayText}");
+        await Expect(page.Locator("#event-title")).ToHaveTextAsync("Intro call");
+        return page;
+    }
+
+    private static async Task FillDetails(IPage page, string name, string email)
+    {
+        await page.FillAsync("#name", name);
+        await page.FillAsync("#email", email);
+        await page.FillAsync("#notes", "Looking forward to it");
+    }
+
+    [Fact]
+    public async Task A_booking_made_on_the_public_page_appears_live_on_the_organizers_dashboard()
+    {
+        var organizer = await system.NewOrganizer();
+        await using var organizerContext = await system.NewContext("Europe/Berlin");
+        var dashboard = await organizerContext.NewPageAsync();
+        await dashboard.GotoAsync("/dashboard");
+        await dashboard.FillAsync("#sign-in-email", organizer.Email);
+        await dashboard.FillAsync("#sign-in-password", organizer.Password);
+        await dashboard.ClickAsync("#sign-in-submit");
+        await Expect(dashboard.Locator("#live")).ToHaveAttributeAsync("data-state", "connected");
+        await Expect(dashboard.Locator("#unread-badge")).ToHaveTextAsync("0");
+        await Expect(dashboard.Locator("#event-types .booking-link")).ToHaveAttributeAsync("href", $"/book/{organizer.EventTypeId}");
+
+        await using var visitorContext = await system.NewContext(VisitorZone);
+        var booking = await OpenBookingPage(visitorContext, organizer.EventTypeId);
+        await Slot(booking, "10:00").ClickAsync();
+        await FillDetails(booking, "Ada Lovelace", "ada@example.com");
+        await booking.ClickAsync("#submit");
+        await Expect(booking.Locator("#confirmation")).ToBeVisibleAsync();
+
+        // No reload: the row and the badge come over SignalR.
+        var row = dashboard.Locator("#bookings tr", new() { HasText = "Ada Lovelace" });
+        await Expect(row).ToBeVisibleAsync();
+        await Expect(row).ToContainTextAsync("ada@example.com");
+        await Expect(row).ToContainTextAsync("Confirmed");
+        await Expect(dashboard.Locator("#unread-badge")).ToHaveTextAsync("1");
+        await system.Screenshot(dashboard, "dashboard-live-booking");
+    }
+
+    [Fact]
+    public async Task A_slot_taken_while_the_visitor_fills_the_form_shows_just_taken_and_a_refreshed_list()
+    {
+        var organizer = await system.NewOrganizer();
+        await using var context = await system.NewContext(VisitorZone);
+        var page = await OpenBookingPage(context, organizer.EventTypeId);
+        var slot = Slot(page, "10:00");
+        await slot.ClickAsync();
+        var start = (await slot.GetAttributeAsync("data-start"))!;
+        await FillDetails(page, "Slow Visitor", "slow@example.com");
+
+        var rival = await system.BookThroughApi(organizer.EventTypeId, start, "Fast Visitor");
+        Assert.Equal(HttpStatusCode.Created, rival.StatusCode);
+
+        await page.ClickAsync("#submit");
+        await Expect(page.Locator("#message")).ToContainTextAsync("just taken — pick another");
+        await Expect(page.Locator($".slot[data-start=\"{start}\"]")).ToHaveCountAsync(0);
+        await Expect(Slot(page, "10:30")).ToBeVisibleAsync(); // the rest of the day is still offered
+        await Expect(page.Locator("#confirmation")).ToBeHiddenAsync();
+        await system.Screenshot(page, "booking-just-taken");
+    }
+
+    [Fact]
+    public async Task The_confirmation_shows_the_visitors_zone_and_its_manage_link_cancels_the_booking()
+    {
+        var organizer = await system.NewOrganizer();
+        await using var context = await system.NewContext(VisitorZone);
+        var page = await OpenBookingPage(context, organizer.EventTypeId);
+        await Expect(page.Locator("#zone")).ToHaveValueAsync(VisitorZone); // detected from the browser
+        await system.Screenshot(page, "booking-page");
+
+        await Slot(page, "10:00").ClickAsync();
+        await FillDetails(page, "Grace Hopper", "grace@example.com");
+        await page.ClickAsync("#submit");
+
+        await Expect(page.Locator("#confirmation-time")).ToContainTextAsync("10:00 – 10:30");
+        await Expect(page.Locator("#confirmation-time")).ToContainTextAsync(Day.DayOfWeek.ToString());
+        await Expect(page.Locator("#confirmation-zone")).ToHaveTextAsync($"Times in {VisitorZone}");
+        await system.Screenshot(page, "booking-confirmed");
+
+        await page.ClickAsync("#manage-link");
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex(@"/manage/[0-9a-f-]{36}\?token="));
+        await Expect(page.Locator("#status")).ToHaveTextAsync("Confirmed");
+        await Expect(page.Locator("#time")).ToContainTextAsync("10:00 – 10:30");
+        await page.FillAsync("#reason", "Something came up");
+        await page.ClickAsync("#cancel");
+        await Expect(page.Locator("#status")).ToHaveTextAsync("Cancelled");
+        await Expect(page.Locator("#cancelled-note")).ToContainTextAsync("Something came up");
+        await system.Screenshot(page, "manage-cancelled");
+
+        var bookingId = page.Url.Split('/', '?')[4];
+        var stored = await system.Get($"/api/bookings/{bookingId}", organizer.Token);
+        Assert.Equal("Cancelled", stored["status"]!.GetValue<string>());
+    }
+}

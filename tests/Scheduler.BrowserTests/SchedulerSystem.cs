@@ -1,0 +1,139 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Playwright;
+using Scheduler.TestSupport;
+
+namespace Scheduler.BrowserTests;
+
+/// <summary>
+/// One Scheduler started by ./run.sh (one silo, one front end, fresh database) and one headless Debian
+/// chromium, shared by the browser tests. Screenshots and run.sh's output land in <see cref="Artifacts"/>.
+/// </summary>
+public sealed class SchedulerSystem : IAsyncLifetime
+{
+    public const string ChromiumPath = "/usr/lib/chromium/chromium";
+    private static readonly TimeSpan StartLimit = TimeSpan.FromSeconds(240);
+
+    private readonly FreshDatabase _database = new("browser");
+    private RunSh? _runSh;
+    private IPlaywright? _playwright;
+
+    public Uri BaseAddress { get; private set; } = null!;
+    public IBrowser Browser { get; private set; } = null!;
+    public HttpClient Http { get; private set; } = null!;
+    public string Artifacts { get; } = Path.Combine(AppContext.BaseDirectory, "artifacts");
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(Artifacts);
+        var (siloPort, gatewayPort, webPort) = FreePorts.Pairs();
+        BaseAddress = new Uri($"http://127.0.0.1:{webPort}");
+        _runSh = RunSh.Start(new Dictionary<string, string>
+        {
+            ["SCHEDULER_DB"] = _database.ConnectionString,
+            ["SCHEDULER_CLUSTER_ID"] = $"browser-{Guid.NewGuid():N}"[..20],
+            ["SCHEDULER_SKIP_BUILD"] = "1",
+            ["SCHEDULER_SILO_PORT"] = siloPort.ToString(),
+            ["SCHEDULER_GATEWAY_PORT"] = gatewayPort.ToString(),
+            ["SCHEDULER_URLS"] = BaseAddress.ToString().TrimEnd('/'),
+        });
+        Http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+
+        // The browser starts while the cluster comes up.
+        if (!File.Exists(ChromiumPath))
+            throw new InvalidOperationException($"{ChromiumPath} is missing: run ./test.sh (scripts/prereqs.sh installs Debian's chromium).");
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync"],
+        });
+        Assertions.SetDefaultExpectTimeout(15_000);
+
+        await _runSh.WaitUntilUp(StartLimit);
+    }
+
+    /// <summary>A fresh browser context (own storage) whose clock shows the given zone.</summary>
+    public Task<IBrowserContext> NewContext(string timeZone = "America/New_York") =>
+        Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = BaseAddress.ToString(),
+            TimezoneId = timeZone,
+            Locale = "en-US",
+            ViewportSize = new ViewportSize { Width = 1100, Height = 900 },
+        });
+
+    public Task Screenshot(IPage page, string name) =>
+        page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Artifacts, $"{name}.png"), FullPage = true });
+
+    public sealed record Organizer(string Name, string Email, string Password, string Token, Guid EventTypeId);
+
+    /// <summary>An organizer in Berlin, free Monday–Friday 09:00–17:00, with a 30-minute event type.</summary>
+    public async Task<Organizer> NewOrganizer(string name = "Olga Organizer")
+    {
+        var email = $"organizer-{Guid.NewGuid():N}@example.com";
+        const string password = "correct horse battery";
+        await Expect(HttpStatusCode.Created, await Http.PostAsJsonAsync("/api/users", new { name, email, password, timeZone = "Europe/Berlin" }));
+        var token = (await Expect(HttpStatusCode.OK, await Http.PostAsJsonAsync("/api/auth/token", new { email, password })))["accessToken"]!.GetValue<string>();
+        var weekdays = new[] { "Monday", "Tuesday", "Wednesday", "Thursday", "Friday" }
+            .Select(day => new { dayOfWeek = day, startTime = "09:00", endTime = "17:00" });
+        await Expect(HttpStatusCode.OK, await Http.SendAsync(Authorized(HttpMethod.Put, "/api/availability", token, weekdays)));
+        var eventType = await Expect(HttpStatusCode.Created, await Http.SendAsync(Authorized(HttpMethod.Post, "/api/event-types", token,
+            new { title = "Intro call", description = "Thirty minutes to get to know each other.", durationMinutes = 30, location = "Video call" })));
+        return new Organizer(name, email, password, token, eventType["id"]!.GetValue<Guid>());
+    }
+
+    /// <summary>Books through the API, as another visitor would.</summary>
+    public async Task<HttpResponseMessage> BookThroughApi(Guid eventTypeId, string start, string name) =>
+        await Http.PostAsJsonAsync("/api/bookings", new { eventTypeId, start, name, email = $"api-{Guid.NewGuid():N}@example.com" });
+
+    public async Task<JsonNode> Get(string path, string token) =>
+        await Expect(HttpStatusCode.OK, await Http.SendAsync(Authorized(HttpMethod.Get, path, token)));
+
+    /// <summary>A weekday three weeks ahead: bookable in Berlin and, at 10:00, in New York.</summary>
+    public static DateOnly FutureWeekday()
+    {
+        var date = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(21);
+        while (date.DayOfWeek != DayOfWeek.Wednesday) date = date.AddDays(1);
+        return date;
+    }
+
+    private static HttpRequestMessage Authorized(HttpMethod method, string path, string token, object? body = null)
+    {
+        var request = new HttpRequestMessage(method, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (body is not null) request.Content = JsonContent.Create(body);
+        return request;
+    }
+
+    public static async Task<JsonNode> Expect(HttpStatusCode expected, HttpResponseMessage response)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        if (response.StatusCode != expected)
+            Assert.Fail($"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri}: expected {(int)expected}, got {(int)response.StatusCode}: {body}");
+        return JsonNode.Parse(body) ?? throw new InvalidOperationException("empty body");
+    }
+
+    public async Task DisposeAsync()
+    {
+        Http?.Dispose();
+        if (Browser is not null) await Browser.CloseAsync();
+        _playwright?.Dispose();
+        if (_runSh is not null)
+        {
+            await File.WriteAllTextAsync(Path.Combine(Artifacts, "run.sh.log"), _runSh.Output);
+            await _runSh.DisposeAsync();
+        }
+        await _database.DisposeAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class SchedulerSystemCollection : ICollectionFixture<SchedulerSystem>
+{
+    public const string Name = "scheduler system";
+}
