@@ -15,7 +15,7 @@ if [ -z "${SCHEDULER_DB:-}" ]; then
   cleanup() { pg_stop "$tmp/pgdata"; rm -rf "$tmp"; }
   trap cleanup EXIT
   # A throwaway cluster: durability across OS crashes is not what the tests check.
-  SCHEDULER_PG_FSYNC=off pg_start "$tmp/pgdata" "$(free_port)" postgres
+  SCHEDULER_PG_FSYNC=off SCHEDULER_PG_MAX_CONNECTIONS=1000 pg_start "$tmp/pgdata" "$(free_port)" postgres
 fi
 
 results="$(mktemp -d /tmp/scheduler-results-XXXXXX)"

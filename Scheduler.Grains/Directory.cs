@@ -9,7 +9,7 @@ public sealed class EventTypeDirectoryState
 
 public sealed class EventTypeDirectoryGrain(
     [PersistentState("eventtype-directory", "scheduler")] IPersistentState<EventTypeDirectoryState> store)
-    : Grain, IEventTypeDirectoryGrain
+    : DurableGrain, IEventTypeDirectoryGrain
 {
     public async Task Register(Guid organizerId)
     {
@@ -17,7 +17,7 @@ public sealed class EventTypeDirectoryGrain(
         if (store.State.OrganizerId is not null)
             throw new InvalidOperationException("An event type id cannot change organizer.");
         store.State.OrganizerId = organizerId;
-        await store.WriteStateAsync();
+        await WriteOrRetryLaterAsync(store);
     }
 
     [ReadOnly]
@@ -30,14 +30,14 @@ public sealed class SigningKeyState
 }
 
 public sealed class SigningKeyGrain(
-    [PersistentState("signing-key", "scheduler")] IPersistentState<SigningKeyState> store) : Grain, ISigningKeyGrain
+    [PersistentState("signing-key", "scheduler")] IPersistentState<SigningKeyState> store) : DurableGrain, ISigningKeyGrain
 {
     public async Task<byte[]> GetKey()
     {
         if (store.State.Key is null)
         {
             store.State.Key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(64));
-            await store.WriteStateAsync();
+            await WriteOrRetryLaterAsync(store);
         }
         return Convert.FromBase64String(store.State.Key);
     }

@@ -64,7 +64,7 @@ pg_start() {
     pg_log "already running ($datadir)"
   else
     pg_as_owner "$bindir/pg_ctl" -D "$datadir" -w -t 60 -l "$datadir/server.log" \
-      -o "-c listen_addresses=127.0.0.1 -p $port -k $datadir -c max_connections=300 -c fsync=${SCHEDULER_PG_FSYNC:-on}" \
+      -o "-c listen_addresses=127.0.0.1 -p $port -k $datadir -c max_connections=${SCHEDULER_PG_MAX_CONNECTIONS:-300} -c fsync=${SCHEDULER_PG_FSYNC:-on}" \
       start >/dev/null || { pg_log "start failed; see $datadir/server.log"; tail -20 "$datadir/server.log" >&2; return 1; }
   fi
   local password; password="$(cat "$pwfile")"

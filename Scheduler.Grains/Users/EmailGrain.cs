@@ -10,7 +10,7 @@ public sealed class EmailState
 /// a time, which is what makes the address unique under concurrent sign-ups.
 /// </summary>
 public sealed class EmailGrain(
-    [PersistentState("email", "scheduler")] IPersistentState<EmailState> store) : Grain, IEmailGrain
+    [PersistentState("email", "scheduler")] IPersistentState<EmailState> store) : DurableGrain, IEmailGrain
 {
     private string Email => this.GetPrimaryKeyString()["email:".Length..];
 
@@ -46,7 +46,7 @@ public sealed class EmailGrain(
         if (store.State.UserId is { } id)
             return (id, await GrainFactory.GetGrain<IUserGrain>(id).Get());
         store.State.UserId = Guid.NewGuid();
-        await store.WriteStateAsync();
+        await WriteOrRetryLaterAsync(store);
         return (store.State.UserId.Value, null);
     }
 }

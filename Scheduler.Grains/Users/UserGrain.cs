@@ -18,7 +18,7 @@ public sealed class UserState
 
 public sealed class UserGrain(
     [PersistentState("user", "scheduler")] IPersistentState<UserState> store,
-    [Microsoft.Extensions.DependencyInjection.FromKeyedServices(SchedulerClock.Key)] TimeProvider clock) : Grain, IUserGrain
+    [Microsoft.Extensions.DependencyInjection.FromKeyedServices(SchedulerClock.Key)] TimeProvider clock) : DurableGrain, IUserGrain
 {
     private UserState State => store.State;
     private bool Exists => State.Name is not null;
@@ -42,7 +42,7 @@ public sealed class UserGrain(
             State.PasswordHash = passwordHash;
             State.CreatedAt = now;
             State.UpdatedAt = now;
-            await store.WriteStateAsync();
+            await WriteOrRetryLaterAsync(store);
         }
         else if (passwordHash is not null && State.PasswordHash is null)
         {
@@ -51,7 +51,7 @@ public sealed class UserGrain(
             State.TimeZone = timeZone;
             State.PasswordHash = passwordHash;
             State.UpdatedAt = now;
-            await store.WriteStateAsync();
+            await WriteOrRetryLaterAsync(store);
         }
         return Profile();
     }
@@ -62,7 +62,7 @@ public sealed class UserGrain(
     {
         if (State.Bookings.TryGetValue(bookingId, out var known) && known == organizerId) return;
         State.Bookings[bookingId] = organizerId;
-        await store.WriteStateAsync();
+        await WriteOrRetryLaterAsync(store);
     }
 
     public Task<IReadOnlyDictionary<Guid, Guid>> ListBookedWith() =>
@@ -78,7 +78,7 @@ public sealed class UserGrain(
         if (changed)
         {
             State.UpdatedAt = clock.GetUtcNow();
-            await store.WriteStateAsync();
+            await WriteOrRetryLaterAsync(store);
         }
         // Availability is read in the organizer's zone: the calendar follows (also on a retry
         // after a failure here, which is why this runs whether or not anything changed).

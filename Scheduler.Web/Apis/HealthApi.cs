@@ -33,6 +33,7 @@ public static class HealthApi
             Problems.Catalog.TryGetValue(token, out var entry)
                 ? TypedResults.Ok(new ProblemType(Problems.TypeOf(token), entry.Status, entry.Title))
                 : Problems.NotFound("problem type"))
+            .AllowAnonymous()
             .ExcludeFromDescription();
         return app;
     }

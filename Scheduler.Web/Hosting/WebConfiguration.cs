@@ -71,6 +71,7 @@ public static class WebConfiguration
             if (context.Exception is { } e && status == 400) problem.Detail ??= e.Message;
         });
         services.AddExceptionHandler<RetryableExceptionHandler>();
+        services.AddSchedulerOpenApi();
 
         services.AddSignalR().AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         services.AddHostedService<LiveRelayClient>();
@@ -99,6 +100,7 @@ public static class WebConfiguration
         app.UseAuthentication();
         app.UseAuthorization();
 
+        app.MapSchedulerOpenApi();
         app.MapHealthApi();
         app.MapUsersApi();
         app.MapEventTypesApi();
@@ -147,7 +149,7 @@ public sealed class RetryableExceptionHandler(IProblemDetailsService problems, I
     private static bool IsRetryable(Exception e) => e switch
     {
         RetryLaterException or InconsistentStateException or TimeoutException or SiloUnavailableException
-            or OrleansMessageRejectionException or OperationCanceledException => true,
+            or OrleansMessageRejectionException or OperationCanceledException or System.Data.Common.DbException => true,
         AggregateException a => a.InnerExceptions.All(IsRetryable),
         _ => e.InnerException is { } inner && IsRetryable(inner),
     };

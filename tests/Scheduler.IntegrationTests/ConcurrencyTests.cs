@@ -19,6 +19,8 @@ public sealed class ConcurrencyTests(AppFixture fixture) : IClassFixture<AppFixt
         var responses = await Task.WhenAll(Enumerable.Range(0, 200).Select(i =>
             fixture.App.CreateClient().Book(eventTypeId, start, $"racer-{i}-{Guid.NewGuid():N}@example.com")));
 
+        var unexpected = responses.Where(r => r.StatusCode is not (HttpStatusCode.Created or HttpStatusCode.Conflict)).ToList();
+        Assert.True(unexpected.Count == 0, string.Join("\n", await Task.WhenAll(unexpected.Select(async r => $"{(int)r.StatusCode} {await r.Content.ReadAsStringAsync()}"))));
         Assert.Equal(1, responses.Count(r => r.StatusCode == HttpStatusCode.Created));
         Assert.Equal(199, responses.Count(r => r.StatusCode == HttpStatusCode.Conflict));
         var listed = await (await organizer.Client.GetAsync("/api/bookings")).JsonArray();
