@@ -92,6 +92,28 @@ public sealed class LiveRelayTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_client_offline_during_a_change_finds_its_notification_when_back()
+    {
+        var frontEnd = _app.FrontEnd(0);
+        var client = frontEnd.CreateClient();
+        var (organizer, eventTypeId) = await client.OrganizerWithEventType(_app);
+        var booking = await (await client.Book(eventTypeId, At(FutureMonday, "14:00"))).Json();
+
+        // Nobody of the organizer's was connected; on coming back the dashboard reads the inbox.
+        await Eventually(async () => (await organizer.Client.Notifications()).Count == 1, what: "the stored notification");
+        var notification = (await organizer.Client.Notifications())[0]!;
+        Assert.Equal(booking["id"]!.GetValue<Guid>(), notification["bookingId"]!.GetValue<Guid>());
+        Assert.Equal(1, (await (await organizer.Client.GetAsync("/api/notifications/unread-count")).Json())["count"]!.GetValue<int>());
+
+        // And once connected, the next change arrives live.
+        await using var back = new Listener(frontEnd, organizer.Token);
+        await back.Connection.StartAsync();
+        await organizer.Client.PostAsync($"/api/bookings/{booking["id"]}/cancel", null);
+        await Eventually(() => Task.FromResult(back.BookingChanges.Any(c => c.GetProperty("kind").GetString() == "cancelled")),
+            within: TimeSpan.FromSeconds(60), what: "the live cancellation after reconnecting");
+    }
+
+    [Fact]
     public async Task Anonymous_hub_connections_are_refused()
     {
         await using var anonymous = new Listener(_app.FrontEnd(0), token: null);
