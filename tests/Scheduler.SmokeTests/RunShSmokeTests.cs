@@ -1,7 +1,11 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR.Client;
 using Npgsql;
 using Scheduler.TestSupport;
 using Xunit.Abstractions;
@@ -10,7 +14,7 @@ namespace Scheduler.SmokeTests;
 
 /// <summary>
 /// The whole system as an operator starts it: ./run.sh with two silos and two front ends as separate
-/// processes on a fresh database, driven only through HTTP.
+/// processes on a fresh database, driven only through HTTP and SignalR.
 /// </summary>
 public sealed class RunShSmokeTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -47,6 +51,14 @@ public sealed class RunShSmokeTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(2, await ActiveSilos());
 
         var (organizerToken, eventTypeId) = await OrganizerWithEventType(first);
+        var (otherOrganizerToken, _) = await OrganizerWithEventType(first);
+
+        // Live: the organizer listens on the second front end, another organizer on the first.
+        var organizerChanges = new ConcurrentQueue<JsonElement>();
+        var otherChanges = new ConcurrentQueue<JsonElement>();
+        await using var organizerLive = await Listen(webPort + 1, organizerToken, organizerChanges);
+        await using var otherLive = await Listen(webPort, otherOrganizerToken, otherChanges);
+
         var bookedThroughFirst = await Book(first, eventTypeId, "2031-03-03T09:00:00+01:00");
         var bookedThroughSecond = await Book(second, eventTypeId, "2031-03-03T10:00:00+01:00");
 
@@ -56,6 +68,15 @@ public sealed class RunShSmokeTests(ITestOutputHelper output) : IAsyncLifetime
             Assert.Contains(bookedThroughFirst.Id, listed);
             Assert.Contains(bookedThroughSecond.Id, listed);
         }
+        // Both bookings reach the organizer's connection on the other process, whichever silo decided them.
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (organizerChanges.Count < 2 && DateTime.UtcNow < deadline) await Task.Delay(100);
+        var heard = organizerChanges.Select(c => c.GetProperty("booking").GetProperty("id").GetGuid()).ToList();
+        Assert.Contains(bookedThroughFirst.Id, heard);
+        Assert.Contains(bookedThroughSecond.Id, heard);
+        Assert.All(organizerChanges, c => Assert.Equal("created", c.GetProperty("kind").GetString()));
+        Assert.Empty(otherChanges);
+
         // A manage token works on a front end other than the one that issued it.
         await AssertReadableWithManageToken(second, bookedThroughFirst);
         await AssertReadableWithManageToken(first, bookedThroughSecond);
@@ -70,6 +91,21 @@ public sealed class RunShSmokeTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     private sealed record Booking(Guid Id, string ManageToken);
+
+    /// <summary>A SignalR connection over WebSockets to a front end process, collecting BookingChanged.</summary>
+    private static async Task<HubConnection> Listen(int port, string token, ConcurrentQueue<JsonElement> into)
+    {
+        var connection = new HubConnectionBuilder()
+            .WithUrl($"http://127.0.0.1:{port}/hubs/notifications", o =>
+            {
+                o.Transports = HttpTransportType.WebSockets;
+                o.AccessTokenProvider = () => Task.FromResult<string?>(token);
+            })
+            .Build();
+        connection.On<JsonElement>("BookingChanged", into.Enqueue);
+        await connection.StartAsync();
+        return connection;
+    }
 
     private static async Task<(string Token, Guid EventTypeId)> OrganizerWithEventType(HttpClient frontEnd)
     {

@@ -86,6 +86,8 @@ function setLive(live) {
 
 function onBookingChanged(change) {
   const booking = change.booking;
+  // Changes to bookings I made with other organizers reach me too; this list is my calendar.
+  if (state.me && booking.organizerId !== state.me.id) return;
   if (change.kind === 'cancelled' || booking.status === 'Cancelled') removeBooking(booking.id);
   else upsertBooking(booking);
 }
