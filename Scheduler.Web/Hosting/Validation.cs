@@ -8,6 +8,10 @@ namespace Scheduler.Web.Hosting;
 /// <summary>Collects field errors for one request; empty means valid.</summary>
 public sealed class Validator
 {
+    // Calendar arithmetic (a day either side, zone transitions) must never leave the representable range.
+    public const int MinYear = 1900;
+    public const int MaxYear = 9000;
+
     private readonly Dictionary<string, List<string>> _errors = [];
 
     public bool IsValid => _errors.Count == 0;
@@ -74,6 +78,11 @@ public sealed class Validator
             Add(field, "Not a date (YYYY-MM-DD).");
             return null;
         }
+        if (date.Year is < MinYear or > MaxYear)
+        {
+            Add(field, $"A date between the years {MinYear} and {MaxYear}.");
+            return null;
+        }
         return date;
     }
 
@@ -90,7 +99,13 @@ public sealed class Validator
         foreach (var pattern in StartPatterns)
         {
             var result = pattern.Parse(value.Trim());
-            if (result.Success) return result.Value.ToDateTimeOffset();
+            if (!result.Success) continue;
+            if (result.Value.Year is < MinYear or > MaxYear)
+            {
+                Add(field, $"A date-time between the years {MinYear} and {MaxYear}.");
+                return null;
+            }
+            return result.Value.ToDateTimeOffset();
         }
         Add(field, "Not an ISO 8601 date-time with offset, e.g. 2026-03-02T09:00:00+01:00.");
         return null;

@@ -84,11 +84,27 @@ public static class WebConfiguration
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<SigningKeys>(AccessTokens.Configure);
-        // Authorization in one place: every endpoint needs a signed-in caller unless it says
-        // AllowAnonymous. Resources are then reached only through the caller's own grains
-        // (calendar, inbox, user) or BookingAccess, so nobody can name someone else's data.
-        services.AddAuthorization(o => o.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+        services.AddAuthorization();
         return builder;
+    }
+
+    /// <summary>
+    /// Authorization in one place: every endpoint must say who may call it — signed-in callers
+    /// (<c>RequireAuthorization</c>) or anyone (<c>AllowAnonymous</c>) — or the application refuses to
+    /// start. Handlers then reach data only through the caller's own grains (calendar, inbox, user) or
+    /// <see cref="BookingAccess"/>, so nobody can name someone else's data: it reads as not found.
+    /// (A fallback policy would do the first half too, but it also gates the framework's own 405/415
+    /// answers, turning "wrong content type" into a misleading 401.)
+    /// </summary>
+    private static void RequireDeclaredAccess(WebApplication app)
+    {
+        var undeclared = ((IEndpointRouteBuilder)app).DataSources
+            .SelectMany(source => source.Endpoints)
+            .Where(e => e.Metadata.GetMetadata<IAllowAnonymous>() is null && e.Metadata.GetMetadata<IAuthorizeData>() is null)
+            .Select(e => e.DisplayName)
+            .ToList();
+        if (undeclared.Count > 0)
+            throw new InvalidOperationException("Endpoints must declare RequireAuthorization or AllowAnonymous: " + string.Join(", ", undeclared));
     }
 
     public static WebApplication MapScheduler(this WebApplication app)
@@ -111,6 +127,7 @@ public static class WebConfiguration
         app.MapHub<NotificationsHub>(NotificationsHub.Path);
         app.MapProblemTypesApi();
         app.MapPages();
+        RequireDeclaredAccess(app);
         return app;
     }
 }

@@ -89,6 +89,7 @@ public sealed class BookingsApiTests(AppFixture fixture) : IClassFixture<AppFixt
     [InlineData("{\"eventTypeId\":\"nope\",\"start\":\"2031-03-03T10:00:00+01:00\",\"name\":\"B\",\"email\":\"b@example.com\"}", "eventTypeId")]
     [InlineData("{\"eventTypeId\":\"6a1f5ad4-5d43-4a6b-9f40-5a6f0b2e9d11\",\"start\":\"2031-03-03T10:00:00\",\"name\":\"B\",\"email\":\"b@example.com\"}", "start")]
     [InlineData("{\"eventTypeId\":\"6a1f5ad4-5d43-4a6b-9f40-5a6f0b2e9d11\",\"start\":\"tomorrow\",\"name\":\"B\",\"email\":\"b@example.com\"}", "start")]
+    [InlineData("{\"eventTypeId\":\"6a1f5ad4-5d43-4a6b-9f40-5a6f0b2e9d11\",\"start\":\"9999-12-31T23:30:00+00:00\",\"name\":\"B\",\"email\":\"b@example.com\"}", "start")]
     [InlineData("{\"eventTypeId\":\"6a1f5ad4-5d43-4a6b-9f40-5a6f0b2e9d11\",\"start\":\"2031-03-03T10:00:00+01:00\",\"name\":\"\",\"email\":\"b@example.com\"}", "name")]
     [InlineData("{\"eventTypeId\":\"6a1f5ad4-5d43-4a6b-9f40-5a6f0b2e9d11\",\"start\":\"2031-03-03T10:00:00+01:00\",\"name\":\"B\",\"email\":\"b@\"}", "email")]
     public async Task Malformed_bookings_get_a_validation_problem(string json, string field)
@@ -96,6 +97,17 @@ public sealed class BookingsApiTests(AppFixture fixture) : IClassFixture<AppFixt
         var response = await Anonymous.PostAsync("/api/bookings", new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
         var problem = await response.AssertProblem(HttpStatusCode.BadRequest, "validation");
         Assert.NotNull(problem["errors"]![field]);
+    }
+
+    [Theory]
+    [InlineData("[]", "application/json", 400, "validation")]
+    [InlineData("null", "application/json", 400, "validation")]
+    [InlineData("{\"eventTypeId\": 42}", "application/json", 400, "validation")]
+    [InlineData("eventTypeId=1", "application/x-www-form-urlencoded", 415, "unsupported-media-type")]
+    public async Task A_body_that_is_not_a_booking_object_is_a_client_error_never_a_server_error(string body, string mediaType, int status, string token)
+    {
+        var response = await Anonymous.PostAsync("/api/bookings", new StringContent(body, System.Text.Encoding.UTF8, mediaType));
+        await response.AssertProblem((HttpStatusCode)status, token);
     }
 
     [Fact]

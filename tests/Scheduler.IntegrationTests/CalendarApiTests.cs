@@ -156,6 +156,8 @@ public sealed class CalendarApiTests(AppFixture fixture) : IClassFixture<AppFixt
     [InlineData("from=2031-03-01")]
     [InlineData("from=03/01/2031&to=2031-03-09")]
     [InlineData("from=2031-03-01&to=2031-03-09&timeZone=Nowhere/Land")]
+    [InlineData("from=9999-12-30&to=9999-12-31")]
+    [InlineData("from=0001-01-01&to=0001-01-02")]
     public async Task Bad_slot_queries_are_rejected(string query)
     {
         var (_, eventTypeId) = await Anonymous.OrganizerWithEventType(fixture.App);
