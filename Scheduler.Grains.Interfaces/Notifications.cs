@@ -26,6 +26,10 @@ public interface IInboxGrain : IGrainWithGuidKey
     [Alias("Deliver")]
     Task Deliver(NotificationView notification);
 
+    /// <summary>Several at once, in one state write (a busy organizer's calendar batches them).</summary>
+    [Alias("DeliverMany")]
+    Task DeliverMany(IReadOnlyList<NotificationView> notifications);
+
     /// <summary>Newest first; <paramref name="before"/> continues after the last item of a page.</summary>
     [Alias("List"), Orleans.Concurrency.ReadOnly]
     Task<NotificationPage> List(int limit, NotificationCursor? before);

@@ -3,6 +3,7 @@ namespace Scheduler.Calendar;
 public sealed partial class CalendarGrain
 {
     private const string OutboxReminder = "outbox";
+    private const int MaxDeliveryBatch = 500;
     private bool _delivering;
     private bool _outboxReminderArmed;
 
@@ -111,11 +112,27 @@ public sealed partial class CalendarGrain
             {
                 while (State.Outbox.Count > 0 && !_writer.IsBroken)
                 {
-                    // Only side effects of durable decisions leave: the outbox is in decision order.
+                    // Only side effects of durable decisions leave: the outbox is in decision order,
+                    // and everything decided so far is durable once this completes.
                     await _writer.WhenDurableAsync();
-                    var message = State.Outbox[0];
-                    await Deliver(message);
-                    State.Outbox.Remove(message);
+                    var batch = State.Outbox.Take(MaxDeliveryBatch).ToList();
+                    // One call per recipient (their messages in order, in one write), recipients in parallel.
+                    var deliveries = batch.GroupBy(m => (m.Kind, m.UserId))
+                        .Select(async group =>
+                        {
+                            await Deliver(group.Key.Kind, group.Key.UserId, group.ToList());
+                            return group.ToList();
+                        })
+                        .ToList();
+                    try
+                    {
+                        await Task.WhenAll(deliveries);
+                    }
+                    finally
+                    {
+                        var delivered = deliveries.Where(d => d.IsCompletedSuccessfully).SelectMany(d => d.Result).ToHashSet();
+                        State.Outbox.RemoveAll(delivered.Contains);
+                    }
                 }
             }
             catch (Exception e)
@@ -124,7 +141,7 @@ public sealed partial class CalendarGrain
                 // A broken calendar is deactivating: its next activation delivers from storage.
                 if (!_writer.IsBroken)
                     this.RegisterGrainTimer(() => { DeliverOutbox(); return Task.CompletedTask; },
-                    new GrainTimerCreationOptions(TimeSpan.FromSeconds(2), Timeout.InfiniteTimeSpan));
+                        new GrainTimerCreationOptions(TimeSpan.FromSeconds(2), Timeout.InfiniteTimeSpan));
             }
             finally
             {
@@ -133,11 +150,19 @@ public sealed partial class CalendarGrain
         }
     }
 
-    private Task Deliver(OutboxMessage message) => message.Kind switch
+    private async Task Deliver(OutboxKind kind, Guid userId, IReadOnlyList<OutboxMessage> messages)
     {
-        OutboxKind.RecordBooking => GrainFactory.GetGrain<IUserGrain>(message.UserId).RecordBooking(message.BookingId, OrganizerId),
-        OutboxKind.Notify => GrainFactory.GetGrain<IInboxGrain>(message.UserId).Deliver(new NotificationView(
-            message.Id, message.UserId, message.Message ?? "", message.SentAt, null, message.BookingId, message.Change)),
-        _ => Task.CompletedTask,
-    };
+        switch (kind)
+        {
+            case OutboxKind.RecordBooking:
+                var user = GrainFactory.GetGrain<IUserGrain>(userId);
+                foreach (var message in messages) await user.RecordBooking(message.BookingId, OrganizerId);
+                break;
+            case OutboxKind.Notify:
+                await GrainFactory.GetGrain<IInboxGrain>(userId).DeliverMany(messages
+                    .Select(m => new NotificationView(m.Id, m.UserId, m.Message ?? "", m.SentAt, null, m.BookingId, m.Change))
+                    .ToList());
+                break;
+        }
+    }
 }

@@ -25,7 +25,7 @@ public sealed class NotificationRecord
 /// </summary>
 public sealed class InboxGrain(
     [PersistentState("inbox", "scheduler")] IPersistentState<InboxState> store,
-    [Microsoft.Extensions.DependencyInjection.FromKeyedServices(SchedulerClock.Key)] TimeProvider clock) : Grain, IInboxGrain
+    [Microsoft.Extensions.DependencyInjection.FromKeyedServices(SchedulerClock.Key)] TimeProvider clock) : DurableGrain, IInboxGrain
 {
     /// <summary>The inbox keeps the newest notifications; the oldest read ones go first.</summary>
     public const int Capacity = 2000;
@@ -41,31 +41,30 @@ public sealed class InboxGrain(
         return Task.CompletedTask;
     }
 
-    public async Task Deliver(NotificationView notification)
+    public Task Deliver(NotificationView notification) => DeliverMany([notification]);
+
+    public async Task DeliverMany(IReadOnlyList<NotificationView> notifications)
     {
-        if (!_ids.Add(notification.Id)) return;
-        var record = new NotificationRecord
+        var added = new List<NotificationRecord>();
+        foreach (var notification in notifications)
         {
-            Id = notification.Id, Message = notification.Message, SentAt = notification.SentAt,
-            BookingId = notification.BookingId, Kind = notification.Kind,
-        };
-        // Keep oldest-first order even when outboxes of several calendars interleave.
-        var index = Items.FindLastIndex(n => n.SentAt <= record.SentAt) + 1;
-        Items.Insert(index, record);
+            if (!_ids.Add(notification.Id)) continue;
+            var record = new NotificationRecord
+            {
+                Id = notification.Id, Message = notification.Message, SentAt = notification.SentAt,
+                BookingId = notification.BookingId, Kind = notification.Kind,
+            };
+            // Keep oldest-first order even when outboxes of several calendars interleave.
+            Items.Insert(Items.FindLastIndex(n => n.SentAt <= record.SentAt) + 1, record);
+            added.Add(record);
+        }
+        if (added.Count == 0) return;
         Trim();
-        try
-        {
-            await store.WriteStateAsync();
-        }
-        catch
-        {
-            // Not durable: forget it here so the sender's retry is not mistaken for a duplicate.
-            Items.Remove(record);
-            _ids.Remove(record.Id);
-            throw;
-        }
-        // Live clients hear of it now; the inbox is the durable copy.
-        _ = LiveRelay.For(GrainFactory, this.GetPrimaryKey()).PublishNotification(ToView(record));
+        // Not durable means unknown: reload from storage, so a redelivery is judged by what was stored.
+        await WriteOrRetryLaterAsync(store);
+        // Live clients hear of them now; the inbox is the durable copy.
+        var relay = LiveRelay.For(GrainFactory, this.GetPrimaryKey());
+        foreach (var record in added) _ = relay.PublishNotification(ToView(record));
     }
 
     private void Trim()
