@@ -12,21 +12,24 @@ namespace Scheduler.Calendar;
 /// </summary>
 [Reentrant]
 public sealed partial class CalendarGrain(
-    [PersistentState("calendar", "scheduler")] IPersistentState<CalendarState> store,
+    [PersistentState("calendar", "scheduler")] IPersistentState<CalendarDocument> store,
     [Microsoft.Extensions.DependencyInjection.FromKeyedServices(SchedulerClock.Key)] TimeProvider clock,
     Microsoft.Extensions.Options.IOptions<CalendarOptions> options,
     ILogger<CalendarGrain> logger) : Grain, ICalendarGrain, IRemindable
 {
     private DurableWriter _writer = null!;
     private DateTimeZone _zone = DateTimeZone.Utc;
+    private CalendarState _state = new();
 
-    private CalendarState State => store.State;
+    /// <summary>The live state; storage gets serialized snapshots of it (see <see cref="CalendarDocument"/>).</summary>
+    private CalendarState State => _state;
     private Guid OrganizerId => this.GetPrimaryKey();
     private DateTimeOffset Now => clock.GetUtcNow();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _writer = new DurableWriter(() => store.WriteStateAsync(), OnWriteFailed);
+        _state = store.State.ToState();
+        _writer = new DurableWriter(WriteSnapshotAsync, OnWriteFailed);
         State.OrganizerId = OrganizerId;
         if (State.TimeZone is null)
         {
@@ -41,6 +44,13 @@ public sealed partial class CalendarGrain(
         }
         // Also after a crash between a booking's write and its reminder's registration.
         RearmBookingReminder();
+    }
+
+    /// <summary>Serializes on the grain's turn, so no interleaving decision can tear the snapshot.</summary>
+    private Task WriteSnapshotAsync()
+    {
+        store.State = CalendarDocument.From(_state);
+        return store.WriteStateAsync();
     }
 
     private void OnWriteFailed(Exception error)

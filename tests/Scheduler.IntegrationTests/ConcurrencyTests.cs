@@ -8,6 +8,32 @@ namespace Scheduler.IntegrationTests;
 /// <summary>The promise of the product: a flood of concurrent bookers never double-books anyone.</summary>
 public sealed class ConcurrencyTests(AppFixture fixture) : IClassFixture<AppFixture>
 {
+    [Fact]
+    public async Task A_slow_database_does_not_tear_the_calendar_written_while_bookers_keep_deciding()
+    {
+        // Storage continues on other threads while the reentrant calendar keeps deciding: each write
+        // must still carry a consistent snapshot, and every acknowledged booking must be in it.
+        var app = await SchedulerApp.StartAsync("slowdb");
+        await using var _ = app;
+        app.Faults.WriteLatency = TimeSpan.FromMilliseconds(3);
+        var anonymous = app.CreateClient();
+        var (organizer, eventTypeId) = await anonymous.OrganizerWithEventType(app, durationMinutes: 15);
+        var starts = Enumerable.Range(0, 10)
+            .Select(d => FutureMonday.AddDays(d))
+            .Where(d => d.DayOfWeek is not (DayOfWeek.Saturday or DayOfWeek.Sunday))
+            .SelectMany(d => Enumerable.Range(0, 32).Select(q => $"{d:yyyy-MM-dd}T{9 + q / 4:00}:{q % 4 * 15:00}:00+01:00"))
+            .ToList();
+
+        var responses = await Task.WhenAll(starts.Select((start, i) => app.CreateClient().Book(eventTypeId, start, $"slow-{i}@example.com")));
+
+        var unexpected = responses.Where(r => r.StatusCode != HttpStatusCode.Created).ToList();
+        Assert.True(unexpected.Count == 0, string.Join("\n", await Task.WhenAll(unexpected.Take(3).Select(async r => $"{(int)r.StatusCode} {await r.Content.ReadAsStringAsync()}"))));
+        await app.RestartAsync();
+        var client = app.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", organizer.Token);
+        Assert.Equal(starts.Count, (await (await client.GetAsync("/api/bookings?limit=1000")).JsonArray()).Count);
+    }
+
     private HttpClient Anonymous => fixture.Anonymous;
 
     [Fact]

@@ -13,6 +13,12 @@ public sealed class FaultyStorage(IGrainStorage inner, StorageFaults faults) : I
 
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
+        if (faults.WriteLatency > TimeSpan.Zero)
+        {
+            // Like a busy connection pool: the provider continues on a thread-pool thread while
+            // the grain (if reentrant) goes on deciding.
+            await Task.Delay(faults.WriteLatency).ConfigureAwait(false);
+        }
         var mode = faults.Next(stateName);
         if (mode == FaultMode.FailBeforeWrite) throw new IOException("Injected storage fault (nothing written).");
         await inner.WriteStateAsync(stateName, grainId, grainState);
@@ -39,6 +45,9 @@ public sealed class StorageFaults
     }
 
     public void Clear() => FailNextWrites("", 0, FaultMode.None);
+
+    /// <summary>Delay before each write reaches the real provider.</summary>
+    public TimeSpan WriteLatency { get; set; }
 
     public FaultMode Next(string stateName)
     {
