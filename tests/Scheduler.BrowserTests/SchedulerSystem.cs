@@ -97,7 +97,7 @@ public sealed class SchedulerSystem : IAsyncLifetime
     /// <summary>A weekday three weeks ahead: bookable in Berlin and, at 10:00, in New York.</summary>
     public static DateOnly FutureWeekday()
     {
-        var date = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(21);
+        var date = DateOnly.FromDateTime(TimeProvider.System.GetUtcNow().UtcDateTime).AddDays(21);
         while (date.DayOfWeek != DayOfWeek.Wednesday) date = date.AddDays(1);
         return date;
     }

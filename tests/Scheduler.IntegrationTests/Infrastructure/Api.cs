@@ -83,10 +83,12 @@ public static class Api
     /// </summary>
     public static async Task Eventually(Func<Task<bool>> check, TimeSpan? within = null, string? what = null)
     {
-        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(20));
+        // A monotonic stopwatch, not the wall clock: this bounds the wait, it measures nothing.
+        var limit = within ?? TimeSpan.FromSeconds(20);
+        var elapsed = System.Diagnostics.Stopwatch.StartNew();
         while (!await check())
         {
-            if (DateTime.UtcNow > deadline) Assert.Fail($"Timed out waiting for {what ?? "the condition"}.");
+            if (elapsed.Elapsed > limit) Assert.Fail($"Timed out waiting for {what ?? "the condition"}.");
             await Task.Delay(50);
         }
     }
