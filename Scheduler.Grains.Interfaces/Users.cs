@@ -81,9 +81,12 @@ public interface IUserGrain : IGrainWithGuidKey
     [Alias("FindBookingOrganizer")]
     Task<Guid?> FindBookingOrganizer(Guid bookingId);
 
-    /// <summary>Bookings made as a booker: booking id → organizer id.</summary>
-    [Alias("ListBookedWith")]
-    Task<IReadOnlyDictionary<Guid, Guid>> ListBookedWith();
+    /// <summary>
+    /// This user's bookings as a booker, across organizers, with the organizer listing's semantics
+    /// (dates read in this user's zone).
+    /// </summary>
+    [Alias("ListBookingsAsBooker")]
+    Task<BookingPage> ListBookingsAsBooker(BookingListQuery query);
 
     /// <summary>Changes name, zone and/or password hash (nulls keep the current value).</summary>
     [Alias("UpdateProfile")]

@@ -190,57 +190,20 @@ public sealed partial class CalendarGrain
 
     public Task<BookingPage> ListBookings(BookingListQuery query)
     {
-        var bookings = Page(State.Bookings.Values, b => b.Start, b => b.End, b => b.Id, query);
+        var bookings = Listings.Filter(State.Bookings.Values, b => b.Start, b => b.End, b => b.Id, query, _zone, Now);
         if (query.Status is { } status) bookings = bookings.Where(b => b.Status == status);
-        var (items, hasMore) = Take(bookings, query.Limit);
+        var (items, hasMore) = Listings.Take(bookings, query.Limit);
         return Task.FromResult(new BookingPage(items.Select(ToView).ToList(), hasMore));
     }
 
     public Task<EventPage> ListEvents(BookingListQuery query)
     {
-        var (items, hasMore) = Take(Page(State.Events.Values, e => e.Start, e => e.End, e => e.Id, query), query.Limit);
+        var (items, hasMore) = Listings.Take(Listings.Filter(State.Events.Values, e => e.Start, e => e.End, e => e.Id, query, _zone, Now), query.Limit);
         return Task.FromResult(new EventPage(items.Select(ToView).ToList(), hasMore));
     }
 
     public Task<EventView?> GetEvent(Guid eventId) =>
         Task.FromResult(State.Events.TryGetValue(eventId, out var e) ? ToView(e) : null);
-
-    /// <summary>
-    /// The shared date semantics of listings: without from/to, what has not ended yet; from/to are
-    /// inclusive dates in the organizer's zone matched on start; ascending by (start, id) after the cursor.
-    /// </summary>
-    private IEnumerable<T> Page<T>(IEnumerable<T> items, Func<T, DateTimeOffset> start, Func<T, DateTimeOffset> end, Func<T, Guid> id, BookingListQuery query)
-    {
-        if (query.From is null && query.To is null)
-        {
-            var now = Now;
-            items = items.Where(i => end(i) >= now);
-        }
-        if (query.From is { } from)
-        {
-            var lower = LocalDate.FromDateOnly(from).AtStartOfDayInZone(_zone).ToDateTimeOffset();
-            items = items.Where(i => start(i) >= lower);
-        }
-        if (query.To is { } to)
-        {
-            var upper = LocalDate.FromDateOnly(to).PlusDays(1).AtStartOfDayInZone(_zone).ToDateTimeOffset();
-            items = items.Where(i => start(i) < upper);
-        }
-        if (query.AfterStart is { } afterStart)
-        {
-            var afterId = query.AfterId ?? Guid.Empty;
-            items = items.Where(i => start(i) > afterStart || (start(i) == afterStart && id(i).CompareTo(afterId) > 0));
-        }
-        return items.OrderBy(start).ThenBy(id);
-    }
-
-    private static (List<T> Items, bool HasMore) Take<T>(IEnumerable<T> ordered, int limit)
-    {
-        var page = ordered.Take(limit + 1).ToList();
-        var hasMore = page.Count > limit;
-        if (hasMore) page.RemoveAt(page.Count - 1);
-        return (page, hasMore);
-    }
 
     private BookingView ToView(BookingRecord b) => new(
         b.Id, b.EventId, b.EventTypeId, OrganizerId, b.UserId, b.Name, b.Email, b.Notes, b.Status,

@@ -65,8 +65,18 @@ public sealed class UserGrain(
         await WriteOrRetryLaterAsync(store);
     }
 
-    public Task<IReadOnlyDictionary<Guid, Guid>> ListBookedWith() =>
-        Task.FromResult<IReadOnlyDictionary<Guid, Guid>>(new Dictionary<Guid, Guid>(State.Bookings));
+    public async Task<BookingPage> ListBookingsAsBooker(BookingListQuery query)
+    {
+        var me = this.GetPrimaryKey();
+        var found = await Task.WhenAll(State.Bookings.GroupBy(kv => kv.Value, kv => kv.Key)
+            .Select(g => GrainFactory.GetGrain<ICalendarGrain>(g.Key).GetBookings(g.ToList())));
+        var zone = NodaTime.DateTimeZoneProviders.Tzdb.GetZoneOrNull(State.TimeZone) ?? NodaTime.DateTimeZone.Utc;
+        var mine = found.SelectMany(b => b).Where(b => b.UserId == me);
+        if (query.Status is { } status) mine = mine.Where(b => b.Status == status);
+        var (items, hasMore) = Listings.Take(
+            Listings.Filter(mine, b => b.Start, b => b.End, b => b.Id, query, zone, clock.GetUtcNow()), query.Limit);
+        return new BookingPage(items, hasMore);
+    }
 
     public async Task<UserProfile?> UpdateProfile(string? name, string? timeZone, string? passwordHash)
     {

@@ -97,7 +97,7 @@ public static class BookingsApi
     /// from/to are inclusive dates in the organizer's (booker: the caller's) zone, matched on start.
     /// </summary>
     public static async Task<Results<Ok<IEnumerable<BookingDto>>, ProblemHttpResult>> List(
-        HttpContext http, IGrainFactory grains, TimeProvider clock,
+        HttpContext http, IGrainFactory grains,
         string? from, string? to, string? status, int? limit, string? cursor, string? role)
     {
         var v = new Validator();
@@ -124,7 +124,7 @@ public static class BookingsApi
 
         var query = new BookingListQuery(fromDate, toDate, statusFilter, take, after?.Start, after?.Id);
         var page = asBooker
-            ? await BookerBookings(http.User.RequiredUserId(), query, grains, clock)
+            ? await grains.GetGrain<IUserGrain>(http.User.RequiredUserId()).ListBookingsAsBooker(query)
             : await grains.GetGrain<ICalendarGrain>(http.User.RequiredUserId()).ListBookings(query);
         if (page.HasMore)
         {
@@ -132,42 +132,6 @@ public static class BookingsApi
             http.Response.Headers.Link = Paging.NextLink(http.Request, Paging.EncodeCursor(last.Start, last.Id));
         }
         return TypedResults.Ok(page.Items.Select(b => BookingDto.From(b)));
-    }
-
-    /// <summary>A booker's bookings, gathered from each organizer's calendar, with the listing's date semantics.</summary>
-    private static async Task<BookingPage> BookerBookings(Guid userId, BookingListQuery query, IGrainFactory grains, TimeProvider clock)
-    {
-        var user = grains.GetGrain<IUserGrain>(userId);
-        var profile = await user.Get();
-        var zone = NodaTime.DateTimeZoneProviders.Tzdb.GetZoneOrNull(profile?.TimeZone ?? "UTC") ?? NodaTime.DateTimeZone.Utc;
-        var byOrganizer = (await user.ListBookedWith()).GroupBy(kv => kv.Value, kv => kv.Key);
-        var found = await Task.WhenAll(byOrganizer.Select(g => grains.GetGrain<ICalendarGrain>(g.Key).GetBookings(g.ToList())));
-        IEnumerable<BookingView> bookings = found.SelectMany(b => b).Where(b => b.UserId == userId);
-        if (query.From is null && query.To is null)
-        {
-            var now = clock.GetUtcNow();
-            bookings = bookings.Where(b => b.End >= now);
-        }
-        if (query.From is { } f)
-        {
-            var lower = NodaTime.LocalDate.FromDateOnly(f).AtStartOfDayInZone(zone).ToDateTimeOffset();
-            bookings = bookings.Where(b => b.Start >= lower);
-        }
-        if (query.To is { } t)
-        {
-            var upper = NodaTime.LocalDate.FromDateOnly(t).PlusDays(1).AtStartOfDayInZone(zone).ToDateTimeOffset();
-            bookings = bookings.Where(b => b.Start < upper);
-        }
-        if (query.Status is { } s) bookings = bookings.Where(b => b.Status == s);
-        if (query.AfterStart is { } afterStart)
-        {
-            var afterId = query.AfterId ?? Guid.Empty;
-            bookings = bookings.Where(b => b.Start > afterStart || (b.Start == afterStart && b.Id.CompareTo(afterId) > 0));
-        }
-        var page = bookings.OrderBy(b => b.Start).ThenBy(b => b.Id).Take(query.Limit + 1).ToList();
-        var hasMore = page.Count > query.Limit;
-        if (hasMore) page.RemoveAt(page.Count - 1);
-        return new BookingPage(page, hasMore);
     }
 
     /// <summary>A booking, for its organizer, its signed-in booker, or the holder of its manage token.</summary>
