@@ -65,7 +65,14 @@ public static class SchedulerDatabase
     /// Creates the database if needed, then applies every embedded migration not yet applied. Safe to
     /// call from several processes at once: they take turns under a PostgreSQL advisory lock.
     /// </summary>
-    public static async Task MigrateAsync(string connectionString, ILogger? logger = null, CancellationToken ct = default)
+    public static Task MigrateAsync(string connectionString, ILogger? logger = null, CancellationToken ct = default) =>
+        MigrateToAsync(connectionString, null, logger, ct);
+
+    /// <summary>
+    /// Like <see cref="MigrateAsync"/>, but stops at <paramref name="targetVersion"/> (e.g. "5"; null: the
+    /// latest). For upgrade tests that need a database as an earlier version left it.
+    /// </summary>
+    public static async Task MigrateToAsync(string connectionString, string? targetVersion, ILogger? logger = null, CancellationToken ct = default)
     {
         logger ??= NullLogger.Instance;
         await EnsureCreatedAsync(connectionString, ct);
@@ -84,7 +91,7 @@ public static class SchedulerDatabase
         try
         {
             // Evolve is synchronous; keep it off the caller's thread.
-            await Task.Run(() => RunEvolve(connectionString, logger), ct);
+            await Task.Run(() => RunEvolve(connectionString, targetVersion, logger), ct);
         }
         finally
         {
@@ -94,7 +101,7 @@ public static class SchedulerDatabase
         }
     }
 
-    private static void RunEvolve(string connectionString, ILogger logger)
+    private static void RunEvolve(string connectionString, string? targetVersion, ILogger logger)
     {
         using var connection = new NpgsqlConnection(connectionString);
         var evolve = new Evolve(connection, message => logger.LogInformation("Evolve: {Message}", message))
@@ -108,6 +115,7 @@ public static class SchedulerDatabase
             IsEraseDisabled = true,
             MustEraseOnValidationError = false,
         };
+        if (targetVersion is not null) evolve.TargetVersion = new EvolveDb.Migration.MigrationVersion(targetVersion);
         evolve.Migrate();
         if (evolve.NbMigration > 0)
         {

@@ -86,7 +86,11 @@ public sealed record BookingView(
     [property: Id(13)] string? CancellationReason,
     [property: Id(14)] string? CancelledBy);
 
-/// <summary>A booking attempt, validated by the front end; the calendar decides whether it fits.</summary>
+/// <summary>
+/// A booking attempt, validated by the front end; the calendar decides whether it fits.
+/// <see cref="BookerId"/> is the signed-in booker, or <see cref="Guid.Empty"/> for an anonymous
+/// booking, whose user the calendar's commit finds (or creates) by <see cref="Email"/>.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("scheduler.BookingRequest")]
 public sealed record BookingRequest(
     [property: Id(0)] Guid EventTypeId,
@@ -235,10 +239,10 @@ public interface ICalendarGrain : IGrainWithGuidKey
     [Alias("Book")]
     Task<BookingOutcome> Book(BookingRequest request);
 
-    [Alias("GetBooking"), ReadOnly]
+    [Alias("GetBooking")]
     Task<BookingView?> GetBooking(Guid bookingId);
 
-    [Alias("IsManageTokenValid"), ReadOnly]
+    [Alias("IsManageTokenValid")]
     Task<bool> IsManageTokenValid(Guid bookingId, string manageToken);
 
     [Alias("Cancel")]
@@ -247,18 +251,14 @@ public interface ICalendarGrain : IGrainWithGuidKey
     [Alias("Confirm")]
     Task<ConfirmOutcome> Confirm(Guid bookingId);
 
-    [Alias("ListBookings"), ReadOnly]
+    [Alias("ListBookings")]
     Task<BookingPage> ListBookings(BookingListQuery query);
 
-    /// <summary>The given bookings that exist here (a booker's view across organizers).</summary>
-    [Alias("GetBookings"), ReadOnly]
-    Task<IReadOnlyList<BookingView>> GetBookings(IReadOnlyList<Guid> bookingIds);
-
     /// <summary>Events paged like bookings (query's Status is ignored).</summary>
-    [Alias("ListEvents"), ReadOnly]
+    [Alias("ListEvents")]
     Task<EventPage> ListEvents(BookingListQuery query);
 
-    [Alias("GetEvent"), ReadOnly]
+    [Alias("GetEvent")]
     Task<EventView?> GetEvent(Guid eventId);
 
     /// <summary>The organizer's IANA zone changed (availability rules are read in it).</summary>

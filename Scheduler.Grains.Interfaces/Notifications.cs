@@ -17,19 +17,11 @@ public sealed record NotificationPage(
     [property: Id(1)] bool HasMore);
 
 /// <summary>
-/// A user's notifications. Deliveries come from calendar outboxes at least once; the inbox keeps
-/// one copy per notification id.
+/// A user's notifications, as the calendars wrote them (in the transaction of the decision they report).
 /// </summary>
 [Alias("scheduler.IInboxGrain")]
 public interface IInboxGrain : IGrainWithGuidKey
 {
-    [Alias("Deliver")]
-    Task Deliver(NotificationView notification);
-
-    /// <summary>Several at once, in one state write (a busy organizer's calendar batches them).</summary>
-    [Alias("DeliverMany")]
-    Task DeliverMany(IReadOnlyList<NotificationView> notifications);
-
     /// <summary>Newest first; <paramref name="before"/> continues after the last item of a page.</summary>
     [Alias("List"), Orleans.Concurrency.ReadOnly]
     Task<NotificationPage> List(int limit, NotificationCursor? before);

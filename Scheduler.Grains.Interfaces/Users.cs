@@ -51,10 +51,6 @@ public interface IEmailGrain : IGrainWithStringKey
     [Alias("SignUp")]
     Task<SignUpResult> SignUp(SignUpRequest request);
 
-    /// <summary>The user owning this email, created password-less (a booker) if there is none.</summary>
-    [Alias("FindOrCreateBooker")]
-    Task<UserProfile> FindOrCreateBooker(string name, string timeZone);
-
     [Alias("GetCredentials")]
     Task<Credentials?> GetCredentials();
 }
@@ -67,16 +63,15 @@ public interface IUserGrain : IGrainWithGuidKey
     [Alias("Get"), AlwaysInterleave]
     Task<UserProfile?> Get();
 
-    /// <summary>Creates the user, or gives an existing password-less user a password (idempotent).</summary>
+    /// <summary>
+    /// Creates the user with a password, or gives an existing password-less user (a booker) one.
+    /// Null when the address already belongs to a user with a password.
+    /// </summary>
     [Alias("Register")]
-    Task<UserProfile> Register(string name, string email, string timeZone, string? passwordHash);
+    Task<UserProfile?> Register(string name, string email, string timeZone, string passwordHash);
 
     [Alias("GetPasswordHash")]
     Task<string?> GetPasswordHash();
-
-    /// <summary>Records that this user booked with an organizer, so the booker can find it later.</summary>
-    [Alias("RecordBooking")]
-    Task RecordBooking(Guid bookingId, Guid organizerId);
 
     [Alias("FindBookingOrganizer")]
     Task<Guid?> FindBookingOrganizer(Guid bookingId);

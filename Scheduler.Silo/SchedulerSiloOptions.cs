@@ -1,5 +1,6 @@
 using System.Net;
 using Orleans.Storage;
+using Scheduler.Storage;
 
 namespace Scheduler.Silo;
 
@@ -25,7 +26,23 @@ public sealed class SchedulerSiloOptions
     /// <summary>Wraps the grain storage (tests inject storage faults through this).</summary>
     public Func<IGrainStorage, IGrainStorage>? WrapStorage { get; init; }
 
-    /// <summary>Reads SCHEDULER_DB, SCHEDULER_CLUSTER_ID, SCHEDULER_SILO_PORT and SCHEDULER_GATEWAY_PORT.</summary>
+    /// <summary>Wraps the calendars' commits (tests inject commit faults through this).</summary>
+    public Func<ICalendarStore, ICalendarStore>? WrapCalendarStore { get; init; }
+
+    /// <summary>
+    /// Most PostgreSQL connections this silo opens for the calendars, users and notifications
+    /// (SCHEDULER_DB_POOL). Orleans' own providers (membership, reminders, small grain state) get
+    /// <see cref="OrleansPoolSize"/> more. With the defaults, three silos and two front ends stay
+    /// well inside a stock max_connections = 100.
+    /// </summary>
+    public int PoolSize { get; init; } = DefaultPoolSize;
+
+    public const int DefaultPoolSize = 12;
+
+    /// <summary>Connections for Orleans' ADO.NET providers (clustering, reminders, grain storage).</summary>
+    public int OrleansPoolSize { get; init; } = 6;
+
+    /// <summary>Reads SCHEDULER_DB, SCHEDULER_CLUSTER_ID, SCHEDULER_SILO_PORT, SCHEDULER_GATEWAY_PORT and SCHEDULER_DB_POOL.</summary>
     public static SchedulerSiloOptions FromEnvironment()
     {
         var connectionString = Environment.GetEnvironmentVariable("SCHEDULER_DB");
@@ -37,6 +54,7 @@ public sealed class SchedulerSiloOptions
             ClusterId = Environment.GetEnvironmentVariable("SCHEDULER_CLUSTER_ID") ?? "scheduler",
             SiloPort = IntFromEnvironment("SCHEDULER_SILO_PORT", 11111),
             GatewayPort = IntFromEnvironment("SCHEDULER_GATEWAY_PORT", 30000),
+            PoolSize = IntFromEnvironment("SCHEDULER_DB_POOL", DefaultPoolSize),
         };
     }
 

@@ -4,7 +4,9 @@ using Orleans.Configuration;
 using Orleans.Runtime.Hosting;
 using Orleans.Storage;
 using Scheduler.Calendar;
+using Npgsql;
 using Scheduler.Database;
+using Scheduler.Storage;
 
 namespace Scheduler.Silo;
 
@@ -14,12 +16,28 @@ public static class SiloConfiguration
     public const string StorageName = "scheduler";
 
     /// <summary>
-    /// Configures a Scheduler silo: ADO.NET clustering, grain storage (plain System.Text.Json) and
-    /// reminders, all on the application's PostgreSQL. The schema must have been migrated first
-    /// (<see cref="SchedulerDatabase.MigrateAsync"/>).
+    /// Configures a Scheduler silo: the seed's tables through one NpgsqlDataSource (calendars,
+    /// users, notifications), and Orleans' ADO.NET clustering, grain storage (plain System.Text.Json,
+    /// for the small non-seed state) and reminders, all on the application's PostgreSQL. The schema
+    /// must have been migrated first (<see cref="SchedulerDatabase.MigrateAsync"/>).
     /// </summary>
     public static ISiloBuilder UseScheduler(this ISiloBuilder silo, SchedulerSiloOptions options)
     {
+        var dataSource = new NpgsqlDataSourceBuilder(
+            new NpgsqlConnectionStringBuilder(options.ConnectionString) { MaxPoolSize = options.PoolSize }.ConnectionString).Build();
+        silo.Services.AddSingleton(dataSource);
+        silo.Services.AddSingleton<ICalendarStore>(_ =>
+        {
+            ICalendarStore store = new PostgresCalendarStore(dataSource);
+            return options.WrapCalendarStore is { } wrap ? wrap(store) : store;
+        });
+        silo.Services.AddSingleton<BookingQueries>();
+        silo.Services.AddSingleton<NotificationStore>();
+        silo.Services.AddSingleton<UserStore>();
+        silo.Services.AddSingleton<UserIds>();
+        // Orleans' providers open their own connections: a small pool of their own.
+        var orleansConnection = new NpgsqlConnectionStringBuilder(options.ConnectionString) { MaxPoolSize = options.OrleansPoolSize }.ConnectionString;
+
         silo.Configure<ClusterOptions>(o =>
         {
             o.ClusterId = options.ClusterId;
@@ -29,12 +47,12 @@ public static class SiloConfiguration
         silo.UseAdoNetClustering(o =>
         {
             o.Invariant = SchedulerDatabase.AdoNetInvariant;
-            o.ConnectionString = options.ConnectionString;
+            o.ConnectionString = orleansConnection;
         });
         silo.UseAdoNetReminderService(o =>
         {
             o.Invariant = SchedulerDatabase.AdoNetInvariant;
-            o.ConnectionString = options.ConnectionString;
+            o.ConnectionString = orleansConnection;
         });
         silo.UseSystemTextJsonGrainStorageSerializer();
 
@@ -42,7 +60,7 @@ public static class SiloConfiguration
         silo.AddAdoNetGrainStorage(innerName, o =>
         {
             o.Invariant = SchedulerDatabase.AdoNetInvariant;
-            o.ConnectionString = options.ConnectionString;
+            o.ConnectionString = orleansConnection;
         });
         if (options.WrapStorage is { } wrap)
         {

@@ -3,6 +3,7 @@ using System.Text;
 using NodaTime;
 using NodaTime.Text;
 using Scheduler.Domain;
+using Scheduler.Storage;
 
 namespace Scheduler.Calendar;
 
@@ -21,37 +22,45 @@ public sealed partial class CalendarGrain
     public async Task<BookingOutcome> Book(BookingRequest request)
     {
         _writer.ThrowIfBroken();
+        // Anonymous bookers: the user id their address would get if it has no user yet (a keyed
+        // hash, computed here without asking the database; the commit settles who holds the address).
+        var anonymous = request.BookerId == Guid.Empty;
+        var bookerId = anonymous ? await userIds.ForEmail(request.Email) : request.BookerId;
+        _writer.ThrowIfBroken();
         if (request.IdempotencyKey is { } key && State.IdempotencyKeys.TryGetValue(key, out var earlier))
         {
             if (earlier.Fingerprint != request.Fingerprint)
                 return new BookingOutcome(BookingOutcomeKind.IdempotencyMismatch, null, null, false);
-            // The first request may still be waiting for its write: answer only what is durable.
+            // The first request may still be waiting for its commit: answer only what is durable.
             await _writer.WhenDurableAsync();
             return Replay(earlier);
         }
 
-        var outcome = Decide(request);
+        var outcome = Decide(request, bookerId, anonymous);
         if (request.IdempotencyKey is { } newKey)
         {
-            State.IdempotencyKeys[newKey] = new IdempotencyRecord
+            var reply = new IdempotencyRecord
             {
-                Fingerprint = request.Fingerprint ?? "", Kind = outcome.Kind, Booking = outcome.Booking, CreatedAt = Now,
+                Key = newKey, Fingerprint = request.Fingerprint ?? "", Kind = outcome.Kind, Booking = outcome.Booking, CreatedAt = Now,
             };
+            State.IdempotencyKeys[newKey] = reply;
+            Changes.Replies.Add(reply);
             PruneIdempotencyKeys();
         }
-        if (outcome.Kind == BookingOutcomeKind.Created || request.IdempotencyKey is not null)
-            await CommitWithOutboxAsync(outcome.Kind == BookingOutcomeKind.Created);
-        if (outcome.Kind == BookingOutcomeKind.Created)
-        {
-            DeliverOutbox();
-            PublishChange(State.Bookings[outcome.Booking!.Id], "created");
-            RearmBookingReminder();
-        }
-        return outcome;
+        // A refused booking without a key writes nothing at all.
+        if (outcome.Kind != BookingOutcomeKind.Created && request.IdempotencyKey is null) return outcome;
+        await _writer.CommitAsync();
+        if (outcome.Kind != BookingOutcomeKind.Created) return outcome;
+
+        var booking = State.Bookings[outcome.Booking!.Id];
+        PublishChange(booking, "created");
+        RearmBookingReminder();
+        // The view after the commit names the booker's user as stored.
+        return outcome with { Booking = ToView(booking) };
     }
 
     /// <summary>The decision itself: synchronous, so no other call can interleave with it.</summary>
-    private BookingOutcome Decide(BookingRequest request)
+    private BookingOutcome Decide(BookingRequest request, Guid bookerId, bool anonymous)
     {
         var eventType = FindEventType(request.EventTypeId);
         if (eventType is null)
@@ -77,23 +86,21 @@ public sealed partial class CalendarGrain
         {
             Id = Guid.NewGuid(), EventTypeId = eventType.Id, Title = eventType.Title, Description = eventType.Description,
             Location = eventType.Location, Start = start.ToDateTimeOffset(), End = end.ToDateTimeOffset(),
-            BookingIds = [bookingId], CreatedAt = now, UpdatedAt = now,
+            CreatedAt = now, UpdatedAt = now,
         };
         var booking = new BookingRecord
         {
-            Id = bookingId, EventId = occurrence.Id, EventTypeId = eventType.Id, UserId = request.BookerId,
+            Id = bookingId, EventId = occurrence.Id, EventTypeId = eventType.Id, OrganizerId = OrganizerId,
+            UserId = bookerId, Anonymous = anonymous,
             Name = request.Name, Email = request.Email, Notes = request.Notes,
             Status = eventType.RequiresConfirmation ? BookingStatus.Pending : BookingStatus.Confirmed,
             Start = occurrence.Start, End = occurrence.End, CreatedAt = now, UpdatedAt = now,
             ManageTokenHash = Hash(token),
         };
-        State.Events[occurrence.Id] = occurrence;
         State.Bookings[bookingId] = booking;
+        Changes.NewEvents.Add(occurrence);
+        Changes.Bookings.Add(bookingId);
         _busy = null;
-        State.Outbox.Add(new OutboxMessage
-        {
-            Id = Guid.NewGuid(), Kind = OutboxKind.RecordBooking, UserId = request.BookerId, BookingId = bookingId, SentAt = now,
-        });
         var pending = booking.Status == BookingStatus.Pending ? " It awaits your confirmation." : "";
         Notify(booking, "created",
             organizer: $"New booking: {booking.Name} <{booking.Email}> booked {Describe(booking)}.{pending}",
@@ -113,39 +120,45 @@ public sealed partial class CalendarGrain
         _lastPrune = now;
         foreach (var (key, _) in State.IdempotencyKeys.Where(kv => now - kv.Value.CreatedAt > IdempotencyRetention).ToList())
             State.IdempotencyKeys.Remove(key);
+        Changes.PruneRepliesBefore = now - IdempotencyRetention;
     }
 
-    public Task<BookingView?> GetBooking(Guid bookingId) =>
-        Task.FromResult(State.Bookings.TryGetValue(bookingId, out var b) ? ToView(b) : null);
-
-    public Task<IReadOnlyList<BookingView>> GetBookings(IReadOnlyList<Guid> bookingIds) =>
-        Task.FromResult<IReadOnlyList<BookingView>>(bookingIds
-            .Select(id => State.Bookings.GetValueOrDefault(id))
-            .OfType<BookingRecord>()
-            .Select(ToView)
-            .ToList());
-
-    public Task<bool> IsManageTokenValid(Guid bookingId, string manageToken)
+    /// <summary>A booking of this calendar: from memory when it can still matter for decisions, else from the table.</summary>
+    private async Task<BookingRecord?> FindBooking(Guid bookingId)
     {
-        if (!State.Bookings.TryGetValue(bookingId, out var booking)) return Task.FromResult(false);
+        if (State.Bookings.TryGetValue(bookingId, out var known)) return known;
+        var stored = await Db.Read(() => queries.FindBooking(OrganizerId, bookingId));
+        if (stored is null) return null;
+        // Another call may have loaded (and changed) it while we read.
+        if (State.Bookings.TryGetValue(bookingId, out known)) return known;
+        State.Bookings[bookingId] = stored;
+        return stored;
+    }
+
+    public async Task<BookingView?> GetBooking(Guid bookingId) =>
+        await FindBooking(bookingId) is { } b ? ToView(b) : null;
+
+    public async Task<bool> IsManageTokenValid(Guid bookingId, string manageToken)
+    {
+        if (await FindBooking(bookingId) is not { } booking) return false;
         var expected = Convert.FromHexString(booking.ManageTokenHash);
         var actual = SHA256.HashData(Encoding.UTF8.GetBytes(manageToken));
-        return Task.FromResult(CryptographicOperations.FixedTimeEquals(expected, actual));
+        return CryptographicOperations.FixedTimeEquals(expected, actual);
     }
 
     public async Task<CancelOutcome> Cancel(Guid bookingId, string? reason, string cancelledBy)
     {
         _writer.ThrowIfBroken();
-        if (!State.Bookings.TryGetValue(bookingId, out var booking))
-            return new CancelOutcome(CancelOutcomeKind.NotFound, null);
+        var booking = await FindBooking(bookingId);
+        _writer.ThrowIfBroken();
+        if (booking is null) return new CancelOutcome(CancelOutcomeKind.NotFound, null);
         if (booking.Status == BookingStatus.Cancelled)
         {
             await _writer.WhenDurableAsync();
             return new CancelOutcome(CancelOutcomeKind.AlreadyCancelled, ToView(booking));
         }
         CancelBooking(booking, reason, cancelledBy);
-        await CommitWithOutboxAsync(true);
-        DeliverOutbox();
+        await _writer.CommitAsync();
         PublishChange(booking, "cancelled");
         return new CancelOutcome(CancelOutcomeKind.Cancelled, ToView(booking));
     }
@@ -156,6 +169,7 @@ public sealed partial class CalendarGrain
         booking.CancellationReason = reason;
         booking.CancelledBy = cancelledBy;
         booking.UpdatedAt = Now;
+        Changes.Bookings.Add(booking.Id);
         _busy = null;
         var because = string.IsNullOrWhiteSpace(reason) ? "" : $" Reason: {reason}";
         Notify(booking, "cancelled",
@@ -166,8 +180,9 @@ public sealed partial class CalendarGrain
     public async Task<ConfirmOutcome> Confirm(Guid bookingId)
     {
         _writer.ThrowIfBroken();
-        if (!State.Bookings.TryGetValue(bookingId, out var booking))
-            return new ConfirmOutcome(ConfirmOutcomeKind.NotFound, null);
+        var booking = await FindBooking(bookingId);
+        _writer.ThrowIfBroken();
+        if (booking is null) return new ConfirmOutcome(ConfirmOutcomeKind.NotFound, null);
         switch (booking.Status)
         {
             case BookingStatus.Cancelled:
@@ -178,39 +193,36 @@ public sealed partial class CalendarGrain
         }
         booking.Status = BookingStatus.Confirmed;
         booking.UpdatedAt = Now;
+        Changes.Bookings.Add(booking.Id);
         Notify(booking, "confirmed",
             organizer: $"You confirmed {booking.Name}'s booking of {Describe(booking)}.",
             booker: $"Your booking of {Describe(booking)} is confirmed.");
-        await CommitWithOutboxAsync(true);
-        DeliverOutbox();
+        await _writer.CommitAsync();
         PublishChange(booking, "confirmed");
         RearmBookingReminder();
         return new ConfirmOutcome(ConfirmOutcomeKind.Confirmed, ToView(booking));
     }
 
-    public Task<BookingPage> ListBookings(BookingListQuery query)
+    public async Task<BookingPage> ListBookings(BookingListQuery query)
     {
-        var bookings = Listings.Filter(State.Bookings.Values, b => b.Start, b => b.End, b => b.Id, query, _zone, Now);
-        if (query.Status is { } status) bookings = bookings.Where(b => b.Status == status);
-        var (items, hasMore) = Listings.Take(bookings, query.Limit);
-        return Task.FromResult(new BookingPage(items.Select(ToView).ToList(), hasMore));
+        var items = await Db.Read(() => queries.ListBookings("organizer_id", OrganizerId, Listings.Range(query, _zone, Now), query.Status));
+        var (page, hasMore) = Listings.Take(items, query.Limit);
+        return new BookingPage(page.Select(ToView).ToList(), hasMore);
     }
 
-    public Task<EventPage> ListEvents(BookingListQuery query)
+    public async Task<EventPage> ListEvents(BookingListQuery query)
     {
-        var (items, hasMore) = Listings.Take(Listings.Filter(State.Events.Values, e => e.Start, e => e.End, e => e.Id, query, _zone, Now), query.Limit);
-        return Task.FromResult(new EventPage(items.Select(ToView).ToList(), hasMore));
+        var items = await Db.Read(() => queries.ListEvents(OrganizerId, Listings.Range(query, _zone, Now)));
+        var (page, hasMore) = Listings.Take(items, query.Limit);
+        return new EventPage(page, hasMore);
     }
 
-    public Task<EventView?> GetEvent(Guid eventId) =>
-        Task.FromResult(State.Events.TryGetValue(eventId, out var e) ? ToView(e) : null);
+    public async Task<EventView?> GetEvent(Guid eventId) =>
+        (await Db.Read(() => queries.ListEvents(OrganizerId, new ListingRange(null, null, null, null, null, 1), eventId))).FirstOrDefault();
 
     private BookingView ToView(BookingRecord b) => new(
         b.Id, b.EventId, b.EventTypeId, OrganizerId, b.UserId, b.Name, b.Email, b.Notes, b.Status,
         b.Start, b.End, b.CreatedAt, b.UpdatedAt, b.CancellationReason, b.CancelledBy);
-
-    private EventView ToView(EventRecord e) => new(
-        e.Id, e.EventTypeId, OrganizerId, e.Title, e.Description, e.Start, e.End, e.Location, e.CreatedAt, e.UpdatedAt, e.BookingIds);
 
     /// <summary>"Intro call on Mon 3 Mar 2031, 09:00 (Europe/Berlin)".</summary>
     private string Describe(BookingRecord booking)

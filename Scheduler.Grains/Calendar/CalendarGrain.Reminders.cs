@@ -19,6 +19,19 @@ public sealed partial class CalendarGrain
         where minutes > 0
         select (b, b.Start - TimeSpan.FromMinutes(minutes));
 
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        switch (reminderName)
+        {
+            case BookingReminder:
+                await SendDueBookingReminders();
+                break;
+            case "outbox":
+                await RetireOutboxReminder();
+                break;
+        }
+    }
+
     private async Task SendDueBookingReminders()
     {
         var now = Now;
@@ -27,15 +40,12 @@ public sealed partial class CalendarGrain
         foreach (var booking in due)
         {
             booking.ReminderSent = true;
+            Changes.Bookings.Add(booking.Id);
             Notify(booking, "reminder",
                 organizer: $"Starting soon: {booking.Name}'s booking of {Describe(booking)}.",
                 booker: $"Reminder: your booking of {Describe(booking)} starts soon.");
         }
-        if (due.Count > 0)
-        {
-            await CommitWithOutboxAsync(true);
-            DeliverOutbox();
-        }
+        if (due.Count > 0) await _writer.CommitAsync();
         // The reminder keeps ticking (every retry period) until it is re-armed for the next booking.
         RearmBookingReminder(afterTick: true);
     }
@@ -72,7 +82,7 @@ public sealed partial class CalendarGrain
                     await this.UnregisterReminder(reminder);
                 }
                 logger.LogDebug("Calendar {Organizer}: booking reminder armed for {Due}", OrganizerId, target);
-                // Remembered with the calendar's next write; after a restart at worst one extra re-arm.
+                // Remembered with the calendar's next commit; after a restart at worst one extra re-arm.
                 State.BookingReminderDue = target;
                 _rearming = false;
                 // Bookings decided while this registration was in flight may need an earlier time.

@@ -1,62 +1,64 @@
 using NodaTime;
 using Scheduler.Domain;
+using Scheduler.Storage;
 
 namespace Scheduler.Calendar;
 
 /// <summary>
 /// An organizer's calendar. Reentrant on purpose: every decision is made synchronously (no await
-/// between reading the state and changing it), then callers await a shared group-commit write, so
-/// concurrent bookers are both serialized and batched. Split by topic: event types and
-/// availability here, bookings and events in CalendarGrain.Bookings.cs, side effects in
-/// CalendarGrain.Outbox.cs.
+/// between reading the state and changing it), then callers await a shared group commit that
+/// writes the rows the decisions changed in one transaction, so concurrent bookers are both
+/// serialized and batched. In memory it keeps only what it needs to decide (see
+/// <see cref="CalendarState"/>); the history is read from the tables. Split by topic: event types
+/// and availability here, bookings and events in CalendarGrain.Bookings.cs, commits and live pushes
+/// in CalendarGrain.Commit.cs, reminders in CalendarGrain.Reminders.cs.
 /// </summary>
 [Reentrant]
 public sealed partial class CalendarGrain(
-    [PersistentState("calendar", "scheduler")] IPersistentState<CalendarDocument> store,
+    ICalendarStore store,
+    BookingQueries queries,
+    UserIds userIds,
     [Microsoft.Extensions.DependencyInjection.FromKeyedServices(SchedulerClock.Key)] TimeProvider clock,
     Microsoft.Extensions.Options.IOptions<CalendarOptions> options,
     ILogger<CalendarGrain> logger) : Grain, ICalendarGrain, IRemindable
 {
-    private DurableWriter _writer = null!;
+    private GroupCommit<CalendarChanges> _writer = null!;
     private DateTimeZone _zone = DateTimeZone.Utc;
     private CalendarState _state = new();
 
-    /// <summary>The live state; storage gets serialized snapshots of it (see <see cref="CalendarDocument"/>).</summary>
     private CalendarState State => _state;
+    private CalendarChanges Changes => _writer.Pending;
     private Guid OrganizerId => this.GetPrimaryKey();
-    private DateTimeOffset Now => clock.GetUtcNow();
+
+    /// <summary>Whole microseconds, as PostgreSQL keeps them: what is in memory equals what is stored.</summary>
+    private DateTimeOffset Now
+    {
+        get
+        {
+            var now = clock.GetUtcNow();
+            return new DateTimeOffset(now.UtcTicks - now.UtcTicks % 10, TimeSpan.Zero);
+        }
+    }
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _state = store.State.ToState();
-        _writer = new DurableWriter(WriteSnapshotAsync, OnWriteFailed);
-        State.OrganizerId = OrganizerId;
-        if (State.TimeZone is null)
+        var snapshot = await Db.Read(() => store.LoadAsync(OrganizerId, Now, IdempotencyRetention));
+        _state = new CalendarState
         {
-            var organizer = await GrainFactory.GetGrain<IUserGrain>(OrganizerId).Get();
-            State.TimeZone = organizer?.TimeZone ?? "UTC";
-        }
-        _zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(State.TimeZone) ?? DateTimeZone.Utc;
-        if (State.Outbox.Count > 0)
-        {
-            _ = ArmOutboxReminder();
-            DeliverOutbox();
-        }
-        // Also after a crash between a booking's write and its reminder's registration.
+            OrganizerId = OrganizerId,
+            Version = snapshot.Version,
+            TimeZone = snapshot.TimeZone ?? snapshot.OrganizerTimeZone ?? "UTC",
+            TokenKey = snapshot.TokenKey,
+            BookingReminderDue = snapshot.BookingReminderDue,
+            EventTypes = snapshot.EventTypes,
+            Availability = snapshot.Availability,
+            Bookings = snapshot.ActiveBookings.ToDictionary(b => b.Id),
+            IdempotencyKeys = snapshot.Replies.ToDictionary(r => r.Key),
+        };
+        _writer = new GroupCommit<CalendarChanges>(() => new CalendarChanges(), WriteAsync, OnWriteFailed);
+        _zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(State.TimeZone!) ?? DateTimeZone.Utc;
+        // Also after a crash between a booking's commit and its reminder's registration.
         RearmBookingReminder();
-    }
-
-    /// <summary>Serializes on the grain's turn, so no interleaving decision can tear the snapshot.</summary>
-    private Task WriteSnapshotAsync()
-    {
-        store.State = CalendarDocument.From(_state);
-        return store.WriteStateAsync();
-    }
-
-    private void OnWriteFailed(Exception error)
-    {
-        logger.LogError(error, "Calendar {Organizer}: state write failed; refusing decisions and reloading", OrganizerId);
-        DeactivateOnIdle();
     }
 
     public async Task SetTimeZone(string timeZone)
@@ -65,8 +67,7 @@ public sealed partial class CalendarGrain(
         if (State.TimeZone == timeZone) return;
         State.TimeZone = timeZone;
         _zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(timeZone) ?? DateTimeZone.Utc;
-        // A calendar that was never written reads the zone from the user when it activates.
-        if (store.RecordExists) await _writer.CommitAsync();
+        await _writer.CommitAsync();
     }
 
     // ---- event types -------------------------------------------------------------------------
@@ -82,6 +83,7 @@ public sealed partial class CalendarGrain(
         var record = new EventTypeRecord { Id = id, CreatedAt = now, UpdatedAt = now };
         Apply(record, draft);
         State.EventTypes.Add(record);
+        Changes.EventTypes.Add(id);
         await _writer.CommitAsync();
         return ToView(record);
     }
@@ -93,6 +95,7 @@ public sealed partial class CalendarGrain(
         if (record is null) return null;
         Apply(record, draft);
         record.UpdatedAt = Now;
+        Changes.EventTypes.Add(record.Id);
         await _writer.CommitAsync();
         return ToView(record);
     }
@@ -109,8 +112,8 @@ public sealed partial class CalendarGrain(
         // Kept as a tombstone: existing bookings still name it.
         record.Deleted = true;
         record.UpdatedAt = now;
-        await CommitWithOutboxAsync(future.Count > 0);
-        if (future.Count > 0) DeliverOutbox();
+        Changes.EventTypes.Add(record.Id);
+        await _writer.CommitAsync();
         foreach (var booking in future) PublishChange(booking, "cancelled");
         return DeleteEventTypeOutcome.Deleted;
     }
@@ -148,6 +151,7 @@ public sealed partial class CalendarGrain(
         _writer.ThrowIfBroken();
         var now = Now;
         State.Availability = rules.Select(r => NewRule(r, now)).ToList();
+        Changes.Availability = true;
         await _writer.CommitAsync();
         return AvailabilityViews();
     }
@@ -157,6 +161,7 @@ public sealed partial class CalendarGrain(
         _writer.ThrowIfBroken();
         var record = NewRule(rule, Now);
         State.Availability.Add(record);
+        Changes.Availability = true;
         await _writer.CommitAsync();
         return ToView(record);
     }
@@ -165,6 +170,7 @@ public sealed partial class CalendarGrain(
     {
         _writer.ThrowIfBroken();
         if (State.Availability.RemoveAll(r => r.Id == ruleId) == 0) return false;
+        Changes.Availability = true;
         await _writer.CommitAsync();
         return true;
     }

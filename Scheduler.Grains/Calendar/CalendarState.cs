@@ -1,12 +1,20 @@
 namespace Scheduler.Calendar;
 
-// Persisted as plain JSON (System.Text.Json). Properties are only ever added, never renamed:
-// stored calendars must keep loading.
+// The calendar's working set in memory. The tables (Migrations/V6__seed_tables.sql) are the
+// system of record; CalendarStore loads these records from them and writes the changed ones back.
 
+/// <summary>
+/// What a calendar holds in memory to decide: its settings, event types, weekly rules, the bookings
+/// that can still collide (active and not yet ended, plus any this activation touched) and the
+/// Idempotency-Key replies of the last 25 hours. Everything else (past bookings, events,
+/// notifications) lives only in the tables and is read from there.
+/// </summary>
 public sealed class CalendarState
 {
-    /// <summary>The organizer's user id (also the grain key), kept in the JSON for SQL views.</summary>
     public Guid OrganizerId { get; set; }
+
+    /// <summary>The calendar row's version this activation last read or wrote (0: no row yet).</summary>
+    public long Version { get; set; }
 
     /// <summary>The organizer's IANA zone, copied from the user (availability is read in it).</summary>
     public string? TimeZone { get; set; }
@@ -17,14 +25,10 @@ public sealed class CalendarState
     public List<EventTypeRecord> EventTypes { get; set; } = [];
     public List<AvailabilityRecord> Availability { get; set; } = [];
     public Dictionary<Guid, BookingRecord> Bookings { get; set; } = [];
-    public Dictionary<Guid, EventRecord> Events { get; set; } = [];
     public Dictionary<string, IdempotencyRecord> IdempotencyKeys { get; set; } = [];
 
     /// <summary>When the calendar's one booking reminder is set to fire next (null: not armed).</summary>
     public DateTimeOffset? BookingReminderDue { get; set; }
-
-    /// <summary>Side effects decided with a booking, delivered at least once after the write.</summary>
-    public List<OutboxMessage> Outbox { get; set; } = [];
 }
 
 public sealed class EventTypeRecord
@@ -57,7 +61,17 @@ public sealed class BookingRecord
     public Guid Id { get; set; }
     public Guid EventId { get; set; }
     public Guid EventTypeId { get; set; }
+    public Guid OrganizerId { get; set; }
+
+    /// <summary>
+    /// The booker's user. For an anonymous booking this is decided by the commit: the user that holds
+    /// the booker's email address (created with an id derived from it when there is none).
+    /// </summary>
     public Guid UserId { get; set; }
+
+    /// <summary>Booked without signing in: the commit finds the booker's user by email.</summary>
+    public bool Anonymous { get; set; }
+
     public string Name { get; set; } = "";
     public string Email { get; set; } = "";
     public string? Notes { get; set; }
@@ -88,7 +102,6 @@ public sealed class EventRecord
     public string Location { get; set; } = "";
     public DateTimeOffset Start { get; set; }
     public DateTimeOffset End { get; set; }
-    public List<Guid> BookingIds { get; set; } = [];
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 }
@@ -96,6 +109,7 @@ public sealed class EventRecord
 /// <summary>What a booking request with an Idempotency-Key was answered, kept at least 24 hours.</summary>
 public sealed class IdempotencyRecord
 {
+    public string Key { get; set; } = "";
     public string Fingerprint { get; set; } = "";
     public BookingOutcomeKind Kind { get; set; }
     /// <summary>The booking as first returned (replays return the original body).</summary>
@@ -103,23 +117,3 @@ public sealed class IdempotencyRecord
     public DateTimeOffset CreatedAt { get; set; }
 }
 
-public enum OutboxKind
-{
-    /// <summary>Tell the booker's account which organizer holds the booking.</summary>
-    RecordBooking = 0,
-    /// <summary>Put a notification into a user's inbox.</summary>
-    Notify = 1,
-}
-
-/// <summary>A side effect of a decision, written in the same state write as the decision.</summary>
-public sealed class OutboxMessage
-{
-    public Guid Id { get; set; }
-    public OutboxKind Kind { get; set; }
-    public Guid UserId { get; set; }
-    public Guid BookingId { get; set; }
-    public string? Message { get; set; }
-    /// <summary>created, confirmed, cancelled (later: rescheduled).</summary>
-    public string? Change { get; set; }
-    public DateTimeOffset SentAt { get; set; }
-}

@@ -1,106 +1,79 @@
+using Scheduler.Storage;
+
 namespace Scheduler.Users;
 
-public sealed class UserState
-{
-    /// <summary>The user's id (also the grain key), kept in the JSON for SQL views.</summary>
-    public Guid Id { get; set; }
-
-    public string? Name { get; set; }
-    public string Email { get; set; } = "";
-    public string TimeZone { get; set; } = "UTC";
-    public string? PasswordHash { get; set; }
-    public DateTimeOffset CreatedAt { get; set; }
-    public DateTimeOffset UpdatedAt { get; set; }
-
-    /// <summary>Bookings this user made as a booker: booking id → organizer id.</summary>
-    public Dictionary<Guid, Guid> Bookings { get; set; } = [];
-}
-
+/// <summary>
+/// A user's profile and credentials (rows in users and credentials). Every change to them goes
+/// through here, so the profile is read once per activation and kept; a booker's user created by
+/// a calendar's commit is read again until it exists.
+/// </summary>
 public sealed class UserGrain(
-    [PersistentState("user", "scheduler")] IPersistentState<UserState> store,
-    [Microsoft.Extensions.DependencyInjection.FromKeyedServices(SchedulerClock.Key)] TimeProvider clock) : DurableGrain, IUserGrain
+    UserStore users,
+    BookingQueries bookings,
+    [Microsoft.Extensions.DependencyInjection.FromKeyedServices(SchedulerClock.Key)] TimeProvider clock) : Grain, IUserGrain
 {
-    private UserState State => store.State;
-    private bool Exists => State.Name is not null;
+    private UserRow? _row;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    private Guid Id => this.GetPrimaryKey();
+
+    private DateTimeOffset Now
     {
-        State.Id = this.GetPrimaryKey();
-        return Task.CompletedTask;
-    }
-
-    public Task<UserProfile?> Get() => Task.FromResult(Exists ? Profile() : null);
-
-    public async Task<UserProfile> Register(string name, string email, string timeZone, string? passwordHash)
-    {
-        var now = clock.GetUtcNow();
-        if (!Exists)
+        get
         {
-            State.Name = name;
-            State.Email = email;
-            State.TimeZone = timeZone;
-            State.PasswordHash = passwordHash;
-            State.CreatedAt = now;
-            State.UpdatedAt = now;
-            await WriteOrRetryLaterAsync(store);
+            var now = clock.GetUtcNow();
+            return new DateTimeOffset(now.UtcTicks - now.UtcTicks % 10, TimeSpan.Zero);
         }
-        else if (passwordHash is not null && State.PasswordHash is null)
-        {
-            // A password-less booker signs up: the account (and its bookings) becomes theirs.
-            State.Name = name;
-            State.TimeZone = timeZone;
-            State.PasswordHash = passwordHash;
-            State.UpdatedAt = now;
-            await WriteOrRetryLaterAsync(store);
-        }
-        return Profile();
     }
 
-    public Task<string?> GetPasswordHash() => Task.FromResult(State.PasswordHash);
+    private async Task<UserRow?> Row() => _row ??= await Db.Read(() => users.Get(Id));
 
-    public async Task RecordBooking(Guid bookingId, Guid organizerId)
+    public async Task<UserProfile?> Get() => (await Row())?.ToProfile();
+
+    public async Task<UserProfile?> Register(string name, string email, string timeZone, string passwordHash)
     {
-        if (State.Bookings.TryGetValue(bookingId, out var known) && known == organizerId) return;
-        State.Bookings[bookingId] = organizerId;
-        await WriteOrRetryLaterAsync(store);
+        var registered = await Write(() => users.Register(Id, name, email, timeZone, passwordHash, Now));
+        // The address may belong to another user id (a booker from before ids were derived from addresses).
+        _row = registered?.Id == Id ? registered : null;
+        return registered?.ToProfile();
     }
+
+    public async Task<string?> GetPasswordHash() => (await Row())?.PasswordHash;
 
     public async Task<BookingPage> ListBookingsAsBooker(BookingListQuery query)
     {
-        var me = this.GetPrimaryKey();
-        var found = await Task.WhenAll(State.Bookings.GroupBy(kv => kv.Value, kv => kv.Key)
-            .Select(g => GrainFactory.GetGrain<ICalendarGrain>(g.Key).GetBookings(g.ToList())));
-        var zone = NodaTime.DateTimeZoneProviders.Tzdb.GetZoneOrNull(State.TimeZone) ?? NodaTime.DateTimeZone.Utc;
-        var mine = found.SelectMany(b => b).Where(b => b.UserId == me);
-        if (query.Status is { } status) mine = mine.Where(b => b.Status == status);
-        var (items, hasMore) = Listings.Take(
-            Listings.Filter(mine, b => b.Start, b => b.End, b => b.Id, query, zone, clock.GetUtcNow()), query.Limit);
-        return new BookingPage(items, hasMore);
+        var zone = NodaTime.DateTimeZoneProviders.Tzdb.GetZoneOrNull((await Row())?.TimeZone ?? "UTC") ?? NodaTime.DateTimeZone.Utc;
+        var found = await Db.Read(() => bookings.ListBookings("user_id", Id, Listings.Range(query, zone, Now), query.Status));
+        var (items, hasMore) = Listings.Take(found, query.Limit);
+        return new BookingPage(items.Select(b => new BookingView(
+            b.Id, b.EventId, b.EventTypeId, b.OrganizerId, b.UserId, b.Name, b.Email, b.Notes, b.Status,
+            b.Start, b.End, b.CreatedAt, b.UpdatedAt, b.CancellationReason, b.CancelledBy)).ToList(), hasMore);
     }
 
     public async Task<UserProfile?> UpdateProfile(string? name, string? timeZone, string? passwordHash)
     {
-        if (!Exists) return null;
-        var changed = false;
-        if (name is not null && name != State.Name) { State.Name = name; changed = true; }
-        if (timeZone is not null && timeZone != State.TimeZone) { State.TimeZone = timeZone; changed = true; }
-        if (passwordHash is not null) { State.PasswordHash = passwordHash; changed = true; }
-        if (changed)
-        {
-            State.UpdatedAt = clock.GetUtcNow();
-            await WriteOrRetryLaterAsync(store);
-        }
+        if (await Row() is not { } current) return null;
+        if ((name is not null && name != current.Name) || (timeZone is not null && timeZone != current.TimeZone) || passwordHash is not null)
+            _row = await Write(() => users.Update(Id, name, timeZone, passwordHash, Now));
         // Availability is read in the organizer's zone: the calendar follows (also on a retry
         // after a failure here, which is why this runs whether or not anything changed).
         if (timeZone is not null)
-            await GrainFactory.GetGrain<ICalendarGrain>(this.GetPrimaryKey()).SetTimeZone(timeZone);
-        return Profile();
+            await GrainFactory.GetGrain<ICalendarGrain>(Id).SetTimeZone(timeZone);
+        return _row?.ToProfile();
     }
 
-    public Task<Guid?> FindBookingOrganizer(Guid bookingId) =>
-        Task.FromResult(State.Bookings.TryGetValue(bookingId, out var organizer) ? organizer : (Guid?)null);
+    public Task<Guid?> FindBookingOrganizer(Guid bookingId) => Db.Read(() => bookings.FindBookingOrganizer(Id, bookingId));
 
-    private UserProfile Profile() => new(
-        this.GetPrimaryKey(), State.Name!, State.Email, State.TimeZone, State.PasswordHash is not null,
-        State.CreatedAt, State.UpdatedAt);
+    /// <summary>A failed write leaves the outcome unknown: forget the cached row and let the caller retry.</summary>
+    private async Task<T> Write<T>(Func<Task<T>> write)
+    {
+        try
+        {
+            return await write();
+        }
+        catch (Exception e) when (e is System.Data.Common.DbException or TimeoutException)
+        {
+            _row = null;
+            throw new RetryLaterException("The change could not be stored; its outcome is unknown. Retry.");
+        }
+    }
 }

@@ -45,7 +45,7 @@ public static class BookingsApi
     /// </summary>
     public static async Task<Results<Created<BookingDto>, ProblemHttpResult>> Create(
         CreateBookingRequest? body, HttpContext http, IGrainFactory grains, OrganizerDirectory directory,
-        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, ILogger<BookingAccess> logger)
+        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey)
     {
         var v = new Validator();
         var caller = http.User.UserId();
@@ -60,19 +60,13 @@ public static class BookingsApi
         if (!v.IsValid) return Problems.Validation(v.Errors);
 
         if (await directory.FindOrganizer(eventTypeId!.Value) is not { } organizerId) return Problems.NotFound("event type");
-        var bookerId = profile?.Id
-            ?? (await grains.GetGrain<IEmailGrain>(GrainKeys.Email(email!)).FindOrCreateBooker(name!, "UTC")).Id;
+        // Anonymous bookers (Guid.Empty): the calendar's commit finds or creates the user holding the
+        // address, in the same transaction as the booking; nothing is written for a refused booking.
+        var bookerId = profile?.Id ?? Guid.Empty;
 
         var request = new BookingRequest(eventTypeId.Value, start!.Value, bookerId, name!, email!, notes, idempotencyKey,
             idempotencyKey is null ? null : Fingerprint(eventTypeId.Value, start.Value, name!, email!, notes, caller));
         var outcome = await grains.GetGrain<ICalendarGrain>(organizerId).Book(request);
-        if (outcome.Kind == BookingOutcomeKind.Created && profile is not null && !outcome.Replayed)
-        {
-            // The calendar's outbox tells the booker's account too, a moment later; a signed-in
-            // booker who reads right back should not have to wait for it.
-            try { await grains.GetGrain<IUserGrain>(profile.Id).RecordBooking(outcome.Booking!.Id, organizerId); }
-            catch (Exception e) when (e is not OutOfMemoryException) { logger.LogWarning(e, "Booker index update deferred to the outbox"); }
-        }
         return outcome.Kind switch
         {
             BookingOutcomeKind.Created => TypedResults.Created($"/api/bookings/{outcome.Booking!.Id}", BookingDto.From(outcome.Booking, outcome.ManageToken)),

@@ -35,14 +35,42 @@ public sealed class Validator
         if (value is null) return null;
         var trimmed = value.Trim();
         if (trimmed.Length > maxLength) { Add(field, $"At most {maxLength} characters."); return null; }
+        if (!IsStorable(trimmed)) { Add(field, StorableMessage); return null; }
         return trimmed;
+    }
+
+    private const string StorableMessage = "Contains a character that cannot be stored (U+0000 or an unpaired surrogate).";
+
+    /// <summary>
+    /// Whether PostgreSQL can store the text: no U+0000 (text columns refuse it) and no unpaired
+    /// UTF-16 surrogate (not encodable as UTF-8). Refused here, before any decision, so one
+    /// booker's input can never fail a whole group commit.
+    /// </summary>
+    public static bool IsStorable(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c == '\0') return false;
+            if (char.IsHighSurrogate(c))
+            {
+                if (i + 1 >= text.Length || !char.IsLowSurrogate(text[i + 1])) return false;
+                i++;
+            }
+            else if (char.IsLowSurrogate(c))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     public string? Email(string field, string? value)
     {
         if (string.IsNullOrWhiteSpace(value)) { Add(field, "Required."); return null; }
         var trimmed = value.Trim();
-        if (trimmed.Length > 254 || !MailAddress.TryCreate(trimmed, out var parsed) || parsed.Address != trimmed
+        if (trimmed.Length > 254 || !IsStorable(trimmed) || trimmed.Any(char.IsControl)
+            || !MailAddress.TryCreate(trimmed, out var parsed) || parsed.Address != trimmed
             || parsed.Host.Length == 0 || trimmed.Any(char.IsWhiteSpace))
         {
             Add(field, "Not a valid email address.");
@@ -103,6 +131,12 @@ public sealed class Validator
             if (result.Value.Year is < MinYear or > MaxYear)
             {
                 Add(field, $"A date-time between the years {MinYear} and {MaxYear}.");
+                return null;
+            }
+            // NodaTime reads offsets up to ±18:00; .NET (and the world's zones) stop at ±14:00.
+            if (Math.Abs(result.Value.Offset.Seconds) > 14 * 3600)
+            {
+                Add(field, "The offset must lie between -14:00 and +14:00.");
                 return null;
             }
             return result.Value.ToDateTimeOffset();

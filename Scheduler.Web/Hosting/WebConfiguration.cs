@@ -37,7 +37,8 @@ public static class WebConfiguration
             client.UseAdoNetClustering(o =>
             {
                 o.Invariant = SchedulerDatabase.AdoNetInvariant;
-                o.ConnectionString = connectionString;
+                // A front end only reads the gateway list: a few connections are plenty.
+                o.ConnectionString = new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = 4 }.ConnectionString;
             });
             // Silos come and go: look for new gateways often, and keep trying at start-up.
             client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(10));

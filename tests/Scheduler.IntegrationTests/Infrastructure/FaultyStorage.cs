@@ -1,4 +1,6 @@
 using Orleans.Storage;
+using Scheduler.Calendar;
+using Scheduler.Storage;
 
 namespace Scheduler.IntegrationTests.Infrastructure;
 
@@ -57,5 +59,27 @@ public sealed class StorageFaults
             _remaining--;
             return _mode;
         }
+    }
+}
+
+/// <summary>
+/// Wraps the calendars' commits like <see cref="FaultyStorage"/> wraps grain state: the state name
+/// the faults name is "calendar".
+/// </summary>
+public sealed class FaultyCalendarStore(ICalendarStore inner, StorageFaults faults) : ICalendarStore
+{
+    public const string StateName = "calendar";
+
+    public Task<CalendarSnapshot> LoadAsync(Guid organizerId, DateTimeOffset now, TimeSpan replyRetention) =>
+        inner.LoadAsync(organizerId, now, replyRetention);
+
+    public async Task<CommitResult> CommitAsync(CalendarCommit commit)
+    {
+        if (faults.WriteLatency > TimeSpan.Zero) await Task.Delay(faults.WriteLatency).ConfigureAwait(false);
+        var mode = faults.Next(StateName);
+        if (mode == FaultMode.FailBeforeWrite) throw new IOException("Injected commit fault (nothing written).");
+        var result = await inner.CommitAsync(commit);
+        if (mode == FaultMode.FailAfterWrite) throw new IOException("Injected commit fault (committed, but the answer was lost).");
+        return result;
     }
 }

@@ -31,9 +31,11 @@ public sealed class SchedulerApp : IAsyncDisposable
     /// <summary>When set, grains and Orleans' reminder service read this clock (the runtime keeps real time).</summary>
     public FakeTimeProvider? Time { get; init; }
 
-    public static async Task<SchedulerApp> StartAsync(string name, int silos = 1, FakeTimeProvider? time = null)
+    /// <param name="prepare">Runs on the fresh database before the schema is brought up to date (an upgrade test loads an older version's data here).</param>
+    public static async Task<SchedulerApp> StartAsync(string name, int silos = 1, FakeTimeProvider? time = null, Func<string, Task>? prepare = null)
     {
         var app = new SchedulerApp { ConnectionString = await TestDatabase.CreateAsync(name), Time = time };
+        if (prepare is not null) await prepare(app.ConnectionString);
         await SchedulerDatabase.MigrateAsync(app.ConnectionString);
         await app.StartSilosAsync(silos);
         return app;
@@ -55,7 +57,8 @@ public sealed class SchedulerApp : IAsyncDisposable
                 SiloPort = FreePort(),
                 GatewayPort = FreePort(),
                 WrapStorage = inner => new FaultyStorage(inner, Faults),
-                // Outbox retries every two seconds instead of every minute, so recovery tests finish quickly.
+                WrapCalendarStore = inner => new FaultyCalendarStore(inner, Faults),
+                // Reminders retry every two seconds instead of every minute, so reminder tests finish quickly.
                 Configure = silo =>
                 {
                     silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));

@@ -1,0 +1,93 @@
+namespace Scheduler.Calendar;
+
+/// <summary>
+/// What the decisions of one group commit changed: the rows the next commit writes. Decisions add
+/// to it synchronously; <see cref="Snapshot"/> turns it into immutable rows on the grain's turn.
+/// </summary>
+public sealed class CalendarChanges
+{
+    public HashSet<Guid> EventTypes { get; } = [];
+    public bool Availability { get; set; }
+    public HashSet<Guid> Bookings { get; } = [];
+    public List<EventRecord> NewEvents { get; } = [];
+    public List<NotificationRow> Notifications { get; } = [];
+    public List<IdempotencyRecord> Replies { get; } = [];
+
+    /// <summary>Delete Idempotency-Key replies created before this instant.</summary>
+    public DateTimeOffset? PruneRepliesBefore { get; set; }
+
+    public bool IsEmpty =>
+        EventTypes.Count == 0 && !Availability && Bookings.Count == 0 && NewEvents.Count == 0
+        && Notifications.Count == 0 && Replies.Count == 0 && PruneRepliesBefore is null;
+
+    /// <summary>
+    /// Copies the changed rows out of the live state. Must run on the grain's turn, before any await:
+    /// later decisions mutate the live records.
+    /// </summary>
+    public CalendarCommit Snapshot(CalendarState state, DateTimeOffset now) => new(
+        state.OrganizerId,
+        state.Version,
+        state.TimeZone,
+        state.TokenKey,
+        state.BookingReminderDue,
+        now,
+        state.EventTypes.Where(e => EventTypes.Contains(e.Id)).Select(EventTypeRow.From).ToList(),
+        Availability ? state.Availability.Select(AvailabilityRow.From).ToList() : null,
+        NewEvents.ToList(),
+        Bookings.Select(id => BookingRow.From(state.Bookings[id])).ToList(),
+        Notifications.ToList(),
+        Replies.Select(r => new ReplyRow(r.Key, r.Fingerprint, r.Kind, r.Booking, r.CreatedAt)).ToList(),
+        PruneRepliesBefore);
+}
+
+/// <summary>One commit's rows, immutable: what <see cref="ICalendarStore.CommitAsync"/> writes in one transaction.</summary>
+public sealed record CalendarCommit(
+    Guid OrganizerId,
+    long ExpectedVersion,
+    string? TimeZone,
+    string? TokenKey,
+    DateTimeOffset? BookingReminderDue,
+    DateTimeOffset Now,
+    IReadOnlyList<EventTypeRow> EventTypes,
+    IReadOnlyList<AvailabilityRow>? Availability,
+    IReadOnlyList<EventRecord> NewEvents,
+    IReadOnlyList<BookingRow> Bookings,
+    IReadOnlyList<NotificationRow> Notifications,
+    IReadOnlyList<ReplyRow> Replies,
+    DateTimeOffset? PruneRepliesBefore);
+
+public sealed record EventTypeRow(
+    Guid Id, string Title, string Description, int DurationMinutes, string Location, bool Active,
+    bool RequiresConfirmation, int ReminderMinutes, bool Deleted, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+{
+    public static EventTypeRow From(EventTypeRecord r) => new(
+        r.Id, r.Title, r.Description, r.DurationMinutes, r.Location, r.Active, r.RequiresConfirmation,
+        r.ReminderMinutes, r.Deleted, r.CreatedAt, r.UpdatedAt);
+}
+
+public sealed record AvailabilityRow(
+    Guid Id, DayOfWeek DayOfWeek, int StartMinute, int EndMinute, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+{
+    public static AvailabilityRow From(AvailabilityRecord r) => new(r.Id, r.DayOfWeek, r.StartMinute, r.EndMinute, r.CreatedAt, r.UpdatedAt);
+}
+
+public sealed record BookingRow(
+    Guid Id, Guid EventId, Guid EventTypeId, Guid UserId, bool Anonymous, string Name, string Email, string? Notes,
+    BookingStatus Status, DateTimeOffset Start, DateTimeOffset End, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
+    string? CancellationReason, string? CancelledBy, bool ReminderSent, string ManageTokenHash)
+{
+    public static BookingRow From(BookingRecord b) => new(
+        b.Id, b.EventId, b.EventTypeId, b.UserId, b.Anonymous, b.Name, b.Email, b.Notes, b.Status, b.Start, b.End,
+        b.CreatedAt, b.UpdatedAt, b.CancellationReason, b.CancelledBy, b.ReminderSent, b.ManageTokenHash);
+}
+
+/// <summary>
+/// A notification decided with a booking change. <see cref="UserId"/> null means "the booker of
+/// <see cref="BookingId"/>", whose user the commit itself determines for anonymous bookings.
+/// </summary>
+public sealed record NotificationRow(Guid Id, Guid? UserId, Guid BookingId, string Message, string Kind, DateTimeOffset SentAt);
+
+public sealed record ReplyRow(string Key, string Fingerprint, BookingOutcomeKind Kind, BookingView? Booking, DateTimeOffset CreatedAt);
+
+/// <summary>What a commit tells the calendar back: the booker user each written booking ended up with.</summary>
+public sealed record CommitResult(long Version, IReadOnlyDictionary<Guid, Guid> BookingUsers);

@@ -1,0 +1,110 @@
+using Npgsql;
+using Scheduler.Calendar;
+
+namespace Scheduler.Storage;
+
+/// <summary>
+/// The bounds a listing query asks for, already turned into instants: <see cref="EndsAfter"/> when
+/// no dates were given (what has not ended yet), else start in [<see cref="StartFrom"/>, <see cref="StartBefore"/>).
+/// </summary>
+public sealed record ListingRange(
+    DateTimeOffset? EndsAfter, DateTimeOffset? StartFrom, DateTimeOffset? StartBefore,
+    DateTimeOffset? AfterStart, Guid? AfterId, int Limit);
+
+/// <summary>Reads of the history (past and cancelled bookings, events) straight from the tables, keyset-paged.</summary>
+public sealed class BookingQueries(NpgsqlDataSource db)
+{
+    public async Task<BookingRecord?> FindBooking(Guid organizerId, Guid bookingId)
+    {
+        await using var command = db.CreateCommand(
+            $"select {PostgresCalendarStore.BookingColumns} from bookings where id = $1 and organizer_id = $2");
+        command.Parameters.Add(new() { Value = bookingId });
+        command.Parameters.Add(new() { Value = organizerId });
+        await using var reader = await command.ExecuteReaderAsync();
+        return await reader.ReadAsync() ? PostgresCalendarStore.ReadBooking(reader) : null;
+    }
+
+    /// <summary>Bookings of an organizer (<paramref name="column"/> organizer_id) or of a booker (user_id).</summary>
+    public async Task<List<BookingRecord>> ListBookings(string column, Guid owner, ListingRange range, BookingStatus? status)
+    {
+        if (column is not ("organizer_id" or "user_id")) throw new ArgumentOutOfRangeException(nameof(column));
+        await using var command = db.CreateCommand();
+        var where = Where(command, column, owner, range);
+        if (status is { } s)
+        {
+            command.Parameters.Add(new() { Value = s.ToString() });
+            where += $" and status = ${command.Parameters.Count}";
+        }
+        command.Parameters.Add(new() { Value = range.Limit + 1 });
+        command.CommandText = $"select {PostgresCalendarStore.BookingColumns} from bookings where {where} " +
+                              $"order by start_time, id limit ${command.Parameters.Count}";
+        var items = new List<BookingRecord>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) items.Add(PostgresCalendarStore.ReadBooking(reader));
+        return items;
+    }
+
+    public async Task<List<EventView>> ListEvents(Guid organizerId, ListingRange range, Guid? eventId = null)
+    {
+        await using var command = db.CreateCommand();
+        string where;
+        if (eventId is { } id)
+        {
+            command.Parameters.Add(new() { Value = organizerId });
+            command.Parameters.Add(new() { Value = id });
+            where = "e.user_id = $1 and e.id = $2";
+        }
+        else
+        {
+            where = Where(command, "e.user_id", organizerId, range, "e.");
+        }
+        command.Parameters.Add(new() { Value = range.Limit + 1 });
+        command.CommandText = $"""
+            select e.id, e.event_type_id, e.user_id, e.title, e.description, e.start_time, e.end_time, e.location,
+                   e.created_at, e.updated_at,
+                   array(select b.id from bookings b where b.event_id = e.id order by b.created_at, b.id)
+            from events e where {where} order by e.start_time, e.id limit ${command.Parameters.Count}
+            """;
+        var items = new List<EventView>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            items.Add(new EventView(
+                reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetString(3), reader.GetString(4),
+                reader.GetFieldValue<DateTimeOffset>(5), reader.GetFieldValue<DateTimeOffset>(6), reader.GetString(7),
+                reader.GetFieldValue<DateTimeOffset>(8), reader.GetFieldValue<DateTimeOffset>(9),
+                reader.GetFieldValue<Guid[]>(10)));
+        }
+        return items;
+    }
+
+    /// <summary>The organizer of a booking whose booker is <paramref name="userId"/>, if any.</summary>
+    public async Task<Guid?> FindBookingOrganizer(Guid userId, Guid bookingId)
+    {
+        await using var command = db.CreateCommand("select organizer_id from bookings where id = $1 and user_id = $2");
+        command.Parameters.Add(new() { Value = bookingId });
+        command.Parameters.Add(new() { Value = userId });
+        return await command.ExecuteScalarAsync() is Guid organizer ? organizer : null;
+    }
+
+    private static string Where(NpgsqlCommand command, string column, Guid owner, ListingRange range, string prefix = "")
+    {
+        command.Parameters.Add(new() { Value = owner });
+        var where = $"{column} = $1";
+        void Add(string condition, object value)
+        {
+            command.Parameters.Add(new() { Value = value });
+            where += " and " + condition.Replace("@", "$" + command.Parameters.Count);
+        }
+        if (range.EndsAfter is { } endsAfter) Add($"{prefix}end_time >= @", endsAfter);
+        if (range.StartFrom is { } from) Add($"{prefix}start_time >= @", from);
+        if (range.StartBefore is { } before) Add($"{prefix}start_time < @", before);
+        if (range.AfterStart is { } afterStart)
+        {
+            Add($"({prefix}start_time, {prefix}id) > (@", afterStart);
+            command.Parameters.Add(new() { Value = range.AfterId ?? Guid.Empty });
+            where += $", ${command.Parameters.Count})";
+        }
+        return where;
+    }
+}

@@ -1,0 +1,325 @@
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+using Scheduler.Calendar;
+
+namespace Scheduler.Storage;
+
+/// <summary>What a calendar loads on activation: its working set, not its history.</summary>
+public sealed record CalendarSnapshot(
+    long Version,
+    string? TimeZone,
+    string? TokenKey,
+    DateTimeOffset? BookingReminderDue,
+    string? OrganizerTimeZone,
+    List<EventTypeRecord> EventTypes,
+    List<AvailabilityRecord> Availability,
+    List<BookingRecord> ActiveBookings,
+    List<IdempotencyRecord> Replies);
+
+/// <summary>
+/// The calendar's persistence: load the working set, and write one group commit's changed rows in
+/// one transaction under the calendar's version.
+/// </summary>
+public interface ICalendarStore
+{
+    Task<CalendarSnapshot> LoadAsync(Guid organizerId, DateTimeOffset now, TimeSpan replyRetention);
+
+    /// <summary>
+    /// Writes the commit's rows atomically. Throws <see cref="CalendarVersionConflictException"/> when
+    /// the calendar's row is no longer at <see cref="CalendarCommit.ExpectedVersion"/> (nothing is
+    /// written), or the database's exception when it refuses any row (nothing is written either).
+    /// </summary>
+    Task<CommitResult> CommitAsync(CalendarCommit commit);
+}
+
+/// <summary>Another activation of the same calendar committed first; this one's decisions were not stored.</summary>
+public sealed class CalendarVersionConflictException(string message, Exception inner) : Exception(message, inner);
+
+public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore
+{
+    public const string VersionConflictState = "SC409";
+
+    internal static readonly JsonSerializerOptions ReplyJson = new();
+
+    internal const string BookingColumns =
+        "id, event_id, event_type_id, organizer_id, user_id, name, email, notes, status, start_time, end_time, " +
+        "created_at, updated_at, cancellation_reason, cancelled_by, reminder_sent, manage_token_hash";
+
+    public async Task<CalendarSnapshot> LoadAsync(Guid organizerId, DateTimeOffset now, TimeSpan replyRetention)
+    {
+        await using var batch = db.CreateBatch();
+        Add(batch, "select version, time_zone, token_key, booking_reminder_due from calendars where organizer_id = $1", organizerId);
+        Add(batch, "select time_zone from users where id = $1", organizerId);
+        Add(batch, """
+            select id, title, description, duration_minutes, location, active, requires_confirmation, reminder_minutes,
+                   deleted, created_at, updated_at
+            from event_types where user_id = $1
+            """, organizerId);
+        Add(batch, """
+            select id, day_of_week, (extract(epoch from start_time) / 60)::int, (extract(epoch from end_time) / 60)::int,
+                   created_at, updated_at
+            from availability where user_id = $1
+            """, organizerId);
+        Add(batch, $"""
+            select {BookingColumns} from bookings
+            where organizer_id = $1 and status in ('Pending', 'Confirmed') and end_time > $2
+            """, organizerId, now);
+        Add(batch, """
+            select key, fingerprint, outcome, reply::text, created_at from idempotency_replies
+            where organizer_id = $1 and created_at > $2
+            """, organizerId, now - replyRetention);
+
+        await using var reader = await batch.ExecuteReaderAsync();
+        long version = 0;
+        string? timeZone = null, tokenKey = null, organizerZone = null;
+        DateTimeOffset? reminderDue = null;
+        if (await reader.ReadAsync())
+        {
+            version = reader.GetInt64(0);
+            timeZone = reader.IsDBNull(1) ? null : reader.GetString(1);
+            tokenKey = reader.IsDBNull(2) ? null : reader.GetString(2);
+            reminderDue = reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3);
+        }
+        await reader.NextResultAsync();
+        if (await reader.ReadAsync()) organizerZone = reader.GetString(0);
+
+        await reader.NextResultAsync();
+        var eventTypes = new List<EventTypeRecord>();
+        while (await reader.ReadAsync())
+        {
+            eventTypes.Add(new EventTypeRecord
+            {
+                Id = reader.GetGuid(0), Title = reader.GetString(1), Description = reader.GetString(2),
+                DurationMinutes = reader.GetInt32(3), Location = reader.GetString(4), Active = reader.GetBoolean(5),
+                RequiresConfirmation = reader.GetBoolean(6), ReminderMinutes = reader.GetInt32(7), Deleted = reader.GetBoolean(8),
+                CreatedAt = reader.GetFieldValue<DateTimeOffset>(9), UpdatedAt = reader.GetFieldValue<DateTimeOffset>(10),
+            });
+        }
+        eventTypes.Sort((a, b) => a.CreatedAt.CompareTo(b.CreatedAt));
+
+        await reader.NextResultAsync();
+        var availability = new List<AvailabilityRecord>();
+        while (await reader.ReadAsync())
+        {
+            availability.Add(new AvailabilityRecord
+            {
+                Id = reader.GetGuid(0), DayOfWeek = Enum.Parse<DayOfWeek>(reader.GetString(1)),
+                StartMinute = reader.GetInt32(2), EndMinute = reader.GetInt32(3),
+                CreatedAt = reader.GetFieldValue<DateTimeOffset>(4), UpdatedAt = reader.GetFieldValue<DateTimeOffset>(5),
+            });
+        }
+
+        await reader.NextResultAsync();
+        var bookings = new List<BookingRecord>();
+        while (await reader.ReadAsync()) bookings.Add(ReadBooking(reader));
+
+        await reader.NextResultAsync();
+        var replies = new List<IdempotencyRecord>();
+        while (await reader.ReadAsync())
+        {
+            replies.Add(new IdempotencyRecord
+            {
+                Key = reader.GetString(0), Fingerprint = reader.GetString(1), Kind = Enum.Parse<BookingOutcomeKind>(reader.GetString(2)),
+                Booking = reader.IsDBNull(3) ? null : JsonSerializer.Deserialize<BookingView>(reader.GetString(3), ReplyJson),
+                CreatedAt = reader.GetFieldValue<DateTimeOffset>(4),
+            });
+        }
+        return new CalendarSnapshot(version, timeZone, tokenKey, reminderDue, organizerZone, eventTypes, availability, bookings, replies);
+    }
+
+    internal static BookingRecord ReadBooking(NpgsqlDataReader r) => new()
+    {
+        Id = r.GetGuid(0), EventId = r.GetGuid(1), EventTypeId = r.GetGuid(2), OrganizerId = r.GetGuid(3), UserId = r.GetGuid(4),
+        Name = r.GetString(5), Email = r.GetString(6), Notes = r.IsDBNull(7) ? null : r.GetString(7),
+        Status = Enum.Parse<BookingStatus>(r.GetString(8)),
+        Start = r.GetFieldValue<DateTimeOffset>(9), End = r.GetFieldValue<DateTimeOffset>(10),
+        CreatedAt = r.GetFieldValue<DateTimeOffset>(11), UpdatedAt = r.GetFieldValue<DateTimeOffset>(12),
+        CancellationReason = r.IsDBNull(13) ? null : r.GetString(13), CancelledBy = r.IsDBNull(14) ? null : r.GetString(14),
+        ReminderSent = r.GetBoolean(15), ManageTokenHash = r.GetString(16),
+    };
+
+    public async Task<CommitResult> CommitAsync(CalendarCommit c)
+    {
+        // One batch, one round trip, one implicit transaction: a failing statement rolls back the
+        // statements before it and skips the ones after it.
+        await using var batch = db.CreateBatch();
+        Add(batch, "select calendar_commit_version($1, $2, $3, $4, $5, $6)",
+            c.OrganizerId, c.ExpectedVersion, (object?)c.TimeZone ?? DBNull.Value, (object?)c.TokenKey ?? DBNull.Value,
+            (object?)c.BookingReminderDue ?? DBNull.Value, c.Now);
+
+        if (c.EventTypes.Count > 0)
+        {
+            var t = c.EventTypes;
+            Add(batch, """
+                insert into event_types (id, user_id, title, description, duration_minutes, location, active,
+                                         requires_confirmation, reminder_minutes, deleted, created_at, updated_at)
+                select x.id, $1, x.title, x.description, x.duration, x.location, x.active, x.confirm, x.reminder, x.deleted, x.created, x.updated
+                from unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::text[], $7::bool[], $8::bool[], $9::int[],
+                            $10::bool[], $11::timestamptz[], $12::timestamptz[])
+                     as x(id, title, description, duration, location, active, confirm, reminder, deleted, created, updated)
+                on conflict (id) do update set
+                  title = excluded.title, description = excluded.description, duration_minutes = excluded.duration_minutes,
+                  location = excluded.location, active = excluded.active, requires_confirmation = excluded.requires_confirmation,
+                  reminder_minutes = excluded.reminder_minutes, deleted = excluded.deleted, updated_at = excluded.updated_at
+                """,
+                c.OrganizerId, Arr(t, r => r.Id), Arr(t, r => r.Title), Arr(t, r => r.Description), Arr(t, r => r.DurationMinutes),
+                Arr(t, r => r.Location), Arr(t, r => r.Active), Arr(t, r => r.RequiresConfirmation), Arr(t, r => r.ReminderMinutes),
+                Arr(t, r => r.Deleted), Arr(t, r => r.CreatedAt), Arr(t, r => r.UpdatedAt));
+        }
+
+        if (c.Availability is { } rules)
+        {
+            Add(batch, "delete from availability where user_id = $1", c.OrganizerId);
+            if (rules.Count > 0)
+            {
+                Add(batch, """
+                    insert into availability (id, user_id, day_of_week, start_time, end_time, created_at, updated_at)
+                    select x.id, $1, x.day,
+                           case when x.s >= 1440 then time '24:00' else time '00:00' + make_interval(mins => x.s) end,
+                           case when x.e >= 1440 then time '24:00' else time '00:00' + make_interval(mins => x.e) end,
+                           x.created, x.updated
+                    from unnest($2::uuid[], $3::text[], $4::int[], $5::int[], $6::timestamptz[], $7::timestamptz[])
+                         as x(id, day, s, e, created, updated)
+                    """,
+                    c.OrganizerId, Arr(rules, r => r.Id), Arr(rules, r => r.DayOfWeek.ToString()), Arr(rules, r => r.StartMinute),
+                    Arr(rules, r => r.EndMinute), Arr(rules, r => r.CreatedAt), Arr(rules, r => r.UpdatedAt));
+            }
+        }
+
+        var bookings = c.Bookings;
+        var anonymous = bookings.Where(b => b.Anonymous).ToList();
+        if (anonymous.Count > 0)
+        {
+            // The anonymous bookers' users, with ids derived from their addresses: every calendar
+            // creating the same new address computes the same row, and an address that already has a
+            // user keeps it (the bookings below find it by address).
+            Add(batch, """
+                insert into users (id, name, email, time_zone, created_at, updated_at, has_password, email_normalized)
+                select x.id, x.name, x.email, 'UTC', x.created, x.created, false, x.normalized
+                from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) as x(id, name, email, normalized, created)
+                on conflict do nothing
+                """,
+                Arr(anonymous, b => b.UserId), Arr(anonymous, b => b.Name), Arr(anonymous, b => b.Email),
+                Arr(anonymous, b => GrainKeys.NormalizeEmail(b.Email)), Arr(anonymous, b => b.CreatedAt));
+        }
+
+        if (c.NewEvents.Count > 0)
+        {
+            var e = c.NewEvents;
+            Add(batch, """
+                insert into events (id, event_type_id, user_id, title, description, start_time, end_time, location, created_at, updated_at)
+                select x.id, x.type, $1, x.title, x.description, x.s, x.e, x.location, x.created, x.updated
+                from unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::text[],
+                            $9::timestamptz[], $10::timestamptz[])
+                     as x(id, type, title, description, s, e, location, created, updated)
+                on conflict (id) do nothing
+                """,
+                c.OrganizerId, Arr(e, r => r.Id), Arr(e, r => r.EventTypeId), Arr(e, r => r.Title), Arr(e, r => r.Description),
+                Arr(e, r => r.Start), Arr(e, r => r.End), Arr(e, r => r.Location), Arr(e, r => r.CreatedAt), Arr(e, r => r.UpdatedAt));
+        }
+
+        var bookingCommand = -1;
+        if (bookings.Count > 0)
+        {
+            var b = bookings;
+            bookingCommand = batch.BatchCommands.Count;
+            Add(batch, """
+                insert into bookings (id, event_id, user_id, organizer_id, event_type_id, status, start_time, end_time,
+                                      created_at, updated_at, name, email, notes, cancellation_reason, cancelled_by,
+                                      manage_token_hash, reminder_sent)
+                select x.id, x.event, case when x.anonymous then (select u.id from users u where u.email_normalized = x.normalized) else x.booker end,
+                       $1, x.type, x.status, x.s, x.e, x.created, x.updated, x.name, x.email, x.notes, x.reason, x.cancelled_by,
+                       x.token_hash, x.reminded
+                from unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::bool[], $6::text[], $7::uuid[], $8::text[], $9::timestamptz[],
+                            $10::timestamptz[], $11::timestamptz[], $12::timestamptz[], $13::text[], $14::text[], $15::text[],
+                            $16::text[], $17::text[], $18::text[], $19::bool[])
+                     as x(id, event, booker, anonymous, normalized, type, status, s, e, created, updated, name, email, notes,
+                          reason, cancelled_by, token_hash, reminded)
+                on conflict (id) do update set
+                  status = excluded.status, updated_at = excluded.updated_at, cancellation_reason = excluded.cancellation_reason,
+                  cancelled_by = excluded.cancelled_by, reminder_sent = excluded.reminder_sent
+                returning id, user_id
+                """,
+                c.OrganizerId, Arr(b, r => r.Id), Arr(b, r => r.EventId), Arr(b, r => r.UserId), Arr(b, r => r.Anonymous),
+                Arr(b, r => GrainKeys.NormalizeEmail(r.Email)), Arr(b, r => r.EventTypeId), Arr(b, r => r.Status.ToString()),
+                Arr(b, r => r.Start), Arr(b, r => r.End), Arr(b, r => r.CreatedAt), Arr(b, r => r.UpdatedAt),
+                Arr(b, r => r.Name), Arr(b, r => r.Email), Arr(b, r => r.Notes), Arr(b, r => r.CancellationReason),
+                Arr(b, r => r.CancelledBy), Arr(b, r => r.ManageTokenHash), Arr(b, r => r.ReminderSent));
+        }
+
+        if (c.Notifications.Count > 0)
+        {
+            var n = c.Notifications;
+            Add(batch, """
+                insert into notifications (id, user_id, message, sent_at, read_at, booking_id, kind, created_at, updated_at)
+                select x.id, y.user_id, x.message, x.sent, null, x.booking, x.kind, x.sent, x.sent
+                from unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::timestamptz[])
+                     as x(id, recipient, booking, message, kind, sent)
+                cross join lateral (select coalesce(x.recipient, (select b.user_id from bookings b where b.id = x.booking)) as user_id) y
+                -- An anonymous booking made with the organizer's own address: one notification, not two.
+                where x.recipient is not null or y.user_id <> $1
+                on conflict (id) do nothing
+                """,
+                c.OrganizerId, Arr(n, r => r.Id), Arr(n, r => r.UserId), Arr(n, r => r.BookingId), Arr(n, r => r.Message), Arr(n, r => r.Kind),
+                Arr(n, r => r.SentAt));
+        }
+
+        if (c.Replies.Count > 0)
+        {
+            var r = c.Replies;
+            // The stored body names the booker's user the commit decided on, as the first answer does.
+            Add(batch, """
+                insert into idempotency_replies (organizer_id, key, fingerprint, outcome, booking_id, reply, created_at)
+                select $1, x.key, x.fingerprint, x.outcome, x.booking,
+                       case when x.reply is null then null
+                            else jsonb_set(x.reply, '{UserId}', to_jsonb((select b.user_id from bookings b where b.id = x.booking))) end,
+                       x.created
+                from unnest($2::text[], $3::text[], $4::text[], $5::uuid[], $6::jsonb[], $7::timestamptz[])
+                     as x(key, fingerprint, outcome, booking, reply, created)
+                on conflict (organizer_id, key) do nothing
+                """,
+                c.OrganizerId, Arr(r, x => x.Key), Arr(r, x => x.Fingerprint), Arr(r, x => x.Kind.ToString()),
+                Arr(r, x => x.Booking?.Id), Arr(r, x => x.Booking is null ? null : JsonSerializer.Serialize(x.Booking, ReplyJson)),
+                Arr(r, x => x.CreatedAt));
+        }
+
+        if (c.PruneRepliesBefore is { } cutoff)
+            Add(batch, "delete from idempotency_replies where organizer_id = $1 and created_at < $2", c.OrganizerId, cutoff);
+
+        var users = new Dictionary<Guid, Guid>();
+        long version;
+        try
+        {
+            await using var reader = await batch.ExecuteReaderAsync();
+            await reader.ReadAsync();
+            version = reader.GetInt64(0);
+            for (var i = 1; i < batch.BatchCommands.Count; i++)
+            {
+                await reader.NextResultAsync();
+                if (i != bookingCommand) continue;
+                while (await reader.ReadAsync()) users[reader.GetGuid(0)] = reader.GetGuid(1);
+            }
+            while (await reader.NextResultAsync()) { }
+        }
+        catch (PostgresException e) when (e.SqlState == VersionConflictState)
+        {
+            throw new CalendarVersionConflictException(e.MessageText, e);
+        }
+        return new CommitResult(version, users);
+    }
+
+    internal static void Add(NpgsqlBatch batch, string sql, params object?[] values)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var value in values) command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
+        batch.BatchCommands.Add(command);
+    }
+
+    private static T[] Arr<TRow, T>(IReadOnlyList<TRow> rows, Func<TRow, T> select)
+    {
+        var values = new T[rows.Count];
+        for (var i = 0; i < values.Length; i++) values[i] = select(rows[i]);
+        return values;
+    }
+}

@@ -1,0 +1,163 @@
+using System.Security.Cryptography;
+using System.Text;
+using Npgsql;
+
+namespace Scheduler.Storage;
+
+/// <summary>A user row with whether (and with which hash) they can sign in.</summary>
+public sealed record UserRow(
+    Guid Id, string Name, string Email, string TimeZone, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, string? PasswordHash)
+{
+    public UserProfile ToProfile() => new(Id, Name, Email, TimeZone, PasswordHash is not null, CreatedAt, UpdatedAt);
+}
+
+/// <summary>Users and their credentials (kept in their own table: a query over users never sees a hash).</summary>
+public sealed class UserStore(NpgsqlDataSource db)
+{
+    private const string Select = """
+        select u.id, u.name, u.email, u.time_zone, u.created_at, u.updated_at, c.password_hash
+        from users u left join credentials c on c.user_id = u.id
+        """;
+
+    public async Task<UserRow?> Get(Guid id)
+    {
+        await using var command = db.CreateCommand(Select + " where u.id = $1");
+        command.Parameters.Add(new() { Value = id });
+        return await ReadOne(command);
+    }
+
+    public async Task<UserRow?> FindByEmail(string email)
+    {
+        await using var command = db.CreateCommand(Select + " where u.email_normalized = $1");
+        command.Parameters.Add(new() { Value = GrainKeys.NormalizeEmail(email) });
+        return await ReadOne(command);
+    }
+
+    /// <summary>
+    /// Creates the user (or gives an existing password-less user a profile and password) in one
+    /// transaction. Returns null when the address already belongs to a user who has a password.
+    /// </summary>
+    public async Task<UserRow?> Register(Guid id, string name, string email, string timeZone, string passwordHash, DateTimeOffset now)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using (var insert = new NpgsqlCommand("""
+            insert into users (id, name, email, time_zone, created_at, updated_at, has_password, email_normalized)
+            values ($1, $2, $3, $4, $5, $5, false, $6)
+            on conflict do nothing
+            """, connection, transaction))
+        {
+            insert.Parameters.Add(new() { Value = id });
+            insert.Parameters.Add(new() { Value = name });
+            insert.Parameters.Add(new() { Value = email });
+            insert.Parameters.Add(new() { Value = timeZone });
+            insert.Parameters.Add(new() { Value = now });
+            insert.Parameters.Add(new() { Value = GrainKeys.NormalizeEmail(email) });
+            await insert.ExecuteNonQueryAsync();
+        }
+        // Whoever holds the address now (us, or a booker created by a calendar a moment ago), locked.
+        Guid userId;
+        await using (var owner = new NpgsqlCommand(
+            "select id from users where email_normalized = $1 for update", connection, transaction))
+        {
+            owner.Parameters.Add(new() { Value = GrainKeys.NormalizeEmail(email) });
+            userId = (Guid)(await owner.ExecuteScalarAsync())!;
+        }
+        await using (var credentials = new NpgsqlCommand("""
+            insert into credentials (user_id, password_hash, created_at, updated_at) values ($1, $2, $3, $3)
+            on conflict (user_id) do nothing
+            """, connection, transaction))
+        {
+            credentials.Parameters.Add(new() { Value = userId });
+            credentials.Parameters.Add(new() { Value = passwordHash });
+            credentials.Parameters.Add(new() { Value = now });
+            if (await credentials.ExecuteNonQueryAsync() == 0)
+            {
+                await transaction.RollbackAsync();
+                return null;
+            }
+        }
+        await using (var profile = new NpgsqlCommand("""
+            update users set name = $2, time_zone = $3, has_password = true, updated_at = $4 where id = $1
+            """, connection, transaction))
+        {
+            profile.Parameters.Add(new() { Value = userId });
+            profile.Parameters.Add(new() { Value = name });
+            profile.Parameters.Add(new() { Value = timeZone });
+            profile.Parameters.Add(new() { Value = now });
+            await profile.ExecuteNonQueryAsync();
+        }
+        await transaction.CommitAsync();
+        return await Get(userId);
+    }
+
+    /// <summary>Changes name, zone and/or password hash (nulls keep the current value).</summary>
+    public async Task<UserRow?> Update(Guid id, string? name, string? timeZone, string? passwordHash, DateTimeOffset now)
+    {
+        await using var batch = db.CreateBatch();
+        PostgresCalendarStore.Add(batch, """
+            update users set name = coalesce($2, name), time_zone = coalesce($3, time_zone), updated_at = $4 where id = $1
+            """, id, name, timeZone, now);
+        if (passwordHash is not null)
+            PostgresCalendarStore.Add(batch, "update credentials set password_hash = $2, updated_at = $3 where user_id = $1", id, passwordHash, now);
+        await batch.ExecuteNonQueryAsync();
+        return await Get(id);
+    }
+
+    private static async Task<UserRow?> ReadOne(NpgsqlCommand command)
+    {
+        await using var r = await command.ExecuteReaderAsync();
+        if (!await r.ReadAsync()) return null;
+        return new UserRow(r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetString(3),
+            r.GetFieldValue<DateTimeOffset>(4), r.GetFieldValue<DateTimeOffset>(5), r.IsDBNull(6) ? null : r.GetString(6));
+    }
+}
+
+/// <summary>
+/// User ids derived from normalized email addresses with a keyed hash (HMAC-SHA256 under a secret
+/// generated once per deployment), so every calendar and sign-up that meets a new address computes
+/// the same id without asking anyone, and nobody outside can compute an address's id.
+/// </summary>
+public sealed class UserIds(NpgsqlDataSource db)
+{
+    private byte[]? _key;
+    private readonly SemaphoreSlim _loading = new(1, 1);
+
+    public ValueTask<Guid> ForEmail(string email) =>
+        _key is { } key ? ValueTask.FromResult(Derive(key, email)) : new ValueTask<Guid>(LoadAndDerive(email));
+
+    public static Guid Derive(byte[] key, string email)
+    {
+        Span<byte> mac = stackalloc byte[32];
+        HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(GrainKeys.NormalizeEmail(email)), mac);
+        var bytes = mac[..16];
+        bytes[6] = (byte)((bytes[6] & 0x0F) | 0x80); // RFC 9562 version 8 (custom)
+        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80); // RFC 9562 variant
+        return new Guid(bytes, bigEndian: true);
+    }
+
+    private async Task<Guid> LoadAndDerive(string email)
+    {
+        await _loading.WaitAsync();
+        try
+        {
+            // A creator racing us commits between our insert and our read: the next round reads its key.
+            for (var round = 0; _key is null && round < 3; round++)
+            {
+                await using var command = db.CreateCommand("""
+                    with created as (
+                      insert into scheduler_secrets (name, secret) values ('user-ids', $1) on conflict (name) do nothing returning secret)
+                    select secret from created union all select secret from scheduler_secrets where name = 'user-ids' limit 1
+                    """);
+                command.Parameters.Add(new() { Value = RandomNumberGenerator.GetBytes(32) });
+                _key = await command.ExecuteScalarAsync() as byte[];
+            }
+            if (_key is null) throw new RetryLaterException("The user-id key could not be read; retry.");
+        }
+        finally
+        {
+            _loading.Release();
+        }
+        return Derive(_key, email);
+    }
+}
