@@ -6,6 +6,9 @@
 #                                  then export SCHEDULER_DB for database DBNAME
 #   pg_stop DATADIR                fast shutdown of that cluster
 #
+# The cluster runs with PostgreSQL's stock settings (max_connections = 100, fsync on), as a managed
+# PostgreSQL would give them; only ./test.sh's throwaway cluster changes them (SCHEDULER_PG_FSYNC,
+# SCHEDULER_PG_MAX_CONNECTIONS) to run many test fixtures side by side.
 # The cluster listens on loopback only, authenticates with a generated password (scram-sha-256) kept
 # in DATADIR/../pg-password (mode 600), and runs as the `postgres` user when we are root, because
 # PostgreSQL refuses to run as root.
@@ -64,7 +67,7 @@ pg_start() {
     pg_log "already running ($datadir)"
   else
     pg_as_owner "$bindir/pg_ctl" -D "$datadir" -w -t 60 -l "$datadir/server.log" \
-      -o "-c listen_addresses=127.0.0.1 -p $port -k $datadir -c max_connections=${SCHEDULER_PG_MAX_CONNECTIONS:-300} -c fsync=${SCHEDULER_PG_FSYNC:-on}" \
+      -o "-c listen_addresses=127.0.0.1 -p $port -k $datadir${SCHEDULER_PG_MAX_CONNECTIONS:+ -c max_connections=$SCHEDULER_PG_MAX_CONNECTIONS} -c fsync=${SCHEDULER_PG_FSYNC:-on}" \
       start >/dev/null || { pg_log "start failed; see $datadir/server.log"; tail -20 "$datadir/server.log" >&2; return 1; }
   fi
   local password; password="$(cat "$pwfile")"

@@ -1,0 +1,174 @@
+using System.Net;
+using System.Net.Http.Json;
+using Npgsql;
+using Scheduler.Calendar;
+using Scheduler.IntegrationTests.Infrastructure;
+using Scheduler.Storage;
+using static Scheduler.IntegrationTests.Infrastructure.Api;
+
+namespace Scheduler.IntegrationTests;
+
+/// <summary>
+/// The calendar's commits on the real PostgreSQL: stale writers lose, the database backstops the
+/// grain, a refused booking writes nothing, and one booker's row can never fail a batch.
+/// </summary>
+public sealed class CalendarStorageTests : IAsyncLifetime
+{
+    private SchedulerApp _app = null!;
+
+    public async Task InitializeAsync() => _app = await SchedulerApp.StartAsync("storage");
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    private async Task<long> Scalar(string sql, params object[] values)
+    {
+        await using var connection = new NpgsqlConnection(_app.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var value in values) command.Parameters.Add(new NpgsqlParameter { Value = value });
+        return Convert.ToInt64(await command.ExecuteScalarAsync());
+    }
+
+    private Task<long> Execute(string sql, params object[] values) => Scalar(sql + " returning 1", values);
+
+    private async Task<string> RowCounts() =>
+        string.Join(", ", await Task.WhenAll(
+            new[] { "users", "events", "bookings", "notifications", "idempotency_replies", "calendars" }
+                .Select(async table => $"{table}={await Scalar($"select count(*) from {table}")}")));
+
+    [Fact]
+    public async Task A_stale_activation_cannot_commit_and_its_callers_get_503_with_nothing_stored()
+    {
+        var anonymous = _app.CreateClient();
+        var (organizer, eventTypeId) = await anonymous.OrganizerWithEventType(_app);
+        Assert.Equal(HttpStatusCode.Created, (await anonymous.Book(eventTypeId, At(FutureMonday, "09:00"))).StatusCode);
+
+        // Another activation (a cluster split) committed behind this one's back.
+        Assert.Equal(1, await Execute("update calendars set version = version + 1 where organizer_id = $1", organizer.Id));
+        await (await anonymous.Book(eventTypeId, At(FutureMonday, "10:00"), "stale@example.com", "stale-key"))
+            .AssertProblem(HttpStatusCode.ServiceUnavailable, "retry");
+        Assert.Equal(0, await Scalar("select count(*) from bookings where email = 'stale@example.com'"));
+        Assert.Equal(0, await Scalar("select count(*) from users where email = 'stale@example.com'"));
+        Assert.Equal(0, await Scalar("select count(*) from idempotency_replies where key = 'stale-key'"));
+
+        // The calendar reloads: the retry decides afresh on the newer state and is stored once.
+        Assert.Equal(HttpStatusCode.Created, (await anonymous.Book(eventTypeId, At(FutureMonday, "10:00"), "stale@example.com", "stale-key")).StatusCode);
+        Assert.Equal(1, await Scalar("select count(*) from bookings where email = 'stale@example.com'"));
+    }
+
+    [Fact]
+    public async Task Two_writers_on_one_calendar_row_the_second_one_fails_and_stores_nothing()
+    {
+        var anonymous = _app.CreateClient();
+        var (organizer, eventTypeId) = await anonymous.OrganizerWithEventType(_app);
+        var store = new PostgresCalendarStore(NpgsqlDataSource.Create(_app.ConnectionString));
+        var now = DateTimeOffset.UtcNow;
+        var loaded = await store.LoadAsync(organizer.Id, now, TimeSpan.FromHours(25));
+        Assert.True(loaded.Version > 0);
+
+        CalendarCommit CommitOf(string email) => new(
+            organizer.Id, loaded.Version, loaded.TimeZone, loaded.TokenKey, loaded.BookingReminderDue, now,
+            [], null, [], [], [], [new ReplyRow(email, "fingerprint", BookingOutcomeKind.SlotUnavailable, null, now)], null);
+
+        var first = await store.CommitAsync(CommitOf("first-writer"));
+        Assert.Equal(loaded.Version + 1, first.Version);
+        await Assert.ThrowsAsync<CalendarVersionConflictException>(() => store.CommitAsync(CommitOf("second-writer")));
+        Assert.Equal(1, await Scalar("select count(*) from idempotency_replies where key = 'first-writer'"));
+        Assert.Equal(0, await Scalar("select count(*) from idempotency_replies where key = 'second-writer'"));
+        Assert.Equal(loaded.Version + 1, await Scalar("select version from calendars where organizer_id = $1", organizer.Id));
+    }
+
+    [Fact]
+    public async Task The_exclusion_constraint_backstops_the_grain_and_fails_the_whole_commit()
+    {
+        var anonymous = _app.CreateClient();
+        var (organizer, eventTypeId) = await anonymous.OrganizerWithEventType(_app);
+        var existing = await (await anonymous.Book(eventTypeId, At(FutureMonday, "09:00"), "first@example.com")).Json();
+
+        // A decision the grain cannot know about: an active booking written behind its back (the
+        // test-only path a logic bug would take), overlapping 11:00–11:30 Berlin.
+        Assert.Equal(1, await Execute("""
+            insert into bookings (id, event_id, user_id, organizer_id, event_type_id, status, start_time, end_time,
+                                  created_at, updated_at, name, email, manage_token_hash)
+            select gen_random_uuid(), event_id, user_id, organizer_id, event_type_id, 'Confirmed',
+                   '2031-03-03T10:00:00Z', '2031-03-03T10:30:00Z', now(), now(), 'Ghost', 'ghost@example.com', 'x'
+            from bookings where id = $1
+            """, existing["id"]!.GetValue<Guid>()));
+        var before = await RowCounts();
+
+        await (await anonymous.Book(eventTypeId, At(FutureMonday, "11:00"), "overlap@example.com"))
+            .AssertProblem(HttpStatusCode.ServiceUnavailable, "retry");
+        // Nothing of the failed batch is stored: not the booking, its event, its user or notifications.
+        Assert.Equal(before, await RowCounts());
+
+        // The calendar reloaded and now knows the slot is taken.
+        await (await anonymous.Book(eventTypeId, At(FutureMonday, "11:00"), "overlap@example.com"))
+            .AssertProblem(HttpStatusCode.Conflict, "slot-unavailable");
+        Assert.Equal(HttpStatusCode.Created, (await anonymous.Book(eventTypeId, At(FutureMonday, "12:00"), "overlap@example.com")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_refused_booking_writes_nothing_and_with_a_key_only_its_reply()
+    {
+        var anonymous = _app.CreateClient();
+        var (organizer, eventTypeId) = await anonymous.OrganizerWithEventType(_app);
+        Assert.Equal(HttpStatusCode.Created, (await anonymous.Book(eventTypeId, At(FutureMonday, "09:00"))).StatusCode);
+        var before = await RowCounts();
+
+        await (await anonymous.Book(eventTypeId, At(FutureMonday, "09:00"), "taken@example.com")).AssertProblem(HttpStatusCode.Conflict, "slot-unavailable");
+        await (await anonymous.Book(eventTypeId, At(FutureMonday, "09:10"), "offgrid@example.com")).AssertProblem(HttpStatusCode.UnprocessableEntity, "outside-availability");
+        await (await anonymous.Book(Guid.NewGuid(), At(FutureMonday, "09:30"), "nobody@example.com")).AssertProblem(HttpStatusCode.NotFound, "not-found");
+        await (await anonymous.Book(eventTypeId, At(FutureMonday, "10:00"), "nul@example.com", name: "Null\u0000Byte"))
+            .AssertProblem(HttpStatusCode.BadRequest, "validation");
+        Assert.Equal(before, await RowCounts());
+
+        await (await anonymous.Book(eventTypeId, At(FutureMonday, "09:00"), "keyed@example.com", "refused-key")).AssertProblem(HttpStatusCode.Conflict, "slot-unavailable");
+        Assert.Equal(1, await Scalar("select count(*) from idempotency_replies where key = 'refused-key'"));
+        Assert.Equal(0, await Scalar("select count(*) from users where email = 'keyed@example.com'"));
+    }
+
+    [Fact]
+    public async Task Text_postgres_cannot_store_is_refused_before_any_decision()
+    {
+        var anonymous = _app.CreateClient();
+        var (organizer, eventTypeId) = await anonymous.OrganizerWithEventType(_app);
+        foreach (var (field, body) in new (string, object)[]
+        {
+            ("name", new { eventTypeId, start = At(FutureMonday, "09:00"), name = "\u0000", email = "a@example.com" }),
+            ("notes", new { eventTypeId, start = At(FutureMonday, "09:00"), name = "Ann", email = "a@example.com", notes = "x\u0000y" }),
+        })
+        {
+            var problem = await (await anonymous.PostAsJsonAsync("/api/bookings", body)).AssertProblem(HttpStatusCode.BadRequest, "validation");
+            Assert.NotNull(problem["errors"]![field]);
+        }
+        // An unpaired surrogate escaped in the JSON itself (a client serializer would have replaced it).
+        var raw = new StringContent(
+            $$"""{"eventTypeId":"{{eventTypeId}}","start":"{{At(FutureMonday, "09:00")}}","name":"lone \ud800 surrogate","email":"a@example.com"}""",
+            System.Text.Encoding.UTF8, "application/json");
+        var lone = await anonymous.PostAsync("/api/bookings", raw);
+        Assert.NotEqual(HttpStatusCode.Created, lone.StatusCode);
+        Assert.True((int)lone.StatusCode < 500, $"refused as the client's fault, not {(int)lone.StatusCode}");
+        var title = await organizer.Client.PostAsJsonAsync("/api/event-types", new { title = "a\u0000b", description = "", durationMinutes = 30, location = "" });
+        await title.AssertProblem(HttpStatusCode.BadRequest, "validation");
+        // The calendar still books normally afterwards.
+        Assert.Equal(HttpStatusCode.Created, (await anonymous.Book(eventTypeId, At(FutureMonday, "09:00"))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Two_calendars_creating_the_same_new_booker_at_once_both_succeed_with_one_user()
+    {
+        var anonymous = _app.CreateClient();
+        var calendars = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => anonymous.OrganizerWithEventType(_app)));
+        var email = $"Same.Person+{Guid.NewGuid():N}@Example.com";
+
+        var answers = await Task.WhenAll(calendars.SelectMany(c => new[] { "09:00", "10:00", "11:00" }
+            .Select(time => _app.CreateClient().Book(c.EventTypeId, At(FutureMonday, time), email))));
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.Created, a.StatusCode));
+        var userIds = (await Task.WhenAll(answers.Select(a => a.Json()))).Select(b => b["userId"]!.GetValue<Guid>()).Distinct().ToList();
+        Assert.Single(userIds);
+        Assert.Equal(1, await Scalar("select count(*) from users where email_normalized = $1", email.ToLowerInvariant()));
+        Assert.Equal(12, await Scalar("select count(*) from bookings where user_id = $1", userIds[0]));
+        // Each booker notification reached that one user.
+        Assert.Equal(12, await Scalar("select count(*) from notifications where user_id = $1", userIds[0]));
+    }
+}
