@@ -3,12 +3,19 @@ using Npgsql;
 namespace Scheduler.LoadTest.Database;
 
 /// <summary>Counters read before and after a run.</summary>
-public sealed record DbCounters(long Commits, long Rollbacks, string WalLsn);
+/// <param name="WalSyncs">WAL flushes to disk (<c>pg_stat_wal.wal_sync</c>, cluster-wide): the durable commits the disk saw.</param>
+public sealed record DbCounters(long Commits, long Rollbacks, string WalLsn, long WalSyncs);
 
 /// <summary>What the database did during the measured run.</summary>
+/// <remarks>
+/// <c>Commits</c> is <c>pg_stat_database.xact_commit</c>: every transaction, read-only ones included (Npgsql's
+/// <c>DISCARD ALL</c> when a pooled connection is reused counts as one). <c>WalSyncs</c> counts the flushes
+/// that make commits durable (several commits can share one). Both include the deployment's background
+/// work (Orleans membership and reminder polling: a few per second).
+/// </remarks>
 public sealed record DbReport(
-    string Database, long Commits, long Rollbacks, long WalBytes, int PeakConnections, int MaxConnections,
-    double? CommitsPerAcceptedBooking, double? WalBytesPerAcceptedBooking);
+    string Database, long Commits, long Rollbacks, long WalBytes, long WalSyncs, int PeakConnections, int MaxConnections,
+    double? CommitsPerAcceptedBooking, double? WalBytesPerAcceptedBooking, double? WalSyncsPerAcceptedBooking);
 
 /// <summary>
 /// Reads <c>pg_stat_database</c> (commits of the deployment's database) and <c>pg_current_wal_lsn()</c>
@@ -56,11 +63,11 @@ public sealed class DbProbe : IAsyncDisposable
     public async Task<DbCounters> Read(CancellationToken ct)
     {
         await using var command = _source.CreateCommand(
-            "select xact_commit, xact_rollback, pg_current_wal_lsn()::text from pg_stat_database where datname = $1");
+            "select xact_commit, xact_rollback, pg_current_wal_lsn()::text, (select wal_sync from pg_stat_wal) from pg_stat_database where datname = $1");
         command.Parameters.AddWithValue(_database);
         await using var reader = await command.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct)) throw new InvalidOperationException($"database '{_database}' not found in pg_stat_database");
-        return new DbCounters(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2));
+        return new DbCounters(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetInt64(3));
     }
 
     /// <summary>
@@ -123,8 +130,10 @@ public sealed class DbProbe : IAsyncDisposable
         await reader.ReadAsync(ct);
         var wal = reader.GetInt64(0);
         var commits = after.Commits - before.Commits;
-        return new DbReport(_database, commits, after.Rollbacks - before.Rollbacks, wal, peak, reader.GetInt32(1),
-            accepted > 0 ? (double)commits / accepted : null, accepted > 0 ? (double)wal / accepted : null);
+        var syncs = after.WalSyncs - before.WalSyncs;
+        double? PerBooking(long value) => accepted > 0 ? Math.Round((double)value / accepted, 2) : null;
+        return new DbReport(_database, commits, after.Rollbacks - before.Rollbacks, wal, syncs, peak, reader.GetInt32(1),
+            PerBooking(commits), PerBooking(wal), PerBooking(syncs));
     }
 
     /// <summary>A data source on the deployment's own database, for the SQL audit.</summary>

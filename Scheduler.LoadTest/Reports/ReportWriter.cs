@@ -106,8 +106,9 @@ public static class ReportWriter
         {
             yield return ("PostgreSQL commits", $"{db.Commits} ({db.Rollbacks} rollbacks) in database {db.Database}");
             yield return ("commits per accepted booking", db.CommitsPerAcceptedBooking is { } c ? F(c, "0.00") : "–");
-            yield return ("WAL bytes", db.WalBytes.ToString(CultureInfo.InvariantCulture));
+            yield return ("WAL bytes (cluster)", db.WalBytes.ToString(CultureInfo.InvariantCulture));
             yield return ("WAL bytes per accepted booking", db.WalBytesPerAcceptedBooking is { } w ? F(w, "0") : "–");
+            yield return ("WAL flushes (cluster) per accepted booking", db.WalSyncsPerAcceptedBooking is { } s ? F(s, "0.00") : "–");
             yield return ("peak server connections", $"{db.PeakConnections} (max_connections {db.MaxConnections})");
         }
     }
