@@ -82,4 +82,10 @@ foreach (var name in Scenario.Names)
     root.Subcommands.Add(command);
 }
 
+var productReport = new Argument<string>("product") { Description = "report.json of the product's run" };
+var baselineReport = new Argument<string>("baseline") { Description = "report.json of the baseline's run" };
+var compare = new Command("compare", "Prints two runs' report.json side by side with their ratio") { productReport, baselineReport };
+compare.SetAction((parse, _) => Scheduler.LoadTest.Reports.Comparison.Print(parse.GetValue(productReport)!, parse.GetValue(baselineReport)!, AnsiConsole.Console));
+root.Subcommands.Add(compare);
+
 return await root.Parse(args).InvokeAsync();

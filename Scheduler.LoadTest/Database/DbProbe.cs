@@ -6,7 +6,7 @@ namespace Scheduler.LoadTest.Database;
 /// <param name="WalSyncs">WAL flushes to disk (<c>pg_stat_wal.wal_sync</c>, cluster-wide): the durable commits the disk saw.</param>
 public sealed record DbCounters(long Commits, long Rollbacks, string WalLsn, long WalSyncs);
 
-/// <summary>What the database did during the measured run.</summary>
+/// <summary>What the database did during the run (connections: sampled every 200 ms, all of the database's, idle pooled ones included).</summary>
 /// <remarks>
 /// <c>Commits</c> is <c>pg_stat_database.xact_commit</c>: every transaction, read-only ones included (Npgsql's
 /// <c>DISCARD ALL</c> when a pooled connection is reused counts as one). <c>WalSyncs</c> counts the flushes
@@ -15,7 +15,8 @@ public sealed record DbCounters(long Commits, long Rollbacks, string WalLsn, lon
 /// </remarks>
 public sealed record DbReport(
     string Database, long Commits, long Rollbacks, long WalBytes, long WalSyncs, int PeakConnections, int MaxConnections,
-    double? CommitsPerAcceptedBooking, double? WalBytesPerAcceptedBooking, double? WalSyncsPerAcceptedBooking);
+    double? CommitsPerAcceptedBooking, double? WalBytesPerAcceptedBooking, double? WalSyncsPerAcceptedBooking,
+    IReadOnlyDictionary<string, int>? PeakConnectionsByApplication = null);
 
 /// <summary>
 /// Reads <c>pg_stat_database</c> (commits of the deployment's database) and <c>pg_current_wal_lsn()</c>
@@ -29,6 +30,7 @@ public sealed class DbProbe : IAsyncDisposable
     private readonly NpgsqlDataSource _source;
     private readonly string _database;
     private int _peak;
+    private readonly Dictionary<string, int> _peakByApplication = [];
     private CancellationTokenSource? _sampling;
     private Task? _sampler;
 
@@ -93,10 +95,21 @@ public sealed class DbProbe : IAsyncDisposable
             {
                 try
                 {
-                    await using var command = _source.CreateCommand("select count(*)::int from pg_stat_activity where datname = $1");
+                    await using var command = _source.CreateCommand(
+                        "select coalesce(nullif(application_name, ''), '(none)'), count(*)::int from pg_stat_activity where datname = $1 group by 1");
                     command.Parameters.AddWithValue(_database);
-                    var count = (int)(await command.ExecuteScalarAsync(ct))!;
-                    if (count > Volatile.Read(ref _peak)) Volatile.Write(ref _peak, count);
+                    var total = 0;
+                    await using (var reader = await command.ExecuteReaderAsync(ct))
+                    {
+                        while (await reader.ReadAsync(ct))
+                        {
+                            var count = reader.GetInt32(1);
+                            total += count;
+                            lock (_peakByApplication)
+                                _peakByApplication[reader.GetString(0)] = Math.Max(count, _peakByApplication.GetValueOrDefault(reader.GetString(0)));
+                        }
+                    }
+                    if (total > Volatile.Read(ref _peak)) Volatile.Write(ref _peak, total);
                     await Task.Delay(200, ct);
                 }
                 catch (OperationCanceledException)
@@ -121,6 +134,12 @@ public sealed class DbProbe : IAsyncDisposable
         return _peak;
     }
 
+    /// <summary>Peak connections of each <c>application_name</c> (the baseline's pool is <c>scheduler-baseline</c>).</summary>
+    public IReadOnlyDictionary<string, int> PeakByApplication
+    {
+        get { lock (_peakByApplication) return new Dictionary<string, int>(_peakByApplication); }
+    }
+
     public async Task<DbReport> Report(DbCounters before, DbCounters after, int peak, long accepted, CancellationToken ct)
     {
         await using var command = _source.CreateCommand("select pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn)::bigint, current_setting('max_connections')::int");
@@ -133,7 +152,7 @@ public sealed class DbProbe : IAsyncDisposable
         var syncs = after.WalSyncs - before.WalSyncs;
         double? PerBooking(long value) => accepted > 0 ? Math.Round((double)value / accepted, 2) : null;
         return new DbReport(_database, commits, after.Rollbacks - before.Rollbacks, wal, syncs, peak, reader.GetInt32(1),
-            PerBooking(commits), PerBooking(wal), PerBooking(syncs));
+            PerBooking(commits), PerBooking(wal), PerBooking(syncs), PeakByApplication);
     }
 
     /// <summary>A data source on the deployment's own database, for the SQL audit.</summary>

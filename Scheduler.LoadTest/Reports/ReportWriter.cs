@@ -110,6 +110,8 @@ public static class ReportWriter
             yield return ("WAL bytes per accepted booking", db.WalBytesPerAcceptedBooking is { } w ? F(w, "0") : "–");
             yield return ("WAL flushes (cluster) per accepted booking", db.WalSyncsPerAcceptedBooking is { } s ? F(s, "0.00") : "–");
             yield return ("peak server connections", $"{db.PeakConnections} (max_connections {db.MaxConnections})");
+            if (db.PeakConnectionsByApplication is { Count: > 0 } apps)
+                yield return ("  by application_name", string.Join(", ", apps.OrderByDescending(a => a.Value).Select(a => $"{a.Key} {a.Value}")));
         }
     }
 
