@@ -1,4 +1,5 @@
 using Scheduler.Database;
+using Scheduler.Web.Baseline;
 using Scheduler.Web.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -7,6 +8,7 @@ builder.AddSchedulerWeb();
 await SchedulerDatabase.MigrateAsync(builder.Configuration["SCHEDULER_DB"]!);
 
 var app = builder.Build();
+await app.MapBaselineIfEnabled(); // /baseline: the plain-PostgreSQL comparison for the load tester, off unless configured
 app.MapScheduler();
 app.Run();
 

@@ -1,0 +1,91 @@
+using System.CommandLine;
+using Scheduler.LoadTest;
+using Scheduler.LoadTest.Scenarios;
+using Spectre.Console;
+
+var url = new Option<Uri>("--url")
+{
+    Description = "Base URL of the deployment",
+    DefaultValueFactory = _ => new Uri("http://127.0.0.1:5080"),
+    CustomParser = result =>
+    {
+        var text = result.Tokens.Single().Value;
+        if (Uri.TryCreate(text, UriKind.Absolute, out var parsed) && parsed.Scheme is "http" or "https") return parsed;
+        result.AddError($"--url must be an absolute http(s) URL, not '{text}'");
+        return null;
+    },
+    Recursive = true,
+};
+var target = new Option<TargetKind>("--target") { Description = "product (the API) or baseline (the plain-PostgreSQL endpoint under /baseline)", DefaultValueFactory = _ => TargetKind.Product, Recursive = true };
+var baseline = new Option<bool>("--baseline") { Description = "Shorthand for --target baseline", Recursive = true };
+var concurrency = new Option<int>("--concurrency", "-c") { Description = "Closed loop: concurrent bookers. Open loop: most requests in flight", DefaultValueFactory = _ => 64, Recursive = true };
+var duration = new Option<double>("--duration", "-d") { Description = "Seconds of measured load (after the warm-up)", DefaultValueFactory = _ => 15, Recursive = true };
+var requests = new Option<int?>("--requests", "-n") { Description = "Stop after this many requests instead (hot-slot: defaults to --concurrency)", Recursive = true };
+var rate = new Option<double?>("--rate") { Description = "Offered requests/s: open loop, requests start on schedule whether or not earlier ones finished. Without it: closed loop", Recursive = true };
+var organizers = new Option<int>("--organizers", "-m") { Description = "Organizers for many-calendars, browse and live", DefaultValueFactory = _ => 16, Recursive = true };
+var seed = new Option<int>("--seed") { Description = "Seed for the browse scenario's choices", DefaultValueFactory = _ => 1, Recursive = true };
+var warmup = new Option<double>("--warmup") { Description = "Seconds of load before measuring", DefaultValueFactory = _ => 0, Recursive = true };
+var retries = new Option<int>("--retries") { Description = "Retries with the same Idempotency-Key on 503 or transport errors (0: none)", DefaultValueFactory = _ => 5, Recursive = true };
+var db = new Option<string?>("--db") { Description = "Npgsql connection string of the deployment's database: PostgreSQL commits and WAL per booking, peak connections, SQL audit", Recursive = true };
+var outDir = new Option<string>("--out") { Description = "Folder for the reports (one sub-folder per run)", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("SCHEDULER_LOADTEST_OUT") ?? "loadtest-reports", Recursive = true };
+var bookEvery = new Option<int>("--book-every") { Description = "browse: one request in this many books a slot it saw", DefaultValueFactory = _ => 20, Recursive = true };
+var noLive = new Option<bool>("--no-live") { Description = "No live progress display (a line every 5 s instead)", Recursive = true };
+var settle = new Option<double>("--settle") { Description = "Seconds the audit waits for notifications and pushes delivered after the 201", DefaultValueFactory = _ => 30, Recursive = true };
+
+var root = new RootCommand("Scheduler load tester: floods a deployment with bookings, audits the result, compares with the plain-PostgreSQL baseline.");
+foreach (var option in new Option[] { url, target, baseline, concurrency, duration, requests, rate, organizers, seed, warmup, retries, db, outDir, bookEvery, noLive, settle })
+    root.Options.Add(option);
+
+var descriptions = new Dictionary<string, string>
+{
+    ["hot-calendar"] = "N bookers book distinct 5-minute slots of one organizer as fast as they can (a class opening)",
+    ["hot-slot"] = "N bookers race for one slot: exactly one may win",
+    ["many-calendars"] = "bookings spread over M organizers",
+    ["browse"] = "slot queries over 1–4 week ranges, with a trickle of bookings",
+    ["live"] = "organizers on the SignalR hub: time from each 201 to its BookingChanged push",
+};
+foreach (var name in Scenario.Names)
+{
+    var command = new Command(name, descriptions[name]);
+    command.SetAction(async (parse, ct) =>
+    {
+        var settings = new RunSettings
+        {
+            Scenario = name,
+            Url = parse.GetValue(url)!,
+            Target = parse.GetValue(baseline) ? TargetKind.Baseline : parse.GetValue(target),
+            Concurrency = Math.Max(1, parse.GetValue(concurrency)),
+            Duration = TimeSpan.FromSeconds(parse.GetValue(duration)),
+            Requests = parse.GetValue(requests) ?? (name == "hot-slot" ? parse.GetValue(concurrency) : null),
+            Rate = parse.GetValue(rate),
+            Organizers = Math.Max(1, parse.GetValue(organizers)),
+            Seed = parse.GetValue(seed),
+            Warmup = TimeSpan.FromSeconds(parse.GetValue(warmup)),
+            Retries = Math.Max(0, parse.GetValue(retries)),
+            Db = parse.GetValue(db),
+            OutDir = parse.GetValue(outDir)!,
+            BookEvery = parse.GetValue(bookEvery),
+            Live = !parse.GetValue(noLive),
+            SettleTimeout = TimeSpan.FromSeconds(parse.GetValue(settle)),
+        };
+        try
+        {
+            var outcome = await LoadTestRun.Execute(settings, "Scheduler.LoadTest " + string.Join(' ', args), AnsiConsole.Console, ct);
+            return outcome.ExitCode;
+        }
+        catch (Exception e) when (e is HttpRequestException or InvalidOperationException or Npgsql.NpgsqlException)
+        {
+            AnsiConsole.MarkupLine($"[red]run failed:[/] {Markup.Escape(e.Message)}");
+            return 2;
+        }
+    });
+    root.Subcommands.Add(command);
+}
+
+var productReport = new Argument<string>("product") { Description = "report.json of the product's run" };
+var baselineReport = new Argument<string>("baseline") { Description = "report.json of the baseline's run" };
+var compare = new Command("compare", "Prints two runs' report.json side by side with their ratio") { productReport, baselineReport };
+compare.SetAction((parse, _) => Scheduler.LoadTest.Reports.Comparison.Print(parse.GetValue(productReport)!, parse.GetValue(baselineReport)!, AnsiConsole.Console));
+root.Subcommands.Add(compare);
+
+return await root.Parse(args).InvokeAsync();

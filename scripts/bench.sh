@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Measures the product against the baseline (the plain-PostgreSQL design under /baseline) on this
+# machine: starts everything with ./run.sh on a fresh private PostgreSQL (stock settings: fsync on,
+# max_connections 100), runs each scenario against both with the database counters (--db), prints
+# each run, the side-by-side comparison with ratios, and where the reports are. Stops all it started.
+#
+#   scripts/bench.sh                 hot-calendar only (64 concurrent bookers, 15 s)
+#   scripts/bench.sh all             hot-calendar hot-slot many-calendars browse live
+#   scripts/bench.sh hot-slot browse the named scenarios
+#
+#   BENCH_DURATION     seconds of measured load per run (default 15)
+#   BENCH_CONCURRENCY  hot-calendar / many-calendars concurrency (default 64)
+#   BENCH_OUT          report folder (default loadtest-reports/bench-<UTC time>)
+#   BENCH_PORT         web port; the silo, gateway and PostgreSQL ports follow from it (default 5280)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/postgres.sh
+
+say() { printf '[bench] %s\n' "$*" >&2; }
+
+scenarios=("$@")
+[ "${#scenarios[@]}" -eq 0 ] && scenarios=(hot-calendar)
+[ "${scenarios[0]}" = all ] && scenarios=(hot-calendar hot-slot many-calendars browse live)
+duration="${BENCH_DURATION:-15}"
+concurrency="${BENCH_CONCURRENCY:-64}"
+out="${BENCH_OUT:-loadtest-reports/bench-$(date -u +%Y%m%d-%H%M%S)}"
+web_port="${BENCH_PORT:-5280}"
+url="http://127.0.0.1:$web_port"
+
+say "building (Release)…"
+dotnet build Scheduler.LoadTest/Scheduler.LoadTest.csproj -c Release -nologo -v quiet -clp:ErrorsOnly
+dotnet build Scheduler.Silo/Scheduler.Silo.csproj -c Release -nologo -v quiet -clp:ErrorsOnly
+dotnet build Scheduler.Web/Scheduler.Web.csproj -c Release -nologo -v quiet -clp:ErrorsOnly
+loadtest=(dotnet Scheduler.LoadTest/bin/Release/net10.0/Scheduler.LoadTest.dll)
+
+# A fresh cluster each time, so every bench starts from the same empty database.
+data="$(mktemp -d /tmp/scheduler-bench-XXXXXX)"
+chmod 755 "$data"
+log="$data/run.log"
+run_pid=""
+cleanup() {
+  if [ -n "$run_pid" ] && kill -0 "$run_pid" 2>/dev/null; then
+    kill -TERM "$run_pid" 2>/dev/null || true
+    wait "$run_pid" 2>/dev/null || true
+  fi
+  pg_stop "$data/pgdata"
+  # run.sh's log (silo and front-end logs: the cause of any 5xx) stays with the reports.
+  mkdir -p "$out" && cp "$log" "$out/run.log" 2>/dev/null || true
+  rm -rf "$data"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+say "starting ./run.sh with the baseline enabled (log: $log)"
+SCHEDULER_BASELINE=1 SCHEDULER_SKIP_BUILD=1 SCHEDULER_DATA_DIR="$data" \
+  SCHEDULER_URLS="$url" SCHEDULER_SILO_PORT=$((web_port + 6000)) SCHEDULER_GATEWAY_PORT=$((web_port + 25000)) \
+  SCHEDULER_PG_PORT=$((web_port + 50000)) SCHEDULER_PG_MAX_CONNECTIONS=100 SCHEDULER_PG_FSYNC=on \
+  SCHEDULER_CLUSTER_ID="bench-$web_port" \
+  ./run.sh >"$log" 2>&1 &
+run_pid=$!
+for _ in $(seq 1 300); do
+  grep -q "Scheduler is up" "$log" 2>/dev/null && break
+  kill -0 "$run_pid" 2>/dev/null || { tail -30 "$log" >&2; say "run.sh exited"; exit 1; }
+  sleep 1
+done
+grep -q "Scheduler is up" "$log" || { tail -30 "$log" >&2; say "not up after 300 s"; exit 1; }
+db="Host=127.0.0.1;Port=$((web_port + 50000));Username=postgres;Password=$(cat "$data/pg-password");Database=scheduler"
+
+args_for() { # SCENARIO
+  case "$1" in
+    hot-calendar) echo "-c $concurrency -d $duration" ;;
+    hot-slot) echo "-c 1000 -n 1000" ;;
+    many-calendars) echo "-c $concurrency -m 16 -d $duration" ;;
+    browse) echo "--rate 200 -c 64 -m 16 -d $duration" ;;
+    live) echo "--rate 200 -c 64 -m 16 -d $duration" ;;
+    *) say "unknown scenario $1"; exit 2 ;;
+  esac
+}
+
+status=0
+summary=()
+for scenario in "${scenarios[@]}"; do
+  targets=(product baseline)
+  [ "$scenario" = live ] && targets=(product) # the baseline has no live pushes
+  reports=()
+  for target in "${targets[@]}"; do
+    say "$scenario against the $target: ${loadtest[*]} $scenario --target $target $(args_for "$scenario") --url $url --db … --out $out"
+    # shellcheck disable=SC2046
+    "${loadtest[@]}" "$scenario" --target "$target" $(args_for "$scenario") --url "$url" --db "$db" --out "$out" --no-live \
+      || status=$?
+    reports+=("$(ls -d "$out"/*-"$scenario"-"$target" | tail -1)/report.json")
+  done
+  if [ "${#reports[@]}" -eq 2 ]; then
+    "${loadtest[@]}" compare "${reports[0]}" "${reports[1]}"
+  fi
+  summary+=("$scenario: ${reports[*]}")
+done
+
+say "reports (report.html beside each report.json; run.sh's log in $out/run.log):"
+for line in "${summary[@]}"; do say "  $line"; done
+[ "$status" -eq 0 ] || say "at least one run failed its audit or could not run (exit $status)"
+exit "$status"
