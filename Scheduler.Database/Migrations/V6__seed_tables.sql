@@ -118,8 +118,8 @@ create table if not exists bookings (
   notes text,
   cancellation_reason text,
   cancelled_by text,
-  -- SHA-256 (hex) of the manage token; the token itself is never stored.
-  manage_token_hash text not null,
+  -- SHA-256 of the manage token; the token itself is never stored.
+  manage_token_hash bytea not null,
   reminder_sent boolean not null default false,
   check (start_time < end_time),
   -- The backstop behind the calendar grain: no two active bookings of one organizer overlap.
@@ -127,11 +127,12 @@ create table if not exists bookings (
     organizer_id with =, tstzrange(start_time, end_time, '[)') with &&
   ) where (status in ('Pending', 'Confirmed'))
 );
--- GET /api/bookings (organizer) and the calendar's working set (active, not yet ended).
+-- GET /api/bookings (organizer) and the calendar's working set (active, not yet ended); also an
+-- event's bookings (an event and its bookings share organizer and start). Every index here is
+-- written by every booking: add one only for a listing the API offers.
 create index if not exists bookings_organizer_start on bookings (organizer_id, start_time, id);
 -- GET /api/bookings?role=booker
 create index if not exists bookings_booker_start on bookings (user_id, start_time, id);
-create index if not exists bookings_event on bookings (event_id);
 
 create table if not exists notifications (
   id uuid primary key,
@@ -144,10 +145,8 @@ create table if not exists notifications (
   created_at timestamptz not null,
   updated_at timestamptz not null
 );
--- GET /api/notifications: newest first, keyset-paged; unread count.
+-- GET /api/notifications: newest first, keyset-paged; the unread count reads the same index.
 create index if not exists notifications_user_sent on notifications (user_id, sent_at desc, id desc);
-create index if not exists notifications_user_unread on notifications (user_id) where read_at is null;
-create index if not exists notifications_booking on notifications (booking_id);
 
 -- What a booking request with an Idempotency-Key was answered, per organizer, kept >= 24 hours.
 create table if not exists idempotency_replies (
@@ -156,12 +155,14 @@ create table if not exists idempotency_replies (
   fingerprint text not null,
   outcome text not null,
   booking_id uuid,
-  -- The booking as first returned (replays return the original body), System.Text.Json of BookingView.
+  -- The booking's status in the first answer: with the booking's row it rebuilds the original body
+  -- (a replay returns what the first answer said, not the booking's state now).
+  booking_status text,
+  -- Replies stored by the JSON-document version: the body itself (System.Text.Json of BookingView).
   reply jsonb,
   created_at timestamptz not null,
   primary key (organizer_id, key)
 );
-create index if not exists idempotency_replies_created on idempotency_replies (organizer_id, created_at);
 
 -- Server-side secrets generated once per deployment (e.g. the key behind user ids derived from emails).
 create table if not exists scheduler_secrets (
@@ -246,7 +247,7 @@ select (b.value->>'Id')::uuid, (b.value->>'EventId')::uuid, (b.value->>'UserId')
        (b.value->>'CreatedAt')::timestamptz, (b.value->>'UpdatedAt')::timestamptz,
        b.value->>'Name', b.value->>'Email', b.value->>'Notes',
        b.value->>'CancellationReason', b.value->>'CancelledBy',
-       coalesce(b.value->>'ManageTokenHash', ''), coalesce((b.value->>'ReminderSent')::boolean, false)
+       decode(coalesce(b.value->>'ManageTokenHash', ''), 'hex'), coalesce((b.value->>'ReminderSent')::boolean, false)
 from legacy_state c
 cross join lateral jsonb_each(coalesce(c.state->'Bookings', '{}'::jsonb)) b
 where c.grain_type = 'calendar' and c.state ? 'OrganizerId'

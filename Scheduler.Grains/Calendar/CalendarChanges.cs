@@ -8,6 +8,10 @@ public sealed class CalendarChanges
 {
     public HashSet<Guid> EventTypes { get; } = [];
     public bool Availability { get; set; }
+    /// <summary>Bookings decided in this batch (inserted).</summary>
+    public HashSet<Guid> NewBookings { get; } = [];
+
+    /// <summary>Existing bookings whose status or reminder changed (updated).</summary>
     public HashSet<Guid> Bookings { get; } = [];
     public List<EventRecord> NewEvents { get; } = [];
     public List<NotificationRow> Notifications { get; } = [];
@@ -17,7 +21,7 @@ public sealed class CalendarChanges
     public DateTimeOffset? PruneRepliesBefore { get; set; }
 
     public bool IsEmpty =>
-        EventTypes.Count == 0 && !Availability && Bookings.Count == 0 && NewEvents.Count == 0
+        EventTypes.Count == 0 && !Availability && NewBookings.Count == 0 && Bookings.Count == 0 && NewEvents.Count == 0
         && Notifications.Count == 0 && Replies.Count == 0 && PruneRepliesBefore is null;
 
     /// <summary>
@@ -34,9 +38,10 @@ public sealed class CalendarChanges
         state.EventTypes.Where(e => EventTypes.Contains(e.Id)).Select(EventTypeRow.From).ToList(),
         Availability ? state.Availability.Select(AvailabilityRow.From).ToList() : null,
         NewEvents.ToList(),
-        Bookings.Select(id => BookingRow.From(state.Bookings[id])).ToList(),
+        NewBookings.Select(id => BookingRow.From(state.Bookings[id])).ToList(),
+        Bookings.Where(id => !NewBookings.Contains(id)).Select(id => BookingRow.From(state.Bookings[id])).ToList(),
         Notifications.ToList(),
-        Replies.Select(r => new ReplyRow(r.Key, r.Fingerprint, r.Kind, r.Booking, r.CreatedAt)).ToList(),
+        Replies.Select(r => new ReplyRow(r.Key, r.Fingerprint, r.Kind, r.Booking?.Id, r.Booking?.Status, r.CreatedAt)).ToList(),
         PruneRepliesBefore);
 }
 
@@ -51,7 +56,8 @@ public sealed record CalendarCommit(
     IReadOnlyList<EventTypeRow> EventTypes,
     IReadOnlyList<AvailabilityRow>? Availability,
     IReadOnlyList<EventRecord> NewEvents,
-    IReadOnlyList<BookingRow> Bookings,
+    IReadOnlyList<BookingRow> NewBookings,
+    IReadOnlyList<BookingRow> ChangedBookings,
     IReadOnlyList<NotificationRow> Notifications,
     IReadOnlyList<ReplyRow> Replies,
     DateTimeOffset? PruneRepliesBefore);
@@ -74,7 +80,7 @@ public sealed record AvailabilityRow(
 public sealed record BookingRow(
     Guid Id, Guid EventId, Guid EventTypeId, Guid UserId, bool Anonymous, string Name, string Email, string? Notes,
     BookingStatus Status, DateTimeOffset Start, DateTimeOffset End, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
-    string? CancellationReason, string? CancelledBy, bool ReminderSent, string ManageTokenHash)
+    string? CancellationReason, string? CancelledBy, bool ReminderSent, byte[] ManageTokenHash)
 {
     public static BookingRow From(BookingRecord b) => new(
         b.Id, b.EventId, b.EventTypeId, b.UserId, b.Anonymous, b.Name, b.Email, b.Notes, b.Status, b.Start, b.End,
@@ -87,7 +93,8 @@ public sealed record BookingRow(
 /// </summary>
 public sealed record NotificationRow(Guid Id, Guid? UserId, Guid BookingId, string Message, string Kind, DateTimeOffset SentAt);
 
-public sealed record ReplyRow(string Key, string Fingerprint, BookingOutcomeKind Kind, BookingView? Booking, DateTimeOffset CreatedAt);
+/// <summary>An Idempotency-Key's answer: the outcome, and for a booking its id and status as first answered.</summary>
+public sealed record ReplyRow(string Key, string Fingerprint, BookingOutcomeKind Kind, Guid? BookingId, BookingStatus? BookingStatus, DateTimeOffset CreatedAt);
 
 /// <summary>What a commit tells the calendar back: the booker user each written booking ended up with.</summary>
 public sealed record CommitResult(long Version, IReadOnlyDictionary<Guid, Guid> BookingUsers);

@@ -30,7 +30,7 @@ public sealed partial class CalendarGrain
         }
         foreach (var reply in commit.Replies)
         {
-            if (reply.Booking is { } view && result.BookingUsers.TryGetValue(view.Id, out var user)
+            if (reply.BookingId is { } bookingId && result.BookingUsers.TryGetValue(bookingId, out var user)
                 && State.IdempotencyKeys.TryGetValue(reply.Key, out var stored) && stored.Booking is not null)
                 stored.Booking = stored.Booking with { UserId = user };
         }
@@ -53,11 +53,11 @@ public sealed partial class CalendarGrain
     private void Notify(BookingRecord booking, string change, string organizer, string booker)
     {
         var now = Now;
-        Changes.Notifications.Add(new NotificationRow(Guid.NewGuid(), OrganizerId, booking.Id, organizer, change, now));
+        Changes.Notifications.Add(new NotificationRow(Guid.CreateVersion7(now), OrganizerId, booking.Id, organizer, change, now));
         if (booking.Anonymous || booking.UserId != OrganizerId)
         {
             // Null: the booker of this booking, as the commit resolves it.
-            Changes.Notifications.Add(new NotificationRow(Guid.NewGuid(), booking.Anonymous ? null : booking.UserId, booking.Id, booker, change, now));
+            Changes.Notifications.Add(new NotificationRow(Guid.CreateVersion7(now), booking.Anonymous ? null : booking.UserId, booking.Id, booker, change, now));
         }
     }
 

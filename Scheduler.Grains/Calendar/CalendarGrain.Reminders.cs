@@ -32,6 +32,13 @@ public sealed partial class CalendarGrain
         }
     }
 
+    private DateTimeOffset? DueOf(BookingRecord b, DateTimeOffset now)
+    {
+        if (b.Status != BookingStatus.Confirmed || b.ReminderSent || b.Start <= now) return null;
+        var minutes = State.EventTypes.Find(e => e.Id == b.EventTypeId)?.ReminderMinutes ?? 0;
+        return minutes > 0 ? b.Start - TimeSpan.FromMinutes(minutes) : null;
+    }
+
     private async Task SendDueBookingReminders()
     {
         var now = Now;
@@ -55,10 +62,20 @@ public sealed partial class CalendarGrain
     /// The reminder's period is short (the retry period): Orleans skips ticks missed while no silo
     /// was up, so a due time that passed during an outage is caught by the next short tick.
     /// </summary>
-    private void RearmBookingReminder(bool afterTick = false)
+    /// <param name="changed">
+    /// The one booking that changed, when only one did: then the armed reminder stays right unless
+    /// that booking is due earlier, and the bookings need no scan (a hot calendar books hundreds a second).
+    /// </param>
+    private void RearmBookingReminder(bool afterTick = false, BookingRecord? changed = null)
     {
         if (_rearming || _writer.IsBroken) return;
         var now = Now;
+        if (!afterTick && changed is not null)
+        {
+            var due = DueOf(changed, now);
+            if (due is null) return;
+            if (State.BookingReminderDue is { } armedAt && armedAt <= due) return;
+        }
         var dues = RemindableBookings(now).Select(r => r.Due).ToList();
         DateTimeOffset? next = dues.Count > 0 ? dues.Min() : null;
         var armed = afterTick ? DateTimeOffset.MinValue : State.BookingReminderDue;

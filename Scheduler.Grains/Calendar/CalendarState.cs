@@ -86,8 +86,8 @@ public sealed class BookingRecord
     /// <summary>The "starts soon" reminder went out (at most once per booking).</summary>
     public bool ReminderSent { get; set; }
 
-    /// <summary>SHA-256 (hex) of the manage token.</summary>
-    public string ManageTokenHash { get; set; } = "";
+    /// <summary>SHA-256 of the manage token.</summary>
+    public byte[] ManageTokenHash { get; set; } = [];
 
     public bool IsActive => Status is BookingStatus.Pending or BookingStatus.Confirmed;
 }

@@ -62,7 +62,9 @@ public sealed class BookingQueries(NpgsqlDataSource db)
         command.CommandText = $"""
             select e.id, e.event_type_id, e.user_id, e.title, e.description, e.start_time, e.end_time, e.location,
                    e.created_at, e.updated_at,
-                   array(select b.id from bookings b where b.event_id = e.id order by b.created_at, b.id)
+                   array(select b.id from bookings b
+                         where b.organizer_id = e.user_id and b.start_time = e.start_time and b.event_id = e.id
+                         order by b.created_at, b.id)
             from events e where {where} order by e.start_time, e.id limit ${command.Parameters.Count}
             """;
         var items = new List<EventView>();

@@ -65,9 +65,10 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore
             select {BookingColumns} from bookings
             where organizer_id = $1 and status in ('Pending', 'Confirmed') and end_time > $2
             """, organizerId, now);
-        Add(batch, """
-            select key, fingerprint, outcome, reply::text, created_at from idempotency_replies
-            where organizer_id = $1 and created_at > $2
+        Add(batch, $"""
+            select r.key, r.fingerprint, r.outcome, r.reply::text, r.created_at, r.booking_status, {Prefixed("b.")}
+            from idempotency_replies r left join bookings b on b.id = r.booking_id
+            where r.organizer_id = $1 and r.created_at > $2
             """, organizerId, now - replyRetention);
 
         await using var reader = await batch.ExecuteReaderAsync();
@@ -118,25 +119,40 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore
         var replies = new List<IdempotencyRecord>();
         while (await reader.ReadAsync())
         {
+            BookingView? first = null;
+            if (!reader.IsDBNull(3))
+            {
+                // Stored by the JSON-document version: the body itself.
+                first = JsonSerializer.Deserialize<BookingView>(reader.GetString(3), ReplyJson);
+            }
+            else if (!reader.IsDBNull(6))
+            {
+                // The body the first answer showed: the booking as it was created.
+                var b = ReadBooking(reader, 6);
+                first = new BookingView(b.Id, b.EventId, b.EventTypeId, b.OrganizerId, b.UserId, b.Name, b.Email, b.Notes,
+                    Enum.Parse<BookingStatus>(reader.GetString(5)), b.Start, b.End, b.CreatedAt, b.CreatedAt, null, null);
+            }
             replies.Add(new IdempotencyRecord
             {
                 Key = reader.GetString(0), Fingerprint = reader.GetString(1), Kind = Enum.Parse<BookingOutcomeKind>(reader.GetString(2)),
-                Booking = reader.IsDBNull(3) ? null : JsonSerializer.Deserialize<BookingView>(reader.GetString(3), ReplyJson),
-                CreatedAt = reader.GetFieldValue<DateTimeOffset>(4),
+                Booking = first, CreatedAt = reader.GetFieldValue<DateTimeOffset>(4),
             });
         }
         return new CalendarSnapshot(version, timeZone, tokenKey, reminderDue, organizerZone, eventTypes, availability, bookings, replies);
     }
 
-    internal static BookingRecord ReadBooking(NpgsqlDataReader r) => new()
+    private static string Prefixed(string prefix) => string.Join(", ", BookingColumns.Split(", ").Select(c => prefix + c));
+
+    /// <summary>A booking from <see cref="BookingColumns"/>, starting at column <paramref name="o"/>.</summary>
+    internal static BookingRecord ReadBooking(NpgsqlDataReader r, int o = 0) => new()
     {
-        Id = r.GetGuid(0), EventId = r.GetGuid(1), EventTypeId = r.GetGuid(2), OrganizerId = r.GetGuid(3), UserId = r.GetGuid(4),
-        Name = r.GetString(5), Email = r.GetString(6), Notes = r.IsDBNull(7) ? null : r.GetString(7),
-        Status = Enum.Parse<BookingStatus>(r.GetString(8)),
-        Start = r.GetFieldValue<DateTimeOffset>(9), End = r.GetFieldValue<DateTimeOffset>(10),
-        CreatedAt = r.GetFieldValue<DateTimeOffset>(11), UpdatedAt = r.GetFieldValue<DateTimeOffset>(12),
-        CancellationReason = r.IsDBNull(13) ? null : r.GetString(13), CancelledBy = r.IsDBNull(14) ? null : r.GetString(14),
-        ReminderSent = r.GetBoolean(15), ManageTokenHash = r.GetString(16),
+        Id = r.GetGuid(o), EventId = r.GetGuid(o + 1), EventTypeId = r.GetGuid(o + 2), OrganizerId = r.GetGuid(o + 3), UserId = r.GetGuid(o + 4),
+        Name = r.GetString(o + 5), Email = r.GetString(o + 6), Notes = r.IsDBNull(o + 7) ? null : r.GetString(o + 7),
+        Status = Enum.Parse<BookingStatus>(r.GetString(o + 8)),
+        Start = r.GetFieldValue<DateTimeOffset>(o + 9), End = r.GetFieldValue<DateTimeOffset>(o + 10),
+        CreatedAt = r.GetFieldValue<DateTimeOffset>(o + 11), UpdatedAt = r.GetFieldValue<DateTimeOffset>(o + 12),
+        CancellationReason = r.IsDBNull(o + 13) ? null : r.GetString(o + 13), CancelledBy = r.IsDBNull(o + 14) ? null : r.GetString(o + 14),
+        ReminderSent = r.GetBoolean(o + 15), ManageTokenHash = r.GetFieldValue<byte[]>(o + 16),
     };
 
     public async Task<CommitResult> CommitAsync(CalendarCommit c)
@@ -187,7 +203,9 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore
             }
         }
 
-        var bookings = c.Bookings;
+        // Plain inserts (no ON CONFLICT) for rows with ids this calendar chose: a commit that already
+        // happened cannot be applied again anyway, since its version check would fail.
+        var bookings = c.NewBookings;
         var anonymous = bookings.Where(b => b.Anonymous).ToList();
         if (anonymous.Count > 0)
         {
@@ -213,7 +231,6 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore
                 from unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::text[],
                             $9::timestamptz[], $10::timestamptz[])
                      as x(id, type, title, description, s, e, location, created, updated)
-                on conflict (id) do nothing
                 """,
                 c.OrganizerId, Arr(e, r => r.Id), Arr(e, r => r.EventTypeId), Arr(e, r => r.Title), Arr(e, r => r.Description),
                 Arr(e, r => r.Start), Arr(e, r => r.End), Arr(e, r => r.Location), Arr(e, r => r.CreatedAt), Arr(e, r => r.UpdatedAt));
@@ -233,12 +250,9 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore
                        x.token_hash, x.reminded
                 from unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::bool[], $6::text[], $7::uuid[], $8::text[], $9::timestamptz[],
                             $10::timestamptz[], $11::timestamptz[], $12::timestamptz[], $13::text[], $14::text[], $15::text[],
-                            $16::text[], $17::text[], $18::text[], $19::bool[])
+                            $16::text[], $17::text[], $18::bytea[], $19::bool[])
                      as x(id, event, booker, anonymous, normalized, type, status, s, e, created, updated, name, email, notes,
                           reason, cancelled_by, token_hash, reminded)
-                on conflict (id) do update set
-                  status = excluded.status, updated_at = excluded.updated_at, cancellation_reason = excluded.cancellation_reason,
-                  cancelled_by = excluded.cancelled_by, reminder_sent = excluded.reminder_sent
                 returning id, user_id
                 """,
                 c.OrganizerId, Arr(b, r => r.Id), Arr(b, r => r.EventId), Arr(b, r => r.UserId), Arr(b, r => r.Anonymous),
@@ -259,29 +273,41 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore
                 cross join lateral (select coalesce(x.recipient, (select b.user_id from bookings b where b.id = x.booking)) as user_id) y
                 -- An anonymous booking made with the organizer's own address: one notification, not two.
                 where x.recipient is not null or y.user_id <> $1
-                on conflict (id) do nothing
                 """,
                 c.OrganizerId, Arr(n, r => r.Id), Arr(n, r => r.UserId), Arr(n, r => r.BookingId), Arr(n, r => r.Message), Arr(n, r => r.Kind),
                 Arr(n, r => r.SentAt));
         }
 
+        if (c.ChangedBookings.Count > 0)
+        {
+            var b = c.ChangedBookings;
+            Add(batch, """
+                update bookings set status = x.status, updated_at = x.updated, cancellation_reason = x.reason,
+                                    cancelled_by = x.cancelled_by, reminder_sent = x.reminded
+                from unnest($2::uuid[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::bool[])
+                     as x(id, status, updated, reason, cancelled_by, reminded)
+                where bookings.id = x.id and bookings.organizer_id = $1
+                """,
+                c.OrganizerId, Arr(b, r => r.Id), Arr(b, r => r.Status.ToString()), Arr(b, r => r.UpdatedAt),
+                Arr(b, r => r.CancellationReason), Arr(b, r => r.CancelledBy), Arr(b, r => r.ReminderSent));
+        }
+
         if (c.Replies.Count > 0)
         {
             var r = c.Replies;
-            // The stored body names the booker's user the commit decided on, as the first answer does.
+            // A key whose reply expired (older than the calendar keeps in memory) may still have a row
+            // until the next prune: the new answer replaces it.
             Add(batch, """
-                insert into idempotency_replies (organizer_id, key, fingerprint, outcome, booking_id, reply, created_at)
-                select $1, x.key, x.fingerprint, x.outcome, x.booking,
-                       case when x.reply is null then null
-                            else jsonb_set(x.reply, '{UserId}', to_jsonb((select b.user_id from bookings b where b.id = x.booking))) end,
-                       x.created
-                from unnest($2::text[], $3::text[], $4::text[], $5::uuid[], $6::jsonb[], $7::timestamptz[])
-                     as x(key, fingerprint, outcome, booking, reply, created)
-                on conflict (organizer_id, key) do nothing
+                insert into idempotency_replies (organizer_id, key, fingerprint, outcome, booking_id, booking_status, reply, created_at)
+                select $1, x.key, x.fingerprint, x.outcome, x.booking, x.status, null, x.created
+                from unnest($2::text[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::timestamptz[])
+                     as x(key, fingerprint, outcome, booking, status, created)
+                on conflict (organizer_id, key) do update set
+                  fingerprint = excluded.fingerprint, outcome = excluded.outcome, booking_id = excluded.booking_id,
+                  booking_status = excluded.booking_status, reply = null, created_at = excluded.created_at
                 """,
                 c.OrganizerId, Arr(r, x => x.Key), Arr(r, x => x.Fingerprint), Arr(r, x => x.Kind.ToString()),
-                Arr(r, x => x.Booking?.Id), Arr(r, x => x.Booking is null ? null : JsonSerializer.Serialize(x.Booking, ReplyJson)),
-                Arr(r, x => x.CreatedAt));
+                Arr(r, x => x.BookingId), Arr(r, x => x.BookingStatus?.ToString()), Arr(r, x => x.CreatedAt));
         }
 
         if (c.PruneRepliesBefore is { } cutoff)

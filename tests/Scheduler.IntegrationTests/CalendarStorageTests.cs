@@ -68,7 +68,7 @@ public sealed class CalendarStorageTests : IAsyncLifetime
 
         CalendarCommit CommitOf(string email) => new(
             organizer.Id, loaded.Version, loaded.TimeZone, loaded.TokenKey, loaded.BookingReminderDue, now,
-            [], null, [], [], [], [new ReplyRow(email, "fingerprint", BookingOutcomeKind.SlotUnavailable, null, now)], null);
+            [], null, [], [], [], [], [new ReplyRow(email, "fingerprint", BookingOutcomeKind.SlotUnavailable, null, null, now)], null);
 
         var first = await store.CommitAsync(CommitOf("first-writer"));
         Assert.Equal(loaded.Version + 1, first.Version);
