@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -9,6 +8,7 @@ using Microsoft.AspNetCore.SignalR.Client;
 using Npgsql;
 using Scheduler.TestSupport;
 using Xunit.Abstractions;
+using static Scheduler.TestSupport.Requests;
 
 namespace Scheduler.SmokeTests;
 
@@ -24,7 +24,7 @@ public sealed class RunShSmokeTests(ITestOutputHelper output) : IAsyncLifetime
     private static readonly TimeSpan StopLimit = TimeSpan.FromSeconds(30);
 
     private readonly string _clusterId = $"smoke-{Guid.NewGuid():N}"[..20];
-    private readonly FreshDatabase _database = new("smoke");
+    private readonly FreshDatabase _database = FreshDatabase.Named("smoke");
     private readonly List<HttpClient> _clients = [];
     private RunSh? _runSh;
 
@@ -186,13 +186,6 @@ public sealed class RunShSmokeTests(ITestOutputHelper output) : IAsyncLifetime
         return client;
     }
 
-    private static HttpRequestMessage Authorized(HttpMethod method, string path, string token, object? body = null)
-    {
-        var request = new HttpRequestMessage(method, path);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        if (body is not null) request.Content = JsonContent.Create(body);
-        return request;
-    }
 
     private static async Task AssertStatus(HttpStatusCode expected, HttpResponseMessage response)
     {
