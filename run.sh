@@ -13,10 +13,12 @@
 #   SCHEDULER_DATA_DIR      where the private PostgreSQL keeps its data between runs
 #                           (default /var/lib/scheduler as root, else ~/.local/share/scheduler)
 #   SCHEDULER_PG_PORT       port of the private PostgreSQL (default 55432)
+#   SCHEDULER_PROBE_TIMEOUT seconds one start-up probe may take (default 5; see scripts/probes.sh)
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/postgres.sh
 source scripts/prereqs.sh
+source scripts/probes.sh # listening, healthy, wait_for: bounded probes of the started processes
 
 say() { printf '[run] %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
@@ -77,34 +79,6 @@ any_running() {
 all_running() {
   local pid
   for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null || return 1; done
-}
-
-# bash's /dev/tcp: no curl or nc needed.
-listening() { # PORT
-  { exec 4<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 1
-  exec 4<&- 4>&-
-}
-healthy() { # URL
-  local hp="${1#*://}"; hp="${hp%%/*}"
-  { exec 3<>"/dev/tcp/${hp%:*}/${hp##*:}"; } 2>/dev/null || return 1
-  printf 'GET /healthz HTTP/1.0\r\nHost: %s\r\n\r\n' "$hp" >&3
-  local status; read -r _ status _ <&3 || true
-  exec 3<&- 3>&-
-  [ "$status" = "200" ]
-}
-# Polls CHECK ARG for each ARG until all pass; fails if a started process exits or time runs out.
-wait_for() { # WHAT SECONDS CHECK ARG...
-  local what="$1" seconds="$2" check="$3"; shift 3
-  local deadline=$((SECONDS + seconds)) pending=("$@") next arg
-  while [ "${#pending[@]}" -gt 0 ]; do
-    next=()
-    for arg in "${pending[@]}"; do "$check" "$arg" || next+=("$arg"); done
-    pending=("${next[@]}")
-    [ "${#pending[@]}" -eq 0 ] && return 0
-    all_running || die "a process exited while waiting for $what"
-    [ "$SECONDS" -lt "$deadline" ] || die "$what not up after ${seconds}s: ${pending[*]}"
-    sleep 0.5
-  done
 }
 
 if [ -z "${SCHEDULER_DB:-}" ]; then

@@ -1,9 +1,9 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Playwright;
 using Scheduler.TestSupport;
+using static Scheduler.TestSupport.Requests;
 
 namespace Scheduler.BrowserTests;
 
@@ -16,7 +16,7 @@ public sealed class SchedulerSystem : IAsyncLifetime
     public const string ChromiumPath = "/usr/lib/chromium/chromium";
     private static readonly TimeSpan StartLimit = TimeSpan.FromSeconds(240);
 
-    private readonly FreshDatabase _database = new("browser");
+    private readonly FreshDatabase _database = FreshDatabase.Named("browser");
     private RunSh? _runSh;
     private IPlaywright? _playwright;
 
@@ -102,13 +102,6 @@ public sealed class SchedulerSystem : IAsyncLifetime
         return date;
     }
 
-    private static HttpRequestMessage Authorized(HttpMethod method, string path, string token, object? body = null)
-    {
-        var request = new HttpRequestMessage(method, path);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        if (body is not null) request.Content = JsonContent.Create(body);
-        return request;
-    }
 
     public static async Task<JsonNode> Expect(HttpStatusCode expected, HttpResponseMessage response)
     {

@@ -6,7 +6,7 @@ public sealed class ClusterTests
     [Fact]
     public async Task A_second_silo_joins_and_is_marked_dead_in_the_table_when_it_stops()
     {
-        await using var database = await TestDatabase.MigratedAsync();
+        await using var database = await MigratedDatabase.CreateAsync();
         var sql = new StoredQueries(database.ConnectionString);
         var clusterId = "cluster-" + Guid.NewGuid().ToString("N")[..8];
         using var first = SiloFixture.BuildSilo(database.ConnectionString, clusterId, "service");

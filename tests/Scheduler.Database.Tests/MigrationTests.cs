@@ -18,7 +18,7 @@ public sealed class MigrationTests
     [Fact]
     public async Task Migrating_a_missing_database_creates_it_with_every_query_key_Orleans_needs()
     {
-        await using var database = TestDatabase.NotYetCreated();
+        await using var database = FreshDatabase.Named("schema");
 
         await SchedulerDatabase.MigrateAsync(database.ConnectionString);
 
@@ -29,7 +29,7 @@ public sealed class MigrationTests
     [Fact]
     public async Task Migrating_twice_changes_nothing()
     {
-        await using var database = TestDatabase.NotYetCreated();
+        await using var database = FreshDatabase.Named("schema");
         await SchedulerDatabase.MigrateAsync(database.ConnectionString);
         var before = await FingerprintAsync(database.ConnectionString);
 
@@ -41,7 +41,7 @@ public sealed class MigrationTests
     [Fact]
     public async Task Four_migrators_starting_together_on_a_missing_database_all_succeed_and_apply_each_script_once()
     {
-        await using var database = TestDatabase.NotYetCreated();
+        await using var database = FreshDatabase.Named("schema");
 
         await Task.WhenAll(Enumerable.Range(0, 4)
             .Select(_ => Task.Run(() => SchedulerDatabase.MigrateAsync(database.ConnectionString))));
@@ -61,7 +61,7 @@ public sealed class MigrationTests
     {
         // The changelog prevents re-runs, but a script re-run by hand (or after a half-failed run) must
         // converge rather than fail on "already exists" or duplicate query keys.
-        await using var database = await TestDatabase.MigratedAsync();
+        await using var database = await MigratedDatabase.CreateAsync();
         var queries = new StoredQueries(database.ConnectionString);
         var before = await FingerprintAsync(database.ConnectionString);
 
@@ -76,7 +76,7 @@ public sealed class MigrationTests
     [Fact]
     public async Task EnsureCreated_on_an_existing_database_is_harmless()
     {
-        await using var database = await TestDatabase.MigratedAsync();
+        await using var database = await MigratedDatabase.CreateAsync();
 
         await SchedulerDatabase.EnsureCreatedAsync(database.ConnectionString);
         await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => SchedulerDatabase.EnsureCreatedAsync(database.ConnectionString)));

@@ -15,7 +15,7 @@ public sealed class SiloFixture : IAsyncLifetime
 {
     public const string StorageName = "store";
 
-    private TestDatabase? _database;
+    private FreshDatabase? _database;
     private IHost? _silo;
     private IHost? _client;
 
@@ -23,7 +23,7 @@ public sealed class SiloFixture : IAsyncLifetime
 
     public string ServiceId { get; } = "service-" + Guid.NewGuid().ToString("N")[..8];
 
-    public TestDatabase Database => _database ?? throw new InvalidOperationException("Not initialised.");
+    public FreshDatabase Database => _database ?? throw new InvalidOperationException("Not initialised.");
 
     public IHost Silo => _silo ?? throw new InvalidOperationException("Not initialised.");
 
@@ -32,7 +32,7 @@ public sealed class SiloFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _database = await TestDatabase.MigratedAsync();
+        _database = await MigratedDatabase.CreateAsync();
         var connectionString = _database.ConnectionString;
 
         _silo = BuildSilo(connectionString, ClusterId, ServiceId);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Security.Cryptography;
 using Scheduler.IntegrationTests.Infrastructure;
 using static Scheduler.IntegrationTests.Infrastructure.Api;
 
@@ -31,12 +32,72 @@ public sealed class BookingsApiTests(AppFixture fixture) : IClassFixture<AppFixt
         Assert.Equal(DateTimeOffset.Parse(At(FutureMonday, "11:00")), booking["end"]!.GetValue<DateTimeOffset>());
         Assert.NotNull(booking["createdAt"]);
         Assert.NotNull(booking["updatedAt"]);
+        // The documented format: base64url of the organizer's id and a 192-bit MAC of the booking id.
         var token = booking["manageToken"]!.GetValue<string>();
-        Assert.True(token.Length >= 22, "at least 128 bits of token");
+        Assert.Matches("^[A-Za-z0-9_-]{54}$", token);
+        Assert.True(ManageTokenFormat.TryReadOrganizer(token, out var tokenOrganizer));
+        Assert.Equal(organizer.Id, tokenOrganizer);
+        // A MAC, not a constant or a counter: another booking of the same organizer gets a token of its own.
+        var other = await (await Anonymous.Book(eventTypeId, At(FutureMonday, "11:30"))).Json();
+        var otherToken = other["manageToken"]!.GetValue<string>();
+        Assert.True(ManageTokenFormat.TryReadOrganizer(otherToken, out var otherOrganizer));
+        Assert.Equal(organizer.Id, otherOrganizer);
+        Assert.NotEqual(Mac(token), Mac(otherToken));
 
         // The token is shown once: reads do not repeat it.
         var read = await organizer.Client.GetAsync($"/api/bookings/{id}");
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
         Assert.Null((await read.Json())["manageToken"]);
+    }
+
+    private static byte[] TokenBytes(string token) =>
+        Convert.FromBase64String(token.Replace('-', '+').Replace('_', '/') + "==");
+
+    private static string Mac(string token) => Convert.ToHexString(TokenBytes(token)[16..]);
+
+    /// <summary>The same token with one bit of its MAC flipped: well-formed, names the same organizer, wrong signature.</summary>
+    private static string Tampered(string token)
+    {
+        var bytes = TokenBytes(token);
+        bytes[^1] ^= 0x01;
+        return ManageTokenFormat.Encode(new Guid(bytes[..16]), bytes[16..]);
+    }
+
+    [Fact]
+    public async Task A_well_formed_manage_token_with_the_wrong_signature_neither_reads_nor_cancels_a_booking()
+    {
+        var (organizer, eventTypeId) = await Anonymous.OrganizerWithEventType(fixture.App);
+        var first = await (await Anonymous.Book(eventTypeId, At(FutureMonday, "09:00"))).Json();
+        var second = await (await Anonymous.Book(eventTypeId, At(FutureMonday, "09:30"))).Json();
+        var id = first["id"]!.GetValue<Guid>();
+        var ownToken = first["manageToken"]!.GetValue<string>();
+        var stranger = await Anonymous.SignUpAndSignIn(fixture.App);
+        var wrongTokens = new Dictionary<string, string>
+        {
+            ["another booking's valid token"] = second["manageToken"]!.GetValue<string>(),
+            ["the booking's token, tampered"] = Tampered(ownToken),
+            ["a token forged in the organizer's name"] = ManageTokenFormat.Encode(organizer.Id, RandomNumberGenerator.GetBytes(ManageTokenFormat.MacLength)),
+        };
+
+        foreach (var (what, token) in wrongTokens)
+        {
+            Assert.True(ManageTokenFormat.TryReadOrganizer(token, out var named) && named == organizer.Id, $"{what} is well-formed and names the organizer");
+            foreach (var client in new[] { Anonymous, stranger.Client })
+            {
+                var caller = client == Anonymous ? "anonymous" : "signed in";
+                var read = await client.GetAsync($"/api/bookings/{id}?token={Uri.EscapeDataString(token)}");
+                Assert.True(read.StatusCode == HttpStatusCode.NotFound, $"read with {what} ({caller}): {(int)read.StatusCode}");
+                await read.AssertProblem(HttpStatusCode.NotFound, "not-found");
+                var cancel = await client.PostAsJsonAsync($"/api/bookings/{id}/cancel?token={Uri.EscapeDataString(token)}", new { reason = "not mine" });
+                Assert.True(cancel.StatusCode == HttpStatusCode.NotFound, $"cancel with {what} ({caller}): {(int)cancel.StatusCode}");
+                await cancel.AssertProblem(HttpStatusCode.NotFound, "not-found");
+            }
+        }
+
+        // Nothing happened to the booking, and its own token still opens it.
+        var mine = await Anonymous.GetAsync($"/api/bookings/{id}?token={Uri.EscapeDataString(ownToken)}");
+        Assert.Equal(HttpStatusCode.OK, mine.StatusCode);
+        Assert.Equal("Confirmed", (await mine.Json())["status"]!.GetValue<string>());
     }
 
     [Fact]
@@ -167,6 +228,10 @@ public sealed class BookingsApiTests(AppFixture fixture) : IClassFixture<AppFixt
         await (await Anonymous.GetAsync($"/api/bookings/{id}?token=not-a-token")).AssertProblem(HttpStatusCode.NotFound, "not-found");
         await (await Anonymous.GetAsync($"/api/bookings/{Guid.NewGuid()}?token={token}")).AssertProblem(HttpStatusCode.NotFound, "not-found");
         await (await stranger.Client.PostAsJsonAsync($"/api/bookings/{id}/cancel", new { reason = "mine" })).AssertProblem(HttpStatusCode.NotFound, "not-found");
+        // Being signed in does not excuse a wrong manage token.
+        var otherToken = (await (await Anonymous.Book(eventTypeId, At(FutureMonday, "12:30"))).Json())["manageToken"]!.GetValue<string>();
+        await (await stranger.Client.GetAsync($"/api/bookings/{id}?token={otherToken}")).AssertProblem(HttpStatusCode.NotFound, "not-found");
+        await (await stranger.Client.PostAsJsonAsync($"/api/bookings/{id}/cancel?token={otherToken}", new { reason = "mine" })).AssertProblem(HttpStatusCode.NotFound, "not-found");
         await (await organizer.Client.GetAsync($"/api/bookings/{Guid.NewGuid()}")).AssertProblem(HttpStatusCode.NotFound, "not-found");
     }
 
@@ -190,6 +255,47 @@ public sealed class BookingsApiTests(AppFixture fixture) : IClassFixture<AppFixt
         Assert.Equal(body.ToJsonString(), (await again.Json()).ToJsonString());
 
         Assert.Equal(HttpStatusCode.Created, (await Anonymous.Book(eventTypeId, At(FutureMonday, "11:30"))).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_cancelled_slot_is_offered_and_bookable_again_after_the_calendar_has_looked_at_its_busy_times()
+    {
+        var (_, eventTypeId) = await Anonymous.OrganizerWithEventType(fixture.App);
+        var slot = At(FutureMonday, "10:00");
+        var booking = await (await Anonymous.Book(eventTypeId, slot)).Json();
+        var id = booking["id"]!.GetValue<Guid>();
+        var token = booking["manageToken"]!.GetValue<string>();
+
+        // Reading busy times (the slot list, a conflicting attempt) before the cancellation...
+        Assert.DoesNotContain(slot, await SlotStarts(eventTypeId, FutureMonday));
+        await (await Anonymous.Book(eventTypeId, slot)).AssertProblem(HttpStatusCode.Conflict, "slot-unavailable");
+        var cancelled = await Anonymous.PostAsJsonAsync($"/api/bookings/{id}/cancel?token={Uri.EscapeDataString(token)}", new { reason = "moved" });
+        Assert.Equal(HttpStatusCode.OK, cancelled.StatusCode);
+
+        // ...must not leave the cancelled booking busy.
+        Assert.Contains(slot, await SlotStarts(eventTypeId, FutureMonday));
+        Assert.Equal(HttpStatusCode.Created, (await Anonymous.Book(eventTypeId, slot)).StatusCode);
+        Assert.DoesNotContain(slot, await SlotStarts(eventTypeId, FutureMonday));
+    }
+
+    [Fact]
+    public async Task A_slot_must_end_by_the_end_of_its_availability_window()
+    {
+        // 45 minutes from 09:00: starts 09:00, 09:45, ..., 15:45 end by 17:00; 16:30 is on the grid but would end at 17:15.
+        var (_, eventTypeId) = await Anonymous.OrganizerWithEventType(fixture.App, durationMinutes: 45);
+
+        var starts = await SlotStarts(eventTypeId, FutureMonday);
+        Assert.Equal(At(FutureMonday, "15:45"), starts[^1]);
+        Assert.Equal(10, starts.Count);
+        await (await Anonymous.Book(eventTypeId, At(FutureMonday, "16:30"))).AssertProblem((HttpStatusCode)422, "outside-availability");
+        Assert.Equal(HttpStatusCode.Created, (await Anonymous.Book(eventTypeId, At(FutureMonday, "15:45"))).StatusCode);
+    }
+
+    private async Task<List<string>> SlotStarts(Guid eventTypeId, DateOnly date)
+    {
+        var response = await Anonymous.GetAsync($"/api/event-types/{eventTypeId}/slots?from={date:yyyy-MM-dd}&to={date:yyyy-MM-dd}");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (await response.Json())["slots"]!.AsArray().Select(s => s!["start"]!.GetValue<string>()).ToList();
     }
 
     [Fact]

@@ -10,6 +10,7 @@ using Orleans.Configuration;
 using Scheduler.Calendar;
 using Scheduler.Database;
 using Scheduler.Silo;
+using Scheduler.TestSupport;
 
 namespace Scheduler.IntegrationTests.Infrastructure;
 
@@ -23,6 +24,8 @@ public sealed class SchedulerApp : IAsyncDisposable
     private readonly List<IHost> _silos = [];
     private readonly List<WebFactory> _extraFrontEnds = [];
     private WebFactory? _web;
+    // Null when the caller brought its own database; otherwise ours to drop.
+    private FreshDatabase? _database;
 
     public required string ConnectionString { get; init; }
     public string ClusterId { get; } = "test-" + Guid.NewGuid().ToString("N")[..8];
@@ -34,7 +37,8 @@ public sealed class SchedulerApp : IAsyncDisposable
     /// <param name="prepare">Runs on the fresh database before the schema is brought up to date (an upgrade test loads an older version's data here).</param>
     public static async Task<SchedulerApp> StartAsync(string name, int silos = 1, FakeTimeProvider? time = null, Func<string, Task>? prepare = null)
     {
-        var app = new SchedulerApp { ConnectionString = await TestDatabase.CreateAsync(name), Time = time };
+        var database = await FreshDatabase.CreateAsync(name);
+        var app = new SchedulerApp { ConnectionString = database.ConnectionString, Time = time, _database = database };
         if (prepare is not null) await prepare(app.ConnectionString);
         await SchedulerDatabase.MigrateAsync(app.ConnectionString);
         await app.StartSilosAsync(silos);
@@ -128,6 +132,8 @@ public sealed class SchedulerApp : IAsyncDisposable
     {
         await DisposeWebAsync();
         await StopSilosAsync();
+        if (_database is not null) await _database.DisposeAsync();
+        _database = null;
     }
 
     private static int FreePort()
