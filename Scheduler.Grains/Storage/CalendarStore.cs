@@ -211,7 +211,7 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore
         {
             // The anonymous bookers' users, with ids derived from their addresses: every calendar
             // creating the same new address computes the same row, and an address that already has a
-            // user keeps it (the bookings below find it by address).
+            // user keeps it (the bookings below find it by address). Nothing here can fail the batch.
             Add(batch, """
                 insert into users (id, name, email, time_zone, created_at, updated_at, has_password, email_normalized)
                 select x.id, x.name, x.email, 'UTC', x.created, x.created, false, x.normalized
@@ -245,7 +245,8 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore
                 insert into bookings (id, event_id, user_id, organizer_id, event_type_id, status, start_time, end_time,
                                       created_at, updated_at, name, email, notes, cancellation_reason, cancelled_by,
                                       manage_token_hash, reminder_sent)
-                select x.id, x.event, case when x.anonymous then (select u.id from users u where u.email_normalized = x.normalized) else x.booker end,
+                select x.id, x.event,
+                       case when x.anonymous then (select u.id from users u where u.email_normalized = x.normalized) else x.booker end,
                        $1, x.type, x.status, x.s, x.e, x.created, x.updated, x.name, x.email, x.notes, x.reason, x.cancelled_by,
                        x.token_hash, x.reminded
                 from unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::bool[], $6::text[], $7::uuid[], $8::text[], $9::timestamptz[],

@@ -12,12 +12,15 @@ public sealed class CalendarGrainTests(CalendarCluster fixture) : IClassFixture<
     private static readonly BookingListQuery Upcoming = new(null, null, null, 1000, null, null);
 
     /// <summary>
-    /// A calendar of a new organizer. No user grain exists for it, so it keeps the zone UTC: its
-    /// rules, Monday and Tuesday 09:00–17:00, are UTC times.
+    /// A calendar of a new organizer (signed up through the email grain, as the API does) in UTC:
+    /// its rules, Monday and Tuesday 09:00–17:00, are UTC times.
     /// </summary>
     private async Task<(ICalendarGrain Calendar, Guid HalfHour, Guid Hour)> NewCalendar()
     {
-        var calendar = fixture.Client.GetGrain<ICalendarGrain>(Guid.NewGuid());
+        var email = $"organizer-{Guid.NewGuid():N}@example.com";
+        var signUp = await fixture.Client.GetGrain<IEmailGrain>(GrainKeys.Email(email))
+            .SignUp(new SignUpRequest("Olga Organizer", email, "not-a-real-hash", "UTC"));
+        var calendar = fixture.Client.GetGrain<ICalendarGrain>(signUp.User!.Id);
         await calendar.ReplaceAvailability([new(DayOfWeek.Monday, 9 * 60, 17 * 60), new(DayOfWeek.Tuesday, 9 * 60, 17 * 60)]);
         var halfHour = await calendar.CreateEventType(new EventTypeDraft("Intro call", "", 30, "Video"));
         var hour = await calendar.CreateEventType(new EventTypeDraft("Deep dive", "", 60, "Video"));
@@ -28,7 +31,7 @@ public sealed class CalendarGrainTests(CalendarCluster fixture) : IClassFixture<
         new(date.ToDateTime(new TimeOnly(hour, minute)), TimeSpan.Zero);
 
     private static BookingRequest Request(Guid eventTypeId, DateTimeOffset start) =>
-        new(eventTypeId, start, Guid.NewGuid(), "Bob Booker", $"booker-{Guid.NewGuid():N}@example.com", null, null, null);
+        new(eventTypeId, start, Guid.Empty, "Bob Booker", $"booker-{Guid.NewGuid():N}@example.com", null, null, null);
 
     private ActivationId ActivationOf(ICalendarGrain calendar)
     {
