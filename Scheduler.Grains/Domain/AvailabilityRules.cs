@@ -53,11 +53,14 @@ public static class AvailabilityRules
     /// <summary>Null when the values form a valid rule, otherwise the reason they do not.</summary>
     public static string? Validate(IsoDayOfWeek day, int startMinute, int endMinute)
     {
-        if (day is < IsoDayOfWeek.Monday or > IsoDayOfWeek.Sunday)
-        {
-            return $"day {day} is not a day of the week.";
-        }
+        return day is < IsoDayOfWeek.Monday or > IsoDayOfWeek.Sunday
+            ? $"day {day} is not a day of the week."
+            : ValidateTimes(startMinute, endMinute);
+    }
 
+    /// <summary>Null when the minutes form a valid window of one day, otherwise the reason they do not.</summary>
+    public static string? ValidateTimes(int startMinute, int endMinute)
+    {
         if (startMinute is < 0 or >= WeeklyRule.MinutesPerDay)
         {
             return $"startTime must be between 00:00 and 23:59 (got minute {startMinute}).";
@@ -114,6 +117,32 @@ public static class AvailabilityRules
         day is < IsoDayOfWeek.Monday or > IsoDayOfWeek.Sunday
             ? throw new ArgumentOutOfRangeException(nameof(day))
             : DayNames[(int)day - 1];
+
+    /// <summary>
+    /// Joins overlapping or touching windows of one day into sorted, disjoint, non-touching ones,
+    /// as <see cref="Merge"/> does for the rules of one day of the week.
+    /// </summary>
+    public static IReadOnlyList<TimeWindow> MergeWindows(IEnumerable<TimeWindow> windows)
+    {
+        var sorted = windows.OrderBy(w => w.StartMinute).ToList();
+        var merged = new List<TimeWindow>(sorted.Count);
+        foreach (var window in sorted)
+        {
+            if (merged.Count > 0 && merged[^1] is var last && window.StartMinute <= last.EndMinute)
+            {
+                if (window.EndMinute > last.EndMinute)
+                {
+                    merged[^1] = new TimeWindow(last.StartMinute, window.EndMinute);
+                }
+            }
+            else
+            {
+                merged.Add(window);
+            }
+        }
+
+        return merged;
+    }
 
     /// <summary>
     /// Joins overlapping or touching rules of the same day into one window each, ordered by day

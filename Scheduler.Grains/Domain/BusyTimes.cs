@@ -45,6 +45,9 @@ public sealed class BusyTimes
 
     public static BusyTimes None { get; } = new([]);
 
+    /// <summary>Busy times of bookings that each block their own buffers too.</summary>
+    public static BusyTimes FromBookings(IEnumerable<BookedTime> bookings) => new(bookings.Select(b => b.Blocks));
+
     /// <summary>Number of intervals after merging overlapping and touching ones.</summary>
     public int Count => _starts.Length;
 
