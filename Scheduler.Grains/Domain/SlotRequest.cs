@@ -56,6 +56,13 @@ public sealed record SlotRequest(
     public BusyTimes Blocked { get; init; } = BusyTimes.None;
 
     /// <summary>
+    /// What a booking made at <paramref name="start"/> for this event type will hold: its slot and
+    /// this event type's buffers. Store the buffers with the booking, so that later changes to the
+    /// event type's settings never make two existing bookings overlap.
+    /// </summary>
+    public BookedTime BookingAt(Instant start) => new(start, start + Duration, BufferBefore, BufferAfter);
+
+    /// <summary>
     /// A request for one event type with its settings; overrides, blocked time and this event
     /// type's booking starts are added with a <c>with</c> expression or the init properties.
     /// </summary>

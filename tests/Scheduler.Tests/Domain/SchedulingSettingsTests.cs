@@ -66,6 +66,21 @@ public sealed class SchedulingSettingsTests
     }
 
     [Fact]
+    public void A_booking_made_from_a_request_holds_its_slot_and_the_event_type_s_buffers()
+    {
+        var request = Request(Berlin, 45, [Rule("monday", "09:00", "17:00")]) with
+        {
+            BufferBefore = Duration.FromMinutes(5),
+            BufferAfter = Duration.FromMinutes(15),
+        };
+
+        var booked = request.BookingAt(At("2026-06-01T10:00+02"));
+
+        Assert.Equal(new Interval(At("2026-06-01T09:55+02"), At("2026-06-01T11:00+02")), booked.Blocks);
+        Assert.Equal(At("2026-06-01T10:45+02"), booked.End);
+    }
+
+    [Fact]
     public void A_booking_s_buffers_block_other_event_types_too()
     {
         var busy = BusyTimes.FromBookings([Booked("2026-06-01T10:00+02", "2026-06-01T11:00+02", bufferBefore: 30, bufferAfter: 30)]);
