@@ -60,8 +60,13 @@ public class SlotEngineBenchmarks
             rules,
             new EventTypeSettings(30)
             {
-                SlotIntervalMinutes = 15, BufferBeforeMinutes = 10, BufferAfterMinutes = 10, MinimumNoticeMinutes = 120,
-                MaxDaysInFuture = 60, MaxBookingsPerDay = 12, MaxBookingsPerWeek = 50,
+                SlotIntervalMinutes = 15,
+                BufferBeforeMinutes = 10,
+                BufferAfterMinutes = 10,
+                MinimumNoticeMinutes = 120,
+                MaxDaysInFuture = 60,
+                MaxBookingsPerDay = 12,
+                MaxBookingsPerWeek = 50,
             },
             BusyTimes.FromBookings(_bookings),
             Now) with

@@ -94,8 +94,8 @@ public sealed class SchedulingSettingsTests
     {
         // New York, 2026-03-08: 02:00 EST jumps to 03:00 EDT. Three hours after 23:30 EST is
         // 03:30 EDT, not the wall-clock 02:30 (which does not exist).
-        var request = Request(NewYork, 30, [Rule("sunday", "00:00", "06:00")], now: At("2026-03-07T23:30-05"))
-            with { MinimumNotice = Duration.FromHours(3) };
+        var plain = Request(NewYork, 30, [Rule("sunday", "00:00", "06:00")], now: At("2026-03-07T23:30-05"));
+        var request = plain with { MinimumNotice = Duration.FromHours(3) };
 
         var slots = SlotsOn(request, "2026-03-08");
 
@@ -109,8 +109,8 @@ public sealed class SchedulingSettingsTests
     {
         // New York, 2026-11-01: 02:00 EDT falls back to 01:00 EST. Two hours after 00:30 EDT is
         // 01:30 EST (the second 01:30), not the wall-clock 02:30.
-        var request = Request(NewYork, 30, [Rule("sunday", "00:00", "04:00")], now: At("2026-11-01T00:30-04"))
-            with { MinimumNotice = Duration.FromHours(2) };
+        var plain = Request(NewYork, 30, [Rule("sunday", "00:00", "04:00")], now: At("2026-11-01T00:30-04"));
+        var request = plain with { MinimumNotice = Duration.FromHours(2) };
 
         var slots = SlotsOn(request, "2026-11-01");
 
@@ -125,9 +125,9 @@ public sealed class SchedulingSettingsTests
     public void The_horizon_is_a_rolling_count_of_local_dates_in_the_organizer_s_zone()
     {
         // Now is Monday 23:30 in Berlin (21:30 UTC): today is Monday there, so 2 days reach Wednesday.
-        var request = Request(Berlin, 60, [Rule("monday", "09:00", "10:00"), Rule("tuesday", "09:00", "10:00"),
-            Rule("wednesday", "09:00", "10:00"), Rule("thursday", "09:00", "10:00")], now: At("2026-06-01T23:30+02"))
-            with { MaxDaysInFuture = 2 };
+        string[] days = ["monday", "tuesday", "wednesday", "thursday"];
+        var plain = Request(Berlin, 60, days.Select(d => Rule(d, "09:00", "10:00")), now: At("2026-06-01T23:30+02"));
+        var request = plain with { MaxDaysInFuture = 2 };
         var (start, end) = SlotEngine.DateRange(Date("2026-06-01"), Date("2026-06-07"), Berlin);
 
         var slots = SlotEngine.Slots(request, start, end);

@@ -18,8 +18,14 @@ public sealed class ValidationTests
     {
         var settings = new EventTypeSettings(1440)
         {
-            ReminderMinutes = 10080, SlotIntervalMinutes = 1440, BufferBeforeMinutes = 1440, BufferAfterMinutes = 0,
-            MinimumNoticeMinutes = 525600, MaxDaysInFuture = 0, MaxBookingsPerDay = 1, MaxBookingsPerWeek = 10000,
+            ReminderMinutes = 10080,
+            SlotIntervalMinutes = 1440,
+            BufferBeforeMinutes = 1440,
+            BufferAfterMinutes = 0,
+            MinimumNoticeMinutes = 525600,
+            MaxDaysInFuture = 0,
+            MaxBookingsPerDay = 1,
+            MaxBookingsPerWeek = 10000,
         };
 
         Assert.Empty(settings.Validate());
