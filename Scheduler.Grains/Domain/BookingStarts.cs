@@ -16,6 +16,19 @@ public sealed class BookingStarts
         Array.Sort(_starts);
     }
 
+    private BookingStarts(Instant[] sorted) => _starts = sorted;
+
+    /// <summary>These starts and one more, by one copy instead of a sort: what a new booking needs.</summary>
+    public BookingStarts With(Instant start)
+    {
+        var index = FirstAtOrAfter(start);
+        var starts = new Instant[_starts.Length + 1];
+        Array.Copy(_starts, starts, index);
+        starts[index] = start;
+        Array.Copy(_starts, index, starts, index + 1, _starts.Length - index);
+        return new BookingStarts(starts);
+    }
+
     public static BookingStarts None { get; } = new([]);
 
     public int Count => _starts.Length;
