@@ -6,8 +6,62 @@ namespace Scheduler.Domain;
 /// <summary>Parsing, formatting and merging of weekly availability rules at the API edge.</summary>
 public static class AvailabilityRules
 {
+    /// <summary>At most this many weekly rules per organizer; the calendar enforces it when it stores rules.</summary>
+    public const int MaxRules = 200;
+
+    // As the API has always written them (System.DayOfWeek names); parsing ignores case.
     private static readonly string[] DayNames =
-        ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
+        ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+
+    /// <summary>
+    /// Parses one rule as the API receives it, adding an error per wrong field to
+    /// <paramref name="errors"/> under <paramref name="fieldPrefix"/> (e.g. "[3]."): "dayOfWeek",
+    /// "startTime", "endTime". Null when any field is wrong.
+    /// </summary>
+    public static WeeklyRule? Parse(string? day, string? startTime, string? endTime, string fieldPrefix, ICollection<FieldError> errors)
+    {
+        var valid = true;
+        if (!TryParseDay(day, out var isoDay))
+        {
+            errors.Add(new FieldError(fieldPrefix + "dayOfWeek", "A day name such as Monday."));
+            valid = false;
+        }
+
+        var window = ParseWindow(startTime, endTime, fieldPrefix, errors);
+        return valid && window is not null ? new WeeklyRule(isoDay, window.StartMinute, window.EndMinute) : null;
+    }
+
+    /// <summary>
+    /// Parses "startTime"/"endTime" ("HH:mm", the end may be "24:00" and must be after the start),
+    /// adding an error per wrong field under <paramref name="fieldPrefix"/>. Null when any is wrong.
+    /// </summary>
+    public static TimeWindow? ParseWindow(string? startTime, string? endTime, string fieldPrefix, ICollection<FieldError> errors)
+    {
+        var valid = true;
+        if (!TryParseTime(startTime, allowEndOfDay: false, out var start))
+        {
+            errors.Add(new FieldError(fieldPrefix + "startTime", "A time HH:mm from 00:00 to 23:59."));
+            valid = false;
+        }
+
+        if (!TryParseTime(endTime, allowEndOfDay: true, out var end))
+        {
+            errors.Add(new FieldError(fieldPrefix + "endTime", "A time HH:mm from 00:01 to 24:00."));
+            valid = false;
+        }
+
+        if (valid && end <= start)
+        {
+            errors.Add(new FieldError(fieldPrefix + "endTime", "Must be after startTime."));
+            valid = false;
+        }
+
+        return valid ? new TimeWindow(start, end) : null;
+    }
+
+    /// <summary>An error when an organizer would hold more than <see cref="MaxRules"/> rules.</summary>
+    public static FieldError? CheckCount(int ruleCount) =>
+        ruleCount > MaxRules ? new FieldError("body", $"At most {MaxRules} rules.") : null;
 
     /// <summary>
     /// Parses one rule as the API receives it: an English day name (case-insensitive) and
@@ -53,11 +107,14 @@ public static class AvailabilityRules
     /// <summary>Null when the values form a valid rule, otherwise the reason they do not.</summary>
     public static string? Validate(IsoDayOfWeek day, int startMinute, int endMinute)
     {
-        if (day is < IsoDayOfWeek.Monday or > IsoDayOfWeek.Sunday)
-        {
-            return $"day {day} is not a day of the week.";
-        }
+        return day is < IsoDayOfWeek.Monday or > IsoDayOfWeek.Sunday
+            ? $"day {day} is not a day of the week."
+            : ValidateTimes(startMinute, endMinute);
+    }
 
+    /// <summary>Null when the minutes form a valid window of one day, otherwise the reason they do not.</summary>
+    public static string? ValidateTimes(int startMinute, int endMinute)
+    {
         if (startMinute is < 0 or >= WeeklyRule.MinutesPerDay)
         {
             return $"startTime must be between 00:00 and 23:59 (got minute {startMinute}).";
@@ -109,11 +166,37 @@ public static class AvailabilityRules
         return index >= 0;
     }
 
-    /// <summary>Lower-case English name, as <see cref="TryParseDay"/> accepts it.</summary>
+    /// <summary>English name as the API writes it ("Monday"); <see cref="TryParseDay"/> accepts it in any case.</summary>
     public static string FormatDay(IsoDayOfWeek day) =>
         day is < IsoDayOfWeek.Monday or > IsoDayOfWeek.Sunday
             ? throw new ArgumentOutOfRangeException(nameof(day))
             : DayNames[(int)day - 1];
+
+    /// <summary>
+    /// Joins overlapping or touching windows of one day into sorted, disjoint, non-touching ones,
+    /// as <see cref="Merge"/> does for the rules of one day of the week.
+    /// </summary>
+    public static IReadOnlyList<TimeWindow> MergeWindows(IEnumerable<TimeWindow> windows)
+    {
+        var sorted = windows.OrderBy(w => w.StartMinute).ToList();
+        var merged = new List<TimeWindow>(sorted.Count);
+        foreach (var window in sorted)
+        {
+            if (merged.Count > 0 && merged[^1] is var last && window.StartMinute <= last.EndMinute)
+            {
+                if (window.EndMinute > last.EndMinute)
+                {
+                    merged[^1] = new TimeWindow(last.StartMinute, window.EndMinute);
+                }
+            }
+            else
+            {
+                merged.Add(window);
+            }
+        }
+
+        return merged;
+    }
 
     /// <summary>
     /// Joins overlapping or touching rules of the same day into one window each, ordered by day

@@ -32,7 +32,7 @@ public sealed class AvailabilityRulesTests
 
         Assert.Equal(WeeklyRule.MinutesPerDay, rule.EndMinute);
         Assert.Equal("24:00", AvailabilityRules.FormatTime(rule.EndMinute));
-        Assert.Equal("sunday 22:00-24:00", rule.ToString());
+        Assert.Equal("Sunday 22:00-24:00", rule.ToString());
     }
 
     [Theory]

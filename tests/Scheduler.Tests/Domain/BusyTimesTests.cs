@@ -1,3 +1,4 @@
+using FsCheck.Fluent;
 using NodaTime;
 using Scheduler.Domain;
 
@@ -49,5 +50,43 @@ public sealed class BusyTimesTests
 
         Assert.True(busy.Overlaps(Minute(1_000_000), Minute(1_000_030)));
         Assert.False(busy.Overlaps(Minute(0), Minute(10)));
+    }
+
+    [Fact]
+    public void Adding_an_interval_merges_it_with_every_neighbour_it_overlaps_or_touches()
+    {
+        var busy = Busy((0, 10), (20, 30), (40, 50), (60, 70));
+
+        var added = busy.With(new Interval(Minute(30), Minute(45)));
+
+        Assert.Equal(3, added.Count);
+        Assert.Equal(4, busy.Count); // unchanged
+        Assert.True(added.Overlaps(Minute(32), Minute(33)));
+        Assert.False(added.Overlaps(Minute(50), Minute(60)));
+        Assert.Equal(5, busy.With(new Interval(Minute(100), Minute(110))).Count);
+        Assert.Equal(1, busy.With(new Interval(Minute(-5), Minute(80))).Count);
+    }
+
+    [FsCheck.Xunit.Property(MaxTest = 500)]
+    public FsCheck.Property Adding_an_interval_is_the_same_as_building_with_it()
+    {
+        var interval =
+            from start in Gen.Choose(0, 500)
+            from length in Gen.Choose(0, 40)
+            select new Interval(Minute(start), Minute(start + length));
+        var cases =
+            from all in Gen.ListOf(interval, 30)
+            from count in Gen.Choose(0, 30)
+            from extra in interval
+            select (All: all.Take(count).ToList(), Extra: extra);
+        return Prop.ForAll(Arb.From(cases), c =>
+        {
+            var incremental = new BusyTimes(c.All).With(c.Extra);
+            var rebuilt = new BusyTimes(c.All.Append(c.Extra));
+            return incremental.Count == rebuilt.Count &&
+                Enumerable.Range(-5, 560).All(m =>
+                    incremental.Overlaps(Minute(m), Minute(m + 1)) == rebuilt.Overlaps(Minute(m), Minute(m + 1)) &&
+                    incremental.Overlaps(Minute(m), Minute(m + 7)) == rebuilt.Overlaps(Minute(m), Minute(m + 7)));
+        });
     }
 }
