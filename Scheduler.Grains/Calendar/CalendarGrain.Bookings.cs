@@ -102,7 +102,8 @@ public sealed partial class CalendarGrain
         State.Bookings[bookingId] = booking;
         Changes.NewEvents.Add(occurrence);
         Changes.NewBookings.Add(bookingId);
-        _busy = null;
+        // One more busy interval: a binary search and a copy, not a rebuild (a hot calendar holds thousands).
+        _busy = _busy?.With(new Interval(start, end));
         var pending = booking.Status == BookingStatus.Pending ? " It awaits your confirmation." : "";
         Notify(booking, "created",
             organizer: $"New booking: {booking.Name} <{booking.Email}> booked {Describe(booking)}.{pending}",
