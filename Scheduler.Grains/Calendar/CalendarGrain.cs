@@ -42,7 +42,11 @@ public sealed partial class CalendarGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        var loading = System.Diagnostics.Stopwatch.StartNew();
         var snapshot = await Db.Read(() => store.LoadAsync(OrganizerId, Now, IdempotencyRetention));
+        logger.LogInformation(
+            "Calendar {Organizer} loaded in {Milliseconds} ms: {Bookings} active bookings, {Replies} idempotency replies, version {Version}",
+            OrganizerId, loading.ElapsedMilliseconds, snapshot.ActiveBookings.Count, snapshot.Replies.Count, snapshot.Version);
         _state = new CalendarState
         {
             OrganizerId = OrganizerId,
