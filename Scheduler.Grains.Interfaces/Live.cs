@@ -10,20 +10,26 @@ public sealed record BookingChange(
     [property: Id(2)] DateTimeOffset PublishedAt,
     [property: Id(3)] IReadOnlyList<Guid> Audience);
 
+/// <summary>
+/// What one calendar commit made durable, for live clients: its booking changes and its new
+/// notifications, pushed as one message (a hot calendar commits dozens of bookings at once).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("scheduler.LiveBatch")]
+public sealed record LiveBatch(
+    [property: Id(0)] IReadOnlyList<BookingChange> Changes,
+    [property: Id(1)] IReadOnlyList<NotificationView> Notifications);
+
 /// <summary>A front end's receiver of live changes (one per web process).</summary>
 [Alias("scheduler.ILiveObserver")]
 public interface ILiveObserver : IGrainObserver
 {
-    [Alias("OnBookingChanged"), OneWay]
-    Task OnBookingChanged(BookingChange change);
-
-    [Alias("OnNotification"), OneWay]
-    Task OnNotification(NotificationView notification);
+    [Alias("OnLive"), OneWay]
+    Task OnLive(LiveBatch batch);
 }
 
 /// <summary>
 /// Fans live changes out to every subscribed front end. There are <see cref="LiveRelay.Partitions"/>
-/// of them; a change goes to the partition of its organizer (or user), and every front end
+/// of them; a calendar's changes go to the partition of its organizer, and every front end
 /// subscribes to all partitions, re-subscribing periodically so a relay that moved to another silo
 /// (or a front end that died) heals within one refresh period.
 /// </summary>
@@ -36,11 +42,8 @@ public interface IRelayGrain : IGrainWithIntegerKey
     [Alias("Unsubscribe")]
     Task Unsubscribe(ILiveObserver observer);
 
-    [Alias("PublishBookingChange"), OneWay]
-    Task PublishBookingChange(BookingChange change);
-
-    [Alias("PublishNotification"), OneWay]
-    Task PublishNotification(NotificationView notification);
+    [Alias("Publish"), OneWay]
+    Task Publish(LiveBatch batch);
 }
 
 public static class LiveRelay

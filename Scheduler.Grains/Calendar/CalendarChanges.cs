@@ -17,6 +17,9 @@ public sealed class CalendarChanges
     public List<NotificationRow> Notifications { get; } = [];
     public List<IdempotencyRecord> Replies { get; } = [];
 
+    /// <summary>Booking changes to push to live clients once the commit holding them is durable.</summary>
+    public List<(Guid BookingId, string Kind)> Pushes { get; } = [];
+
     /// <summary>Delete Idempotency-Key replies created before this instant.</summary>
     public DateTimeOffset? PruneRepliesBefore { get; set; }
 

@@ -53,7 +53,6 @@ public sealed partial class CalendarGrain
         if (outcome.Kind != BookingOutcomeKind.Created) return outcome;
 
         var booking = State.Bookings[outcome.Booking!.Id];
-        PublishChange(booking, "created");
         RearmBookingReminder(changed: booking);
         // The view after the commit names the booker's user as stored.
         return outcome with { Booking = ToView(booking) };
@@ -104,6 +103,7 @@ public sealed partial class CalendarGrain
         Changes.NewBookings.Add(bookingId);
         // One more busy interval: a binary search and a copy, not a rebuild (a hot calendar holds thousands).
         _busy = _busy?.With(new Interval(start, end));
+        PushAfterCommit(booking, "created");
         var pending = booking.Status == BookingStatus.Pending ? " It awaits your confirmation." : "";
         Notify(booking, "created",
             organizer: $"New booking: {booking.Name} <{booking.Email}> booked {Describe(booking)}.{pending}",
@@ -162,7 +162,6 @@ public sealed partial class CalendarGrain
         }
         CancelBooking(booking, reason, cancelledBy);
         await _writer.CommitAsync();
-        PublishChange(booking, "cancelled");
         return new CancelOutcome(CancelOutcomeKind.Cancelled, ToView(booking));
     }
 
@@ -174,6 +173,7 @@ public sealed partial class CalendarGrain
         booking.UpdatedAt = Now;
         Changes.Bookings.Add(booking.Id);
         _busy = null;
+        PushAfterCommit(booking, "cancelled");
         var because = string.IsNullOrWhiteSpace(reason) ? "" : $" Reason: {reason}";
         Notify(booking, "cancelled",
             organizer: $"Cancelled by the {cancelledBy}: {booking.Name}'s booking of {Describe(booking)}.{because}",
@@ -197,11 +197,11 @@ public sealed partial class CalendarGrain
         booking.Status = BookingStatus.Confirmed;
         booking.UpdatedAt = Now;
         Changes.Bookings.Add(booking.Id);
+        PushAfterCommit(booking, "confirmed");
         Notify(booking, "confirmed",
             organizer: $"You confirmed {booking.Name}'s booking of {Describe(booking)}.",
             booker: $"Your booking of {Describe(booking)} is confirmed.");
         await _writer.CommitAsync();
-        PublishChange(booking, "confirmed");
         RearmBookingReminder(changed: booking);
         return new ConfirmOutcome(ConfirmOutcomeKind.Confirmed, ToView(booking));
     }

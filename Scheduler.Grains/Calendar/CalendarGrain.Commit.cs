@@ -16,10 +16,10 @@ public sealed partial class CalendarGrain
     private Task WriteAsync(CalendarChanges changes)
     {
         var commit = changes.Snapshot(_state, Now);
-        return CommitAndPublishAsync(commit);
+        return CommitAndPublishAsync(commit, changes.Pushes.ToList());
     }
 
-    private async Task CommitAndPublishAsync(CalendarCommit commit)
+    private async Task CommitAndPublishAsync(CalendarCommit commit, List<(Guid BookingId, string Kind)> pushes)
     {
         var result = await store.CommitAsync(commit);
         State.Version = result.Version;
@@ -34,7 +34,7 @@ public sealed partial class CalendarGrain
                 && State.IdempotencyKeys.TryGetValue(reply.Key, out var stored) && stored.Booking is not null)
                 stored.Booking = stored.Booking with { UserId = user };
         }
-        PublishNotifications(commit.Notifications);
+        Publish(pushes, commit.Notifications);
     }
 
     private void OnWriteFailed(Exception error)
@@ -61,40 +61,40 @@ public sealed partial class CalendarGrain
         }
     }
 
-    private void PublishNotifications(IReadOnlyList<NotificationRow> notifications)
+    /// <summary>
+    /// Pushes one commit's durable changes to live clients of the organizer and the bookers, as one
+    /// one-way message. Best effort: a client that misses it still finds the notifications in the table.
+    /// </summary>
+    private void Publish(List<(Guid BookingId, string Kind)> pushes, IReadOnlyList<NotificationRow> notifications)
     {
+        if (pushes.Count == 0 && notifications.Count == 0) return;
+        var now = Now;
+        var changes = new List<BookingChange>(pushes.Count);
+        foreach (var (bookingId, kind) in pushes)
+        {
+            if (!State.Bookings.TryGetValue(bookingId, out var booking)) continue;
+            var audience = booking.UserId == OrganizerId ? new[] { OrganizerId } : new[] { OrganizerId, booking.UserId };
+            changes.Add(new BookingChange(kind, ToView(booking), now, audience));
+        }
+        var views = new List<NotificationView>(notifications.Count);
         foreach (var n in notifications)
         {
             var userId = n.UserId ?? (State.Bookings.TryGetValue(n.BookingId, out var b) ? b.UserId : Guid.Empty);
             if (userId == Guid.Empty || (n.UserId is null && userId == OrganizerId)) continue;
-            try
-            {
-                _ = LiveRelay.For(GrainFactory, userId)
-                    .PublishNotification(new NotificationView(n.Id, userId, n.Message, n.SentAt, null, n.BookingId, n.Kind));
-            }
-            catch (Exception e)
-            {
-                logger.LogDebug(e, "Calendar {Organizer}: live notification skipped", OrganizerId);
-            }
+            views.Add(new NotificationView(n.Id, userId, n.Message, n.SentAt, null, n.BookingId, n.Kind));
         }
-    }
-
-    /// <summary>
-    /// Pushes a durable booking change to live clients of the organizer and the booker. Best effort
-    /// (one-way): a client that misses it still finds the notification in the table.
-    /// </summary>
-    private void PublishChange(BookingRecord booking, string kind)
-    {
         try
         {
-            var audience = booking.UserId == OrganizerId ? new[] { OrganizerId } : new[] { OrganizerId, booking.UserId };
-            _ = LiveRelay.For(GrainFactory, OrganizerId).PublishBookingChange(new BookingChange(kind, ToView(booking), Now, audience));
+            _ = LiveRelay.For(GrainFactory, OrganizerId).Publish(new LiveBatch(changes, views));
         }
         catch (Exception e)
         {
             logger.LogDebug(e, "Calendar {Organizer}: live publish skipped", OrganizerId);
         }
     }
+
+    /// <summary>Tells live clients about a booking change once the commit holding it is durable.</summary>
+    private void PushAfterCommit(BookingRecord booking, string kind) => Changes.Pushes.Add((booking.Id, kind));
 
     /// <summary>An "outbox" reminder armed by an earlier version (which delivered notifications after the write) is no longer needed.</summary>
     private async Task RetireOutboxReminder()

@@ -118,7 +118,6 @@ public sealed partial class CalendarGrain(
         record.UpdatedAt = now;
         Changes.EventTypes.Add(record.Id);
         await _writer.CommitAsync();
-        foreach (var booking in future) PublishChange(booking, "cancelled");
         return DeleteEventTypeOutcome.Deleted;
     }
 

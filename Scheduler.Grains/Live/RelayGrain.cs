@@ -4,7 +4,7 @@ namespace Scheduler.Live;
 
 /// <summary>
 /// In-memory fan-out of live changes to front ends (no state: a lost relay activation only loses
-/// pushes until front ends re-subscribe; durable notifications are in the inboxes regardless).
+/// pushes until front ends re-subscribe; durable notifications are in the table regardless).
 /// Reentrant: publishing to one slow front end must not hold up the others or new subscriptions.
 /// </summary>
 [Reentrant]
@@ -24,7 +24,5 @@ public sealed class RelayGrain(ILogger<RelayGrain> logger) : Grain, IRelayGrain
         return Task.CompletedTask;
     }
 
-    public Task PublishBookingChange(BookingChange change) => _observers.Notify(o => o.OnBookingChanged(change));
-
-    public Task PublishNotification(NotificationView notification) => _observers.Notify(o => o.OnNotification(notification));
+    public Task Publish(LiveBatch batch) => _observers.Notify(o => o.OnLive(batch));
 }

@@ -53,11 +53,17 @@ public sealed class LiveRelayClient(IGrainFactory grains, IHubContext<Notificati
         await base.StopAsync(cancellationToken);
     }
 
-    public Task OnBookingChanged(BookingChange change) =>
-        hub.Clients.Groups(change.Audience.Select(NotificationsHub.GroupOf).ToList())
-            .SendAsync("BookingChanged", new BookingChangedMessage(change.Kind, BookingsApi.BookingDto.From(change.Booking), change.PublishedAt));
-
-    public Task OnNotification(NotificationView notification) =>
-        hub.Clients.Group(NotificationsHub.GroupOf(notification.UserId))
-            .SendAsync("Notification", NotificationsApi.NotificationDto.From(notification));
+    public async Task OnLive(LiveBatch batch)
+    {
+        foreach (var change in batch.Changes)
+        {
+            await hub.Clients.Groups(change.Audience.Select(NotificationsHub.GroupOf).ToList())
+                .SendAsync("BookingChanged", new BookingChangedMessage(change.Kind, BookingsApi.BookingDto.From(change.Booking), change.PublishedAt));
+        }
+        foreach (var notification in batch.Notifications)
+        {
+            await hub.Clients.Group(NotificationsHub.GroupOf(notification.UserId))
+                .SendAsync("Notification", NotificationsApi.NotificationDto.From(notification));
+        }
+    }
 }
