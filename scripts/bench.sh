@@ -5,7 +5,8 @@
 # each run, the side-by-side comparison with ratios, and where the reports are. Stops all it started.
 #
 #   scripts/bench.sh                 hot-calendar only (64 concurrent bookers, 15 s)
-#   scripts/bench.sh all             hot-calendar hot-slot many-calendars browse live
+#   scripts/bench.sh all             hot-calendar hot-calendar-1000 hot-slot many-calendars browse live
+#                                    (hot-calendar-1000: hot-calendar with 1000 concurrent bookers)
 #   scripts/bench.sh hot-slot browse the named scenarios
 #
 #   BENCH_DURATION     seconds of measured load per run (default 15)
@@ -20,7 +21,7 @@ say() { printf '[bench] %s\n' "$*" >&2; }
 
 scenarios=("$@")
 [ "${#scenarios[@]}" -eq 0 ] && scenarios=(hot-calendar)
-[ "${scenarios[0]}" = all ] && scenarios=(hot-calendar hot-slot many-calendars browse live)
+[ "${scenarios[0]}" = all ] && scenarios=(hot-calendar hot-calendar-1000 hot-slot many-calendars browse live)
 duration="${BENCH_DURATION:-15}"
 concurrency="${BENCH_CONCURRENCY:-64}"
 out="${BENCH_OUT:-loadtest-reports/bench-$(date -u +%Y%m%d-%H%M%S)}"
@@ -70,6 +71,7 @@ db="Host=127.0.0.1;Port=$((web_port + 50000));Username=postgres;Password=$(cat "
 args_for() { # SCENARIO
   case "$1" in
     hot-calendar) echo "-c $concurrency -d $duration" ;;
+    hot-calendar-1000) echo "-c 1000 -d $duration" ;;
     hot-slot) echo "-c 1000 -n 1000" ;;
     many-calendars) echo "-c $concurrency -m 16 -d $duration" ;;
     browse) echo "--rate 200 -c 64 -m 16 -d $duration" ;;
@@ -83,13 +85,14 @@ summary=()
 for scenario in "${scenarios[@]}"; do
   targets=(product baseline)
   [ "$scenario" = live ] && targets=(product) # the baseline has no live pushes
+  command="${scenario%-1000}"
   reports=()
   for target in "${targets[@]}"; do
-    say "$scenario against the $target: ${loadtest[*]} $scenario --target $target $(args_for "$scenario") --url $url --db … --out $out"
+    say "$scenario against the $target: ${loadtest[*]} $command --target $target $(args_for "$scenario") --url $url --db … --out $out"
     # shellcheck disable=SC2046
-    "${loadtest[@]}" "$scenario" --target "$target" $(args_for "$scenario") --url "$url" --db "$db" --out "$out" --no-live \
+    "${loadtest[@]}" "$command" --target "$target" $(args_for "$scenario") --url "$url" --db "$db" --out "$out" --no-live \
       || status=$?
-    reports+=("$(ls -d "$out"/*-"$scenario"-"$target" | tail -1)/report.json")
+    reports+=("$(ls -d "$out"/*-"$command"-"$target" | tail -1)/report.json")
   done
   if [ "${#reports[@]}" -eq 2 ]; then
     "${loadtest[@]}" compare "${reports[0]}" "${reports[1]}"
