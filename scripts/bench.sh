@@ -88,11 +88,13 @@ for scenario in "${scenarios[@]}"; do
   command="${scenario%-1000}"
   reports=()
   for target in "${targets[@]}"; do
-    say "$scenario against the $target: ${loadtest[*]} $command --target $target $(args_for "$scenario") --url $url --db … --out $out"
+    run_out="$out/$scenario-$target"
+    say "$scenario against the $target: ${loadtest[*]} $command --target $target $(args_for "$scenario") --url $url --db … --out $run_out"
     # shellcheck disable=SC2046
-    "${loadtest[@]}" "$command" --target "$target" $(args_for "$scenario") --url "$url" --db "$db" --out "$out" --no-live \
+    "${loadtest[@]}" "$command" --target "$target" $(args_for "$scenario") --url "$url" --db "$db" --out "$run_out" --no-live \
       || status=$?
-    reports+=("$(ls -d "$out"/*-"$command"-"$target" | tail -1)/report.json")
+    report="$(find "$run_out" -name report.json 2>/dev/null | sort | tail -1)"
+    if [ -n "$report" ]; then reports+=("$report"); fi
   done
   if [ "${#reports[@]}" -eq 2 ]; then
     "${loadtest[@]}" compare "${reports[0]}" "${reports[1]}"
