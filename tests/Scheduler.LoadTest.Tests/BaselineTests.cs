@@ -10,7 +10,7 @@ namespace Scheduler.LoadTest.Tests;
 public sealed class BaselineTests(SystemFixture system)
 {
     [Fact]
-    public async Task Fifty_concurrent_bookers_of_one_baseline_slot_get_one_booking_and_49_refusals_from_the_constraint()
+    public async Task Fifty_concurrent_bookers_of_one_baseline_slot_get_one_booking_and_the_exclusion_constraint_refuses_any_overlap()
     {
         using var http = new HttpClient { BaseAddress = system.Url };
         var organizer = await Post(http, "/baseline/organizers", new { name = "Constraint", email = $"constraint-{Guid.NewGuid():N}@example.com", timeZone = "UTC" });
