@@ -5,8 +5,9 @@
 # each run, the side-by-side comparison with ratios, and where the reports are. Stops all it started.
 #
 #   scripts/bench.sh                 hot-calendar only (64 concurrent bookers, 15 s)
-#   scripts/bench.sh all             hot-calendar hot-calendar-1000 hot-slot many-calendars browse live
-#                                    (hot-calendar-1000: hot-calendar with 1000 concurrent bookers)
+#   scripts/bench.sh all             hot-calendar hot-calendar-1000 hot-slot many-calendars browse browse-max live
+#                                    (hot-calendar-1000: 1000 concurrent bookers; browse: open loop at 200 req/s
+#                                    for latency; browse-max: closed loop, 32 concurrent, for throughput)
 #   scripts/bench.sh hot-slot browse the named scenarios
 #
 #   BENCH_DURATION     seconds of measured load per run (default 15)
@@ -21,7 +22,7 @@ say() { printf '[bench] %s\n' "$*" >&2; }
 
 scenarios=("$@")
 [ "${#scenarios[@]}" -eq 0 ] && scenarios=(hot-calendar)
-[ "${scenarios[0]}" = all ] && scenarios=(hot-calendar hot-calendar-1000 hot-slot many-calendars browse live)
+[ "${scenarios[0]}" = all ] && scenarios=(hot-calendar hot-calendar-1000 hot-slot many-calendars browse browse-max live)
 duration="${BENCH_DURATION:-15}"
 concurrency="${BENCH_CONCURRENCY:-64}"
 out="${BENCH_OUT:-loadtest-reports/bench-$(date -u +%Y%m%d-%H%M%S)}"
@@ -75,6 +76,7 @@ args_for() { # SCENARIO
     hot-slot) echo "-c 1000 -n 1000" ;;
     many-calendars) echo "-c $concurrency -m 16 -d $duration" ;;
     browse) echo "--rate 200 -c 64 -m 16 -d $duration" ;;
+    browse-max) echo "-c 32 -m 16 -d $duration" ;;
     live) echo "--rate 200 -c 64 -m 16 -d $duration" ;;
     *) say "unknown scenario $1"; exit 2 ;;
   esac
@@ -88,6 +90,7 @@ for scenario in "${scenarios[@]}"; do
   targets=(baseline product)
   [ "$scenario" = live ] && targets=(product) # the baseline has no live pushes
   command="${scenario%-1000}"
+  command="${command%-max}"
   reports=()
   for target in "${targets[@]}"; do
     run_out="$out/$scenario-$target"
