@@ -5,7 +5,9 @@
 # each run, the side-by-side comparison with ratios, and where the reports are. Stops all it started.
 #
 #   scripts/bench.sh                 hot-calendar only (64 concurrent bookers, 15 s)
-#   scripts/bench.sh all             hot-calendar hot-slot many-calendars browse live
+#   scripts/bench.sh all             hot-calendar hot-calendar-1000 hot-slot many-calendars browse browse-max live
+#                                    (hot-calendar-1000: 1000 concurrent bookers; browse: open loop at 200 req/s
+#                                    for latency; browse-max: closed loop, 32 concurrent, for throughput)
 #   scripts/bench.sh hot-slot browse the named scenarios
 #
 #   BENCH_DURATION     seconds of measured load per run (default 15)
@@ -20,7 +22,7 @@ say() { printf '[bench] %s\n' "$*" >&2; }
 
 scenarios=("$@")
 [ "${#scenarios[@]}" -eq 0 ] && scenarios=(hot-calendar)
-[ "${scenarios[0]}" = all ] && scenarios=(hot-calendar hot-slot many-calendars browse live)
+[ "${scenarios[0]}" = all ] && scenarios=(hot-calendar hot-calendar-1000 hot-slot many-calendars browse browse-max live)
 duration="${BENCH_DURATION:-15}"
 concurrency="${BENCH_CONCURRENCY:-64}"
 out="${BENCH_OUT:-loadtest-reports/bench-$(date -u +%Y%m%d-%H%M%S)}"
@@ -70,9 +72,11 @@ db="Host=127.0.0.1;Port=$((web_port + 50000));Username=postgres;Password=$(cat "
 args_for() { # SCENARIO
   case "$1" in
     hot-calendar) echo "-c $concurrency -d $duration" ;;
+    hot-calendar-1000) echo "-c 1000 -d $duration" ;;
     hot-slot) echo "-c 1000 -n 1000" ;;
     many-calendars) echo "-c $concurrency -m 16 -d $duration" ;;
     browse) echo "--rate 200 -c 64 -m 16 -d $duration" ;;
+    browse-max) echo "-c 32 -m 16 -d $duration" ;;
     live) echo "--rate 200 -c 64 -m 16 -d $duration" ;;
     *) say "unknown scenario $1"; exit 2 ;;
   esac
@@ -81,18 +85,24 @@ args_for() { # SCENARIO
 status=0
 summary=()
 for scenario in "${scenarios[@]}"; do
-  targets=(product baseline)
+  # The baseline first: its pool is small and fixed, while the product's pools keep up to ~100 idle
+  # connections open after a run, which would leave a later baseline run too few under max_connections.
+  targets=(baseline product)
   [ "$scenario" = live ] && targets=(product) # the baseline has no live pushes
+  command="${scenario%-1000}"
+  command="${command%-max}"
   reports=()
   for target in "${targets[@]}"; do
-    say "$scenario against the $target: ${loadtest[*]} $scenario --target $target $(args_for "$scenario") --url $url --db … --out $out"
+    run_out="$out/$scenario-$target"
+    say "$scenario against the $target: ${loadtest[*]} $command --target $target $(args_for "$scenario") --url $url --db … --out $run_out"
     # shellcheck disable=SC2046
-    "${loadtest[@]}" "$scenario" --target "$target" $(args_for "$scenario") --url "$url" --db "$db" --out "$out" --no-live \
+    "${loadtest[@]}" "$command" --target "$target" $(args_for "$scenario") --url "$url" --db "$db" --out "$run_out" --no-live \
       || status=$?
-    reports+=("$(ls -d "$out"/*-"$scenario"-"$target" | tail -1)/report.json")
+    report="$(find "$run_out" -name report.json 2>/dev/null | sort | tail -1)"
+    if [ -n "$report" ]; then reports+=("$report"); fi
   done
   if [ "${#reports[@]}" -eq 2 ]; then
-    "${loadtest[@]}" compare "${reports[0]}" "${reports[1]}"
+    "${loadtest[@]}" compare "${reports[1]}" "${reports[0]}" # product, baseline
   fi
   summary+=("$scenario: ${reports[*]}")
 done

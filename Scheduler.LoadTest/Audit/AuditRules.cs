@@ -21,6 +21,7 @@ public static class AuditRules
     public const string Unrequested = "unrequested";
     public const string MissingNotification = "missing-notification";
     public const string MissingPush = "missing-push";
+    public const string Incomplete = "audit-incomplete";
 
     public static IEnumerable<Violation> Check(IReadOnlyCollection<BookingRecord> ledger, IReadOnlyCollection<StoredBooking> stored)
     {

@@ -26,6 +26,9 @@ public sealed class Auditor(ITarget target, TimeSpan settleTimeout)
 {
     public const int BookerSample = 5;
 
+    /// <summary>The product's relations may be views over stored JSON, slow under load: give SQL time.</summary>
+    private const int SqlTimeoutSeconds = 300;
+
     public async Task<AuditReport> Run(
         IReadOnlyList<Calendar> calendars, IReadOnlyCollection<BookingRecord> ledger, DateOnly firstDay, string? db,
         IReadOnlyList<string> scenarioViolations, CancellationToken ct)
@@ -44,8 +47,16 @@ public sealed class Auditor(ITarget target, TimeSpan settleTimeout)
         var sqlChecked = false;
         if (db is not null)
         {
-            await CheckSql(db, calendars, accepted, acceptedIds, organizerChecked, violations, notes, ct);
-            sqlChecked = true;
+            try
+            {
+                await CheckSql(db, calendars, acceptedIds, organizerChecked, violations, notes, ct);
+                sqlChecked = true;
+            }
+            catch (NpgsqlException e)
+            {
+                // An audit that could not finish cannot vouch for the run.
+                violations.Add(new Violation(AuditRules.Incomplete, "SQL audit failed: " + e.Message));
+            }
         }
         violations.AddRange(scenarioViolations.Select(v => new Violation(AuditRules.MissingPush, v)));
 
@@ -94,7 +105,7 @@ public sealed class Auditor(ITarget target, TimeSpan settleTimeout)
     }
 
     private async Task CheckSql(
-        string db, IReadOnlyList<Calendar> calendars, List<StoredBooking> accepted, HashSet<Guid> acceptedIds, bool organizerNotifications,
+        string db, IReadOnlyList<Calendar> calendars, HashSet<Guid> acceptedIds, bool organizerNotifications,
         List<Violation> violations, List<string> notes, CancellationToken ct)
     {
         await using var source = DbProbe.ForAudit(db);
@@ -102,21 +113,31 @@ public sealed class Auditor(ITarget target, TimeSpan settleTimeout)
         var organizers = calendars.Select(c => c.OrganizerId).ToArray();
         var ids = acceptedIds.ToArray();
 
+        // One pass per organizer in start order (the relations may be views over JSON: no self-join):
+        // a booking overlaps an earlier-starting one iff it starts before the latest end seen so far.
         await using (var overlap = source.CreateCommand($"""
-            select a.id, b.id from {schema}.bookings a
-            join {schema}.bookings b on a.organizer_id = b.organizer_id and a.id < b.id
-             and tstzrange(a.start_time, a.end_time, '[)') && tstzrange(b.start_time, b.end_time, '[)')
-            where a.organizer_id = any($1) and a.status in ('Pending', 'Confirmed') and b.status in ('Pending', 'Confirmed')
+            select id, previous from (
+              select id, start_time,
+                     max(end_time) over earlier as reach,
+                     lag(id) over (partition by organizer_id order by start_time, end_time, id) as previous
+              from {schema}.bookings
+              where organizer_id = any($1) and status in ('Pending', 'Confirmed')
+              window earlier as (partition by organizer_id order by start_time, end_time, id rows between unbounded preceding and 1 preceding)
+            ) ordered
+            where start_time < reach
             """))
         {
+            overlap.CommandTimeout = SqlTimeoutSeconds;
             overlap.Parameters.AddWithValue(organizers);
             await using var reader = await overlap.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
-                violations.Add(new Violation(AuditRules.DoubleBooking, $"SQL: {reader.GetGuid(0)} overlaps {reader.GetGuid(1)}"));
+                violations.Add(new Violation(AuditRules.DoubleBooking, $"SQL: {reader.GetGuid(0)} overlaps an earlier booking (e.g. {reader.GetGuid(1)})"));
         }
-        await using (var lost = source.CreateCommand($"select id from unnest($1::uuid[]) id where not exists (select 1 from {schema}.bookings b where b.id = id)"))
+        await using (var lost = source.CreateCommand($"select id from unnest($1::uuid[]) id except select id from {schema}.bookings where organizer_id = any($2)"))
         {
+            lost.CommandTimeout = SqlTimeoutSeconds;
             lost.Parameters.AddWithValue(ids);
+            lost.Parameters.AddWithValue(organizers);
             await using var reader = await lost.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
                 violations.Add(new Violation(AuditRules.Lost, $"SQL: 201 {reader.GetGuid(0)} has no row in {schema}.bookings"));
@@ -127,13 +148,15 @@ public sealed class Auditor(ITarget target, TimeSpan settleTimeout)
         {
             var missing = new List<Violation>();
             await using (var command = source.CreateCommand($"""
-                select b.id,
-                       exists (select 1 from {schema}.notifications n where n.booking_id = b.id and n.user_id = b.organizer_id),
-                       exists (select 1 from {schema}.notifications n where n.booking_id = b.id and n.user_id = b.user_id)
-                from {schema}.bookings b where b.id = any($1)
+                select b.id, coalesce(bool_or(n.user_id = b.organizer_id), false), coalesce(bool_or(n.user_id = b.user_id), false)
+                from {schema}.bookings b left join {schema}.notifications n on n.booking_id = b.id
+                where b.organizer_id = any($2) and b.id = any($1)
+                group by b.id
                 """))
             {
+                command.CommandTimeout = SqlTimeoutSeconds;
                 command.Parameters.AddWithValue(ids);
+                command.Parameters.AddWithValue(organizers);
                 await using var reader = await command.ExecuteReaderAsync(ct);
                 while (await reader.ReadAsync(ct))
                 {

@@ -131,11 +131,28 @@ public sealed class BaselineStore(NpgsqlDataSource source)
 
     /// <summary>
     /// Books in one transaction: look up the event type and check in SQL that the start is one of its
-    /// slots, claim the Idempotency-Key (a concurrent duplicate waits on it and then replays), then one
-    /// round trip inserts the booker, the booking and both notifications. An overlap is refused by the
-    /// exclusion constraint (SQLSTATE 23P01), not by a check that could race.
+    /// slots and not already taken, claim the Idempotency-Key (a concurrent duplicate waits on it and then
+    /// replays), then one round trip inserts the booker, the booking and both notifications. The check
+    /// only saves work: what refuses a racing overlap is the exclusion constraint (SQLSTATE 23P01).
     /// </summary>
     public async Task<BookResult> Book(Guid eventTypeId, DateTimeOffset start, string name, string email, string? notes,
+        string? idempotencyKey, string fingerprint, CancellationToken ct)
+    {
+        // Two transactions inserting overlapping rows at the same moment can deadlock on the constraint's
+        // index (PostgreSQL then aborts one after deadlock_timeout): decide that one again.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await BookOnce(eventTypeId, start, name, email, notes, idempotencyKey, fingerprint, ct);
+            }
+            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure && attempt < 3)
+            {
+            }
+        }
+    }
+
+    private async Task<BookResult> BookOnce(Guid eventTypeId, DateTimeOffset start, string name, string email, string? notes,
         string? idempotencyKey, string fingerprint, CancellationToken ct)
     {
         await using var connection = await source.OpenConnectionAsync(ct);
@@ -143,6 +160,7 @@ public sealed class BaselineStore(NpgsqlDataSource source)
         Guid organizerId;
         int minutes;
         bool offered;
+        bool taken;
         await using (var lookup = new NpgsqlCommand("""
             select et.user_id, et.duration_minutes,
                    et.active and $2 > now() and exists (
@@ -152,7 +170,11 @@ public sealed class BaselineStore(NpgsqlDataSource source)
                        and a.day_of_week = extract(dow from t.local)::int
                        and t.local >= t.local::date + a.start_time
                        and t.local + make_interval(mins => et.duration_minutes) <= t.local::date + a.end_time
-                       and mod(extract(epoch from t.local - (t.local::date + a.start_time))::bigint, et.duration_minutes * 60) = 0)
+                       and mod(extract(epoch from t.local - (t.local::date + a.start_time))::bigint, et.duration_minutes * 60) = 0),
+                   exists (
+                     select 1 from baseline.bookings b
+                     where b.organizer_id = et.user_id and b.active
+                       and tstzrange(b.start_time, b.end_time, '[)') && tstzrange($2, $2 + make_interval(mins => et.duration_minutes), '[)'))
             from baseline.event_types et join baseline.users u on u.id = et.user_id
             where et.id = $1
             """, connection, transaction))
@@ -164,6 +186,7 @@ public sealed class BaselineStore(NpgsqlDataSource source)
             organizerId = reader.GetGuid(0);
             minutes = reader.GetInt32(1);
             offered = reader.GetBoolean(2);
+            taken = reader.GetBoolean(3);
         }
 
         if (idempotencyKey is not null)
@@ -183,6 +206,14 @@ public sealed class BaselineStore(NpgsqlDataSource source)
             await Remember(connection, transaction, organizerId, idempotencyKey, BookKind.OutsideAvailability, null, ct);
             await transaction.CommitAsync(ct);
             return new BookResult(BookKind.OutsideAvailability, null);
+        }
+
+        if (taken)
+        {
+            // Already booked (committed before this statement began): refuse without writing a conflicting row.
+            await Remember(connection, transaction, organizerId, idempotencyKey, BookKind.SlotUnavailable, null, ct);
+            await transaction.CommitAsync(ct);
+            return new BookResult(BookKind.SlotUnavailable, null);
         }
 
         var id = Guid.CreateVersion7();

@@ -1,0 +1,3 @@
+global using Scheduler.LoadTest;
+global using Scheduler.LoadTest.Engine;
+global using Xunit;
