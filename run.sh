@@ -13,6 +13,7 @@
 #   SCHEDULER_DATA_DIR      where the private PostgreSQL keeps its data between runs
 #                           (default /var/lib/scheduler as root, else ~/.local/share/scheduler)
 #   SCHEDULER_PG_PORT       port of the private PostgreSQL (default 55432)
+#   SCHEDULER_METRICS_PORT  when set, silo i serves Prometheus metrics on 127.0.0.1:PORT+i/metrics
 #   SCHEDULER_PROBE_TIMEOUT seconds one start-up probe may take (default 5; see scripts/probes.sh)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -105,8 +106,10 @@ fi
 # Each process runs from its build output so it finds its appsettings.json.
 gateways=()
 for ((i = 0; i < silos; i++)); do
-  (cd "$silo_dir" && SCHEDULER_SILO_PORT=$((silo_port + i)) SCHEDULER_GATEWAY_PORT=$((gateway_port + i)) \
-    exec dotnet Scheduler.Silo.dll) &
+  # Silo i serves Prometheus metrics on SCHEDULER_METRICS_PORT + i when that is set.
+  (cd "$silo_dir" || exit 1
+   if [ -n "${SCHEDULER_METRICS_PORT:-}" ]; then export SCHEDULER_METRICS_PORT=$((SCHEDULER_METRICS_PORT + i)); fi
+   SCHEDULER_SILO_PORT=$((silo_port + i)) SCHEDULER_GATEWAY_PORT=$((gateway_port + i)) exec dotnet Scheduler.Silo.dll) &
   pids+=($!)
   gateways+=($((gateway_port + i)))
 done

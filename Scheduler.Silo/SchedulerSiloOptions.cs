@@ -39,6 +39,12 @@ public sealed class SchedulerSiloOptions
 
     public const int DefaultPoolSize = 12;
 
+    /// <summary>
+    /// Loopback port of this silo's Prometheus endpoint (<c>http://127.0.0.1:PORT/metrics</c>;
+    /// SCHEDULER_METRICS_PORT); null: none.
+    /// </summary>
+    public int? MetricsPort { get; init; }
+
     /// <summary>Connections for Orleans' ADO.NET providers (clustering, reminders, grain storage).</summary>
     public int OrleansPoolSize { get; init; } = 6;
 
@@ -55,6 +61,7 @@ public sealed class SchedulerSiloOptions
             SiloPort = IntFromEnvironment("SCHEDULER_SILO_PORT", 11111),
             GatewayPort = IntFromEnvironment("SCHEDULER_GATEWAY_PORT", 30000),
             PoolSize = IntFromEnvironment("SCHEDULER_DB_POOL", DefaultPoolSize),
+            MetricsPort = int.TryParse(Environment.GetEnvironmentVariable("SCHEDULER_METRICS_PORT"), out var metrics) ? metrics : null,
         };
     }
 

@@ -5,6 +5,7 @@ using Orleans.Runtime.Hosting;
 using Orleans.Storage;
 using Scheduler.Calendar;
 using Npgsql;
+using OpenTelemetry.Metrics;
 using Scheduler.Database;
 using Scheduler.Storage;
 
@@ -68,6 +69,17 @@ public static class SiloConfiguration
                 (sp, _) => wrap(sp.GetRequiredKeyedService<IGrainStorage>(innerName)));
         }
 
+        if (options.MetricsPort is { } metricsPort)
+        {
+            // The engine's meters (decisions, commits, batch sizes, slot queries), Orleans' and Npgsql's.
+            silo.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+                .AddMeter(SchedulerMetrics.MeterName, "Microsoft.Orleans", "Npgsql")
+                .AddPrometheusHttpListener(o =>
+                {
+                    o.Host = "127.0.0.1";
+                    o.Port = metricsPort;
+                }));
+        }
         silo.Services.TryAddKeyedSingleton(SchedulerClock.Key, TimeProvider.System);
         silo.Services.AddOptions<CalendarOptions>();
         options.Configure?.Invoke(silo);

@@ -36,7 +36,10 @@ public sealed partial class CalendarGrain
             return Replay(earlier);
         }
 
+        var deciding = System.Diagnostics.Stopwatch.GetTimestamp();
         var outcome = Decide(request, bookerId, anonymous);
+        SchedulerMetrics.DecisionTime.Record(System.Diagnostics.Stopwatch.GetElapsedTime(deciding).TotalMilliseconds);
+        SchedulerMetrics.Bookings.Add(1, new KeyValuePair<string, object?>("outcome", outcome.Kind.ToString()));
         if (request.IdempotencyKey is { } newKey)
         {
             var reply = new IdempotencyRecord

@@ -21,7 +21,19 @@ public sealed partial class CalendarGrain
 
     private async Task CommitAndPublishAsync(CalendarCommit commit, List<(Guid BookingId, string Kind)> pushes)
     {
-        var result = await store.CommitAsync(commit);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        CommitResult result;
+        try
+        {
+            result = await store.CommitAsync(commit);
+        }
+        catch (Exception e)
+        {
+            SchedulerMetrics.FailedCommits.Add(1, new KeyValuePair<string, object?>("reason", e is CalendarVersionConflictException ? "version-conflict" : "storage"));
+            throw;
+        }
+        SchedulerMetrics.CommitTime.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        SchedulerMetrics.CommitBatchSize.Record(commit.NewBookings.Count + commit.ChangedBookings.Count);
         State.Version = result.Version;
         // Anonymous bookings belong to whichever user holds the booker's address: the commit said which.
         foreach (var (bookingId, userId) in result.BookingUsers)

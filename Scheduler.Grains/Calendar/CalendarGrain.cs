@@ -201,10 +201,12 @@ public sealed partial class CalendarGrain(
         if (eventType is null) return Task.FromResult<SlotList?>(null);
         var viewerZone = timeZone is null ? _zone : DateTimeZoneProviders.Tzdb.GetZoneOrNull(timeZone) ?? _zone;
         if (!eventType.Active) return Task.FromResult<SlotList?>(new SlotList(eventTypeId, viewerZone.Id, []));
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var (rangeStart, rangeEnd) = SlotEngine.DateRange(LocalDate.FromDateOnly(from), LocalDate.FromDateOnly(to), viewerZone);
         var slots = SlotEngine.Slots(SlotRequestFor(eventType), rangeStart, rangeEnd)
             .Select(s => new SlotView(s.Start.ToDateTimeOffset(), s.End.ToDateTimeOffset()))
             .ToList();
+        SchedulerMetrics.SlotQueryTime.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return Task.FromResult<SlotList?>(new SlotList(eventTypeId, viewerZone.Id, slots));
     }
 

@@ -4,8 +4,10 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Routing;
 using Orleans.Configuration;
 using Orleans.Runtime;
+using OpenTelemetry.Metrics;
 using Orleans.Storage;
 using Scheduler.Database;
 using Scheduler.Web.Apis;
@@ -74,6 +76,11 @@ public static class WebConfiguration
         services.AddExceptionHandler<RetryableExceptionHandler>();
         services.AddSchedulerOpenApi();
 
+        // Metrics for Prometheus at /metrics: the front end's HTTP server, its Orleans client, the engine's meters.
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(SchedulerMetricsNames.All)
+            .AddPrometheusExporter());
+
         services.AddSignalR().AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         services.AddHostedService<LiveRelayClient>();
         services.AddSingleton<SigningKeys>();
@@ -118,6 +125,7 @@ public static class WebConfiguration
         app.UseAuthorization();
 
         app.MapSchedulerOpenApi();
+        app.MapPrometheusScrapingEndpoint("/metrics").WithMetadata(new HttpMethodMetadata(["GET"])).AllowAnonymous();
         app.MapHealthApi();
         app.MapUsersApi();
         app.MapEventTypesApi();
@@ -171,4 +179,14 @@ public sealed class RetryableExceptionHandler(IProblemDetailsService problems, I
         AggregateException a => a.InnerExceptions.All(IsRetryable),
         _ => e.InnerException is { } inner && IsRetryable(inner),
     };
+}
+
+/// <summary>The meters a Scheduler process exports (the engine's, Orleans', ASP.NET Core's).</summary>
+public static class SchedulerMetricsNames
+{
+    public static readonly string[] All =
+    [
+        "Scheduler", "Microsoft.Orleans", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel",
+        "Microsoft.AspNetCore.Http.Connections", "Npgsql",
+    ];
 }

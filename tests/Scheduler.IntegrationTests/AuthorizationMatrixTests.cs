@@ -55,6 +55,10 @@ public sealed class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture
     private static Shape Has(string field) =>
         (body, _, _) => body is JsonObject o && o[field] is JsonValue v && v.ToString().Length > 0 ? null : $"expected a {field}";
     private static Shape IdIs(Func<Scenario, Guid> id) => Has("id", (s, _) => id(s));
+    private static Shape TextWith(string fragment) =>
+        (body, _, _) => body is JsonValue v && v.TryGetValue<string>(out var text) && text.Contains(fragment, StringComparison.Ordinal)
+            ? null
+            : $"expected text with {fragment}";
     private static Shape All(params Shape[] shapes) => (body, s, caller) => shapes.Select(shape => shape(body, s, caller)).FirstOrDefault(e => e is not null);
 
     private static Guid IdOf(Scenario s, Caller caller) => caller switch
@@ -71,6 +75,7 @@ public sealed class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture
         new("GET", "/healthz", _ => "/healthz", null, Everyone, false, HttpStatusCode.OK, Has("status", (_, _) => "ok")),
         new("GET", "/problems/{token}", _ => "/problems/not-found", null, Everyone, false, HttpStatusCode.OK, Has("status", (_, _) => 404)),
         new("GET", "/openapi/{documentName}.json", _ => "/openapi/v1.json", null, Everyone, false, HttpStatusCode.OK, Has("openapi")),
+        new("GET", "/metrics", _ => "/metrics", null, Everyone, false, HttpStatusCode.OK, TextWith("# TYPE")),
         new("POST", "/api/users", _ => "/api/users", (_, _) => new { name = "N", email = $"u-{Guid.NewGuid():N}@example.com", password = "long-enough", timeZone = "UTC" }, Everyone, false,
             HttpStatusCode.Created, All(Has("id"), Has("timeZone", (_, _) => "UTC"))),
         new("POST", "/api/auth/token", _ => "/api/auth/token", (s, _) => new { email = s.A.Email, password = "correct horse" }, Everyone, false,
@@ -184,6 +189,9 @@ public sealed class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture
     {
         if (response.StatusCode != route.Status) return $"expected {(int)route.Status}";
         JsonNode? body;
+        // Text answers (Prometheus metrics) are matched as one string.
+        if (response.Content.Headers.ContentType?.MediaType is { } type && !type.Contains("json", StringComparison.Ordinal))
+            return route.Expect(JsonValue.Create(text), s, caller);
         try { body = text.Length == 0 ? null : JsonNode.Parse(text); }
         catch (JsonException) { return "expected JSON"; }
         return route.Expect(body, s, caller);

@@ -31,6 +31,9 @@ public sealed class SchedulerApp : IAsyncDisposable
     public string ClusterId { get; } = "test-" + Guid.NewGuid().ToString("N")[..8];
     public StorageFaults Faults { get; } = new();
 
+    /// <summary>When set, the first silo serves Prometheus metrics on this loopback port.</summary>
+    public int? SiloMetricsPort { get; init; }
+
     /// <summary>When set, grains and Orleans' reminder service read this clock (the runtime keeps real time).</summary>
     public FakeTimeProvider? Time { get; init; }
 
@@ -42,6 +45,16 @@ public sealed class SchedulerApp : IAsyncDisposable
         if (prepare is not null) await prepare(app.ConnectionString);
         await SchedulerDatabase.MigrateAsync(app.ConnectionString);
         await app.StartSilosAsync(silos);
+        return app;
+    }
+
+    /// <summary>Like <see cref="StartAsync"/>, with the first silo serving Prometheus metrics on <paramref name="siloMetricsPort"/>.</summary>
+    public static async Task<SchedulerApp> StartWithAsync(string name, int siloMetricsPort)
+    {
+        var database = await FreshDatabase.CreateAsync(name);
+        var app = new SchedulerApp { ConnectionString = database.ConnectionString, _database = database, SiloMetricsPort = siloMetricsPort };
+        await SchedulerDatabase.MigrateAsync(app.ConnectionString);
+        await app.StartSilosAsync(1);
         return app;
     }
 
@@ -60,6 +73,7 @@ public sealed class SchedulerApp : IAsyncDisposable
                 ClusterId = ClusterId,
                 SiloPort = FreePort(),
                 GatewayPort = FreePort(),
+                MetricsPort = i == 0 ? SiloMetricsPort : null,
                 WrapStorage = inner => new FaultyStorage(inner, Faults),
                 WrapCalendarStore = inner => new FaultyCalendarStore(inner, Faults),
                 // Reminders retry every two seconds instead of every minute, so reminder tests finish quickly.
