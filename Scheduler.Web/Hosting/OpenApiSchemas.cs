@@ -10,7 +10,8 @@ namespace Scheduler.Web.Hosting;
 /// What the request and response records' fields are, as the validators (<see cref="Validator"/>, the
 /// handlers' checks) enforce them: formats, enums, lengths, ranges and which fields are required.
 /// Request records keep <c>string?</c> fields so a bad value becomes a 400 naming the field; this table
-/// tells clients what a good value is. Every instant is also marked with the offset rule.
+/// tells clients what a good value is. Every instant is also marked with the offset rule. Records whose
+/// name ends in <c>Request</c> are request bodies: exactly their fields marked <see cref="Field.Required"/> are required.
 /// </summary>
 public sealed class OpenApiSchemas : IOpenApiSchemaTransformer
 {
@@ -120,12 +121,15 @@ public sealed class OpenApiSchemas : IOpenApiSchemaTransformer
         if (type == typeof(DateTimeOffset) && schema.Format == "date-time")
             schema.Description ??= InstantRule;
         if (context.JsonPropertyInfo is null && Fields.TryGetValue(type, out var fields))
-            Apply(schema, fields);
+            Apply(schema, fields, isRequestBody: type.Name.EndsWith("Request", StringComparison.Ordinal));
         return Task.CompletedTask;
     }
 
-    private static void Apply(OpenApiSchema schema, IReadOnlyDictionary<string, Field> fields)
+    private static void Apply(OpenApiSchema schema, IReadOnlyDictionary<string, Field> fields, bool isRequestBody)
     {
+        // The generator marks every constructor parameter required; in a request body only the fields
+        // the validation insists on are (responses always carry every field, null or not).
+        if (isRequestBody) schema.Required = new HashSet<string>(fields.Where(f => f.Value.Required).Select(f => f.Key));
         foreach (var (name, field) in fields)
         {
             if (schema.Properties is null || !schema.Properties.TryGetValue(name, out var found) || found is not OpenApiSchema property)
