@@ -113,8 +113,11 @@ public sealed partial class OpenApiOperations : IOpenApiOperationTransformer
                 case (ParameterLocation.Query, "limit"):
                     parameter.Schema = new OpenApiSchema
                     {
-                        Type = JsonSchemaType.Integer, Format = "int32",
-                        Minimum = "1", Maximum = Paging.MaxLimit.ToString(CultureInfo.InvariantCulture), Default = Paging.DefaultLimit,
+                        Type = JsonSchemaType.Integer,
+                        Format = "int32",
+                        Minimum = "1",
+                        Maximum = Paging.MaxLimit.ToString(CultureInfo.InvariantCulture),
+                        Default = Paging.DefaultLimit,
                     };
                     parameter.Description ??= $"Page size (default {Paging.DefaultLimit}, at most {Paging.MaxLimit}).";
                     break;
