@@ -38,6 +38,10 @@ public sealed partial class OpenApiOperations : IOpenApiOperationTransformer
 
         NormalizeRequestBody(operation);
         DescribeParameters(operation);
+        foreach (var parameter in operation.Parameters?.OfType<OpenApiParameter>() ?? [])
+        {
+            if (route?.RequiredParameters.Contains(parameter.Name) == true) parameter.Required = true;
+        }
         operation.Responses ??= new OpenApiResponses();
         operation.Responses.Remove("default");
         AddSuccessHeaders(operation);

@@ -19,6 +19,9 @@ public sealed record RouteDoc(string OperationId, ApiAccess Access = ApiAccess.A
 {
     /// <summary>For handlers without XML docs (lambdas).</summary>
     public string? Summary { get; init; }
+
+    /// <summary>Query parameters the handler insists on, though bound as optional strings (so a missing one is a 400 naming it).</summary>
+    public string[] RequiredParameters { get; init; } = [];
 }
 
 /// <summary>
@@ -41,7 +44,7 @@ public static class OpenApiRoutes
         ["GET /api/event-types/{id}"] = new("getEventType", ApiAccess.OptionalBearer),
         ["PUT /api/event-types/{id}"] = new("updateEventType"),
         ["DELETE /api/event-types/{id}"] = new("deleteEventType", ApiAccess.Anonymous, "has-bookings"),
-        ["GET /api/event-types/{id}/slots"] = new("listSlots"),
+        ["GET /api/event-types/{id}/slots"] = new("listSlots") { RequiredParameters = ["from", "to"] },
         ["GET /api/availability"] = new("getAvailability"),
         ["PUT /api/availability"] = new("replaceAvailability"),
         ["POST /api/availability"] = new("addAvailabilityRule"),

@@ -277,6 +277,9 @@ public sealed class OpenApiTests(AppFixture fixture) : IClassFixture<AppFixture>
             Operation(document, operationId)["parameters"]!.AsArray().Single(p => p!["name"]!.GetValue<string>() == name)!["schema"]!;
         Assert.Equal("date", Parameter("listSlots", "from")["format"]!.GetValue<string>());
         Assert.Equal("date", Parameter("listSlots", "to")["format"]!.GetValue<string>());
+        Assert.All(Operation(document, "listSlots")["parameters"]!.AsArray().Where(p => p!["name"]!.GetValue<string>() is "from" or "to"),
+            p => Assert.True(p!["required"]!.GetValue<bool>()));
+        Assert.Null(Operation(document, "listBookings")["parameters"]!.AsArray().Single(p => p!["name"]!.GetValue<string>() == "from")!["required"]);
         Assert.Equal("date", Parameter("listBookings", "from")["format"]!.GetValue<string>());
         Assert.Equal("uuid", Parameter("getBooking", "id")["format"]!.GetValue<string>());
         var limit = Parameter("listBookings", "limit");
