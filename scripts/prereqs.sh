@@ -19,6 +19,19 @@ ensure_build_prerequisites() {
   fi
 }
 
+# The OpenAPI tests' tools: Kiota, a local dotnet tool pinned in .config/dotnet-tools.json, generates a
+# C# client from the running document; Redocly and openapi-typescript, npm packages pinned in
+# tests/openapi-tools/package-lock.json, lint it and generate types from it. Both come from the
+# NuGet and npm registries (run from the repository root).
+ensure_openapi_test_tools() {
+  dotnet tool restore >/dev/null
+  local tools=tests/openapi-tools
+  if [ ! -x "$tools/node_modules/.bin/redocly" ] || [ "$tools/package-lock.json" -nt "$tools/node_modules/.package-lock.json" ]; then
+    echo "[prereqs] npm ci in $tools…" >&2
+    (cd "$tools" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
 # Debian's chromium for the browser tests (driven by Playwright with its real binary; never
 # `playwright install`).
 ensure_test_prerequisites() {
@@ -26,4 +39,5 @@ ensure_test_prerequisites() {
   if [ ! -x /usr/lib/chromium/chromium ]; then
     _apt_install chromium
   fi
+  ensure_openapi_test_tools
 }
