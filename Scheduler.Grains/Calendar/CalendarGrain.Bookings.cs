@@ -12,12 +12,7 @@ public sealed partial class CalendarGrain
     private static readonly TimeSpan IdempotencyRetention = TimeSpan.FromHours(25);
     private static readonly LocalDateTimePattern MessageTime = LocalDateTimePattern.CreateWithInvariantCulture("ddd d MMM uuuu, HH:mm");
 
-    private BusyTimes? _busy;
     private DateTimeOffset _lastPrune;
-
-    private BusyTimes Busy => _busy ??= new BusyTimes(
-        State.Bookings.Values.Where(b => b.IsActive)
-            .Select(b => new Interval(Instant.FromDateTimeOffset(b.Start), Instant.FromDateTimeOffset(b.End))));
 
     public async Task<BookingOutcome> Book(BookingRequest request)
     {
@@ -67,22 +62,27 @@ public sealed partial class CalendarGrain
             return new BookingOutcome(BookingOutcomeKind.EventTypeNotFound, null, null, false);
         // An inactive event type offers nothing: like any start that is not a slot.
         if (!eventType.Active)
-            return new BookingOutcome(BookingOutcomeKind.OutsideAvailability, null, null, false);
+            return new BookingOutcome(BookingOutcomeKind.OutsideAvailability, null, null, false, "This event type is not taking bookings.");
 
+        // The same request the slot listing uses, so a start is accepted iff it would be listed now.
         var start = Instant.FromDateTimeOffset(request.Start);
-        switch (SlotEngine.Classify(SlotRequestFor(eventType), start))
+        var slots = SlotRequestFor(eventType);
+        var assessment = SlotEngine.Assess(slots, start);
+        switch (assessment.Verdict)
         {
             case StartVerdict.Taken:
-                return new BookingOutcome(BookingOutcomeKind.SlotUnavailable, null, null, false);
+                return new BookingOutcome(BookingOutcomeKind.SlotUnavailable, null, null, false, Explain(assessment.Reason, eventType));
             case StartVerdict.OutsideAvailability:
-                return new BookingOutcome(BookingOutcomeKind.OutsideAvailability, null, null, false);
+                return new BookingOutcome(BookingOutcomeKind.OutsideAvailability, null, null, false, Explain(assessment.Reason, eventType));
         }
 
         var now = Now;
         // Time-ordered ids (UUIDv7): each commit appends to the primary-key indexes instead of
         // touching random pages, which keeps PostgreSQL's WAL (full-page images) small.
         var bookingId = Guid.CreateVersion7(now);
-        var end = start + Duration.FromMinutes(eventType.DurationMinutes);
+        // The booking keeps its event type's buffers as they are now (later settings changes leave it alone).
+        var booked = slots.BookingAt(start);
+        var end = booked.End;
         var token = ManageToken(bookingId);
         var occurrence = new EventRecord
         {
@@ -97,13 +97,13 @@ public sealed partial class CalendarGrain
             Name = request.Name, Email = request.Email, Notes = request.Notes,
             Status = eventType.RequiresConfirmation ? BookingStatus.Pending : BookingStatus.Confirmed,
             Start = occurrence.Start, End = occurrence.End, CreatedAt = now, UpdatedAt = now,
+            BufferBeforeMinutes = (int)booked.BufferBefore.TotalMinutes, BufferAfterMinutes = (int)booked.BufferAfter.TotalMinutes,
             ManageTokenHash = Hash(token),
         };
         State.Bookings[bookingId] = booking;
         Changes.NewEvents.Add(occurrence);
         Changes.NewBookings.Add(bookingId);
-        // One more busy interval: a binary search and a copy, not a rebuild (a hot calendar holds thousands).
-        _busy = _busy?.With(new Interval(start, end));
+        Booked(booked, eventType.Id);
         var pending = booking.Status == BookingStatus.Pending ? " It awaits your confirmation." : "";
         Notify(booking, "created",
             organizer: $"New booking: {booking.Name} <{booking.Email}> booked {Describe(booking)}.{pending}",
@@ -173,7 +173,7 @@ public sealed partial class CalendarGrain
         booking.CancelledBy = cancelledBy;
         booking.UpdatedAt = Now;
         Changes.Bookings.Add(booking.Id);
-        _busy = null;
+        Released(booking);
         var because = string.IsNullOrWhiteSpace(reason) ? "" : $" Reason: {reason}";
         Notify(booking, "cancelled",
             organizer: $"Cancelled by the {cancelledBy}: {booking.Name}'s booking of {Describe(booking)}.{because}",

@@ -27,6 +27,12 @@ public sealed class CalendarState
     public Dictionary<Guid, BookingRecord> Bookings { get; set; } = [];
     public Dictionary<string, IdempotencyRecord> IdempotencyKeys { get; set; } = [];
 
+    /// <summary>Date overrides by local date (all of them: at most DateOverrides.MaxOverrides).</summary>
+    public SortedDictionary<DateOnly, DateOverrideRecord> Overrides { get; set; } = [];
+
+    /// <summary>Blocked time that has not ended: the organizer's events without an event type.</summary>
+    public List<EventRecord> Blocks { get; set; } = [];
+
     /// <summary>When the calendar's one booking reminder is set to fire next (null: not armed).</summary>
     public DateTimeOffset? BookingReminderDue { get; set; }
 }
@@ -41,6 +47,13 @@ public sealed class EventTypeRecord
     public bool Active { get; set; } = true;
     public bool RequiresConfirmation { get; set; }
     public int ReminderMinutes { get; set; } = EventTypeDraft.DefaultReminderMinutes;
+    public int? SlotIntervalMinutes { get; set; }
+    public int? BufferBeforeMinutes { get; set; }
+    public int? BufferAfterMinutes { get; set; }
+    public int? MinimumNoticeMinutes { get; set; }
+    public int? MaxDaysInFuture { get; set; }
+    public int? MaxBookingsPerDay { get; set; }
+    public int? MaxBookingsPerWeek { get; set; }
     public bool Deleted { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
@@ -78,6 +91,10 @@ public sealed class BookingRecord
     public BookingStatus Status { get; set; }
     public DateTimeOffset Start { get; set; }
     public DateTimeOffset End { get; set; }
+
+    /// <summary>The event type's buffers when the booking was made: it keeps [Start − before, End + after) from others.</summary>
+    public int BufferBeforeMinutes { get; set; }
+    public int BufferAfterMinutes { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
     public string? CancellationReason { get; set; }
@@ -92,11 +109,11 @@ public sealed class BookingRecord
     public bool IsActive => Status is BookingStatus.Pending or BookingStatus.Confirmed;
 }
 
-/// <summary>The seed's Event: the concrete occurrence a booking reserves.</summary>
+/// <summary>The seed's Event: the concrete occurrence a booking reserves, or blocked time (no event type, no bookings).</summary>
 public sealed class EventRecord
 {
     public Guid Id { get; set; }
-    public Guid EventTypeId { get; set; }
+    public Guid? EventTypeId { get; set; }
     public string Title { get; set; } = "";
     public string Description { get; set; } = "";
     public string Location { get; set; } = "";
@@ -117,3 +134,12 @@ public sealed class IdempotencyRecord
     public DateTimeOffset CreatedAt { get; set; }
 }
 
+
+/// <summary>A date override: no windows means unavailable all day.</summary>
+public sealed class DateOverrideRecord
+{
+    public DateOnly Date { get; set; }
+    public List<OverrideWindow> Windows { get; set; } = [];
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}

@@ -70,8 +70,8 @@ public static class BookingsApi
         return outcome.Kind switch
         {
             BookingOutcomeKind.Created => TypedResults.Created($"/api/bookings/{outcome.Booking!.Id}", BookingDto.From(outcome.Booking, outcome.ManageToken)),
-            BookingOutcomeKind.SlotUnavailable => Problems.Result("slot-unavailable", "Someone else just booked this time. Pick another slot."),
-            BookingOutcomeKind.OutsideAvailability => Problems.Result("outside-availability", "This start is not one of the event type's slots."),
+            BookingOutcomeKind.SlotUnavailable => Problems.Result("slot-unavailable", outcome.Detail ?? "Someone else just booked this time. Pick another slot."),
+            BookingOutcomeKind.OutsideAvailability => Problems.Result("outside-availability", outcome.Detail ?? "This start is not one of the event type's slots."),
             BookingOutcomeKind.IdempotencyMismatch => Problems.Result("idempotency-mismatch", "Use a new Idempotency-Key for a different request."),
             _ => Problems.NotFound("event type"),
         };

@@ -24,7 +24,7 @@ public sealed class CalendarGrainTests(CalendarCluster fixture) : IClassFixture<
         await calendar.ReplaceAvailability([new(DayOfWeek.Monday, 9 * 60, 17 * 60), new(DayOfWeek.Tuesday, 9 * 60, 17 * 60)]);
         var halfHour = await calendar.CreateEventType(new EventTypeDraft("Intro call", "", 30, "Video"));
         var hour = await calendar.CreateEventType(new EventTypeDraft("Deep dive", "", 60, "Video"));
-        return (calendar, halfHour.Id, hour.Id);
+        return (calendar, halfHour.EventType!.Id, hour.EventType!.Id);
     }
 
     private static DateTimeOffset Utc(DateOnly date, int hour, int minute = 0) =>
