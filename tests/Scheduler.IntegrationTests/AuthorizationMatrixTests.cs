@@ -43,6 +43,9 @@ public sealed class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture
     private static readonly Caller[] Owner = [Caller.OrganizerA];
     private static readonly Caller[] BookingParties = [Caller.TokenHolder, Caller.Booker, Caller.OrganizerA];
 
+    /// <summary>A date none of the bookings above falls on.</summary>
+    private static readonly DateOnly OverrideDate = FutureMonday.AddDays(7);
+
     private static bool IsSignedIn(Caller caller) => caller is not (Caller.Anonymous or Caller.TokenHolder);
 
     // Shapes of allowed answers.
@@ -90,6 +93,11 @@ public sealed class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture
         new("POST", "/api/availability", _ => "/api/availability", (_, _) => new { dayOfWeek = "Sunday", startTime = "10:00", endTime = "11:00" }, SignedIn, true,
             HttpStatusCode.Created, All(Has("id"), Has("dayOfWeek", (_, _) => "Sunday"))),
         new("DELETE", "/api/availability/{id:guid}", s => $"/api/availability/{s.RuleId}", null, Owner, true, HttpStatusCode.NoContent, NoBody),
+        new("GET", "/api/availability/overrides", _ => "/api/availability/overrides", null, SignedIn, true, HttpStatusCode.OK, AnArray),
+        // Only A has an override on this date (Arrange), so anyone else's delete is an unknown date: 404.
+        new("DELETE", "/api/availability/overrides/{date}", _ => $"/api/availability/overrides/{OverrideDate:yyyy-MM-dd}", null, Owner, true, HttpStatusCode.NoContent, NoBody),
+        new("PUT", "/api/availability/overrides/{date}", _ => $"/api/availability/overrides/{OverrideDate:yyyy-MM-dd}", (_, _) => new { unavailable = true }, SignedIn, true,
+            HttpStatusCode.OK, All(Has("date", (_, _) => $"{OverrideDate:yyyy-MM-dd}"), Has("unavailable", (_, _) => "true"))),
         new("PUT", "/api/availability", _ => "/api/availability", (_, _) => new[] { new { dayOfWeek = "Monday", startTime = "09:00", endTime = "17:00" } }, SignedIn, true,
             HttpStatusCode.OK, AnArray),
         // Each caller books a slot of its own (10:00 onwards; A still has its Monday), so every allowed booking can succeed.
@@ -102,6 +110,8 @@ public sealed class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture
         new("POST", "/api/bookings/{id:guid}/cancel", s => $"/api/bookings/{s.BookingId}/cancel", (_, _) => new { reason = "matrix" }, BookingParties, false, HttpStatusCode.OK,
             All(IdIs(s => s.BookingId), Has("status", (_, _) => "Cancelled"))),
         new("GET", "/api/events", _ => "/api/events", null, SignedIn, true, HttpStatusCode.OK, AnArray),
+        new("POST", "/api/events", _ => "/api/events", (_, _) => new { title = "Away", start = At(OverrideDate, "09:00"), end = At(OverrideDate, "12:00") }, SignedIn, true,
+            HttpStatusCode.Created, All(Has("title", (_, _) => "Away"), Has("userId", (s, c) => IdOf(s, c)))),
         new("GET", "/api/events/{id:guid}", s => $"/api/events/{s.EventId}", null, Owner, true, HttpStatusCode.OK, IdIs(s => s.EventId)),
         new("GET", "/api/notifications", _ => "/api/notifications", null, SignedIn, true, HttpStatusCode.OK, AnArray),
         new("GET", "/api/notifications/unread-count", _ => "/api/notifications/unread-count", null, SignedIn, true, HttpStatusCode.OK, Has("count")),
@@ -126,6 +136,8 @@ public sealed class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture
         var rules = await a.Client.GetAsync("/api/availability");
         Assert.Equal(HttpStatusCode.OK, rules.StatusCode);
         var rule = (await rules.JsonArray())[0]!["id"]!.GetValue<Guid>();
+        var dateOverride = await a.Client.PutAsJsonAsync($"/api/availability/overrides/{OverrideDate:yyyy-MM-dd}", new { unavailable = true });
+        Assert.Equal(HttpStatusCode.OK, dateOverride.StatusCode);
         await Eventually(async () => (await a.Client.Notifications()).Count > 0, what: "A's first notification");
         var notification = (await a.Client.Notifications())[0]!["id"]!.GetValue<Guid>();
         return new Scenario(a, b, booker, eventTypeId, booking["id"]!.GetValue<Guid>(), booking["manageToken"]!.GetValue<string>(),
@@ -196,7 +208,7 @@ public sealed class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture
     public async Task Organizer_B_sees_none_of_As_resources_in_any_listing()
     {
         var s = await Arrange();
-        var listings = new[] { "/api/event-types", "/api/availability", "/api/bookings", "/api/bookings?role=booker", "/api/events", "/api/notifications" };
+        var listings = new[] { "/api/event-types", "/api/availability", "/api/availability/overrides", "/api/bookings", "/api/bookings?role=booker", "/api/events", "/api/notifications" };
         var ids = new[] { s.EventTypeId, s.BookingId, s.EventId, s.RuleId, s.NotificationId }.Select(i => i.ToString()).ToList();
         foreach (var listing in listings)
         {
