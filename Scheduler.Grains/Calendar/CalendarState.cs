@@ -4,9 +4,10 @@ namespace Scheduler.Calendar;
 // system of record; CalendarStore loads these records from them and writes the changed ones back.
 
 /// <summary>
-/// What a calendar holds in memory to decide: its settings, event types, weekly rules, the bookings
-/// that can still collide (active and not yet ended, plus any this activation touched) and the
-/// Idempotency-Key replies of the last 25 hours. Everything else (past bookings, events,
+/// What a calendar holds in memory to decide: its settings, event types, weekly rules, date
+/// overrides, blocked time not yet ended, the active bookings that can still collide or count toward
+/// a daily or weekly limit (not ended, or ended within the last 8 days; plus any this activation
+/// touched) and the Idempotency-Key replies of the last 25 hours. Everything else (past bookings, events,
 /// notifications) lives only in the tables and is read from there.
 /// </summary>
 public sealed class CalendarState
