@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Orleans.Concurrency;
 
 namespace Scheduler;
@@ -140,6 +141,26 @@ public enum BookingStatus
     Cancelled = 2,
 }
 
+/// <summary>What happened to a booking: the kind of a live change and of a notification ("created", …, as stored and shown).</summary>
+[GenerateSerializer, Alias("scheduler.BookingChangeKind")]
+[JsonConverter(typeof(JsonStringEnumConverter<BookingChangeKind>))]
+public enum BookingChangeKind
+{
+    [JsonStringEnumMemberName("created")] Created = 0,
+    [JsonStringEnumMemberName("confirmed")] Confirmed = 1,
+    [JsonStringEnumMemberName("cancelled")] Cancelled = 2,
+    [JsonStringEnumMemberName("reminder")] Reminder = 3,
+}
+
+/// <summary>Who acted on a booking, e.g. who cancelled it ("organizer" or "booker", as stored and shown).</summary>
+[GenerateSerializer, Alias("scheduler.BookingParty")]
+[JsonConverter(typeof(JsonStringEnumConverter<BookingParty>))]
+public enum BookingParty
+{
+    [JsonStringEnumMemberName("organizer")] Organizer = 0,
+    [JsonStringEnumMemberName("booker")] Booker = 1,
+}
+
 [GenerateSerializer, Immutable, Alias("scheduler.BookingView")]
 public sealed record BookingView(
     [property: Id(0)] Guid Id,
@@ -156,7 +177,7 @@ public sealed record BookingView(
     [property: Id(11)] DateTimeOffset CreatedAt,
     [property: Id(12)] DateTimeOffset UpdatedAt,
     [property: Id(13)] string? CancellationReason,
-    [property: Id(14)] string? CancelledBy);
+    [property: Id(14)] BookingParty? CancelledBy);
 
 /// <summary>
 /// A booking attempt, validated by the front end; the calendar decides whether it fits.
@@ -339,7 +360,7 @@ public interface ICalendarGrain : IGrainWithGuidKey
     Task<bool> IsManageTokenValid(Guid bookingId, string manageToken);
 
     [Alias("Cancel")]
-    Task<CancelOutcome> Cancel(Guid bookingId, string? reason, string cancelledBy);
+    Task<CancelOutcome> Cancel(Guid bookingId, string? reason, BookingParty cancelledBy);
 
     [Alias("Confirm")]
     Task<ConfirmOutcome> Confirm(Guid bookingId);

@@ -96,7 +96,7 @@ public sealed record AvailabilityRow(
 public sealed record BookingRow(
     Guid Id, Guid EventId, Guid EventTypeId, Guid UserId, bool Anonymous, string Name, string Email, string? Notes,
     BookingStatus Status, DateTimeOffset Start, DateTimeOffset End, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
-    string? CancellationReason, string? CancelledBy, bool ReminderSent, byte[] ManageTokenHash,
+    string? CancellationReason, BookingParty? CancelledBy, bool ReminderSent, byte[] ManageTokenHash,
     int BufferBeforeMinutes = 0, int BufferAfterMinutes = 0)
 {
     public static BookingRow From(BookingRecord b) => new(
@@ -109,7 +109,7 @@ public sealed record BookingRow(
 /// A notification decided with a booking change. <see cref="UserId"/> null means "the booker of
 /// <see cref="BookingId"/>", whose user the commit itself determines for anonymous bookings.
 /// </summary>
-public sealed record NotificationRow(Guid Id, Guid? UserId, Guid BookingId, string Message, string Kind, DateTimeOffset SentAt);
+public sealed record NotificationRow(Guid Id, Guid? UserId, Guid BookingId, string Message, BookingChangeKind Kind, DateTimeOffset SentAt);
 
 /// <summary>An Idempotency-Key's answer: the outcome, and for a booking its id and status as first answered.</summary>
 public sealed record ReplyRow(string Key, string Fingerprint, BookingOutcomeKind Kind, Guid? BookingId, BookingStatus? BookingStatus, DateTimeOffset CreatedAt);

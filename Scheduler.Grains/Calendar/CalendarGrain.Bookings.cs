@@ -48,7 +48,7 @@ public sealed partial class CalendarGrain
         if (outcome.Kind != BookingOutcomeKind.Created) return outcome;
 
         var booking = State.Bookings[outcome.Booking!.Id];
-        PublishChange(booking, "created");
+        PublishChange(booking, BookingChangeKind.Created);
         RearmBookingReminder(changed: booking);
         // The view after the commit names the booker's user as stored.
         return outcome with { Booking = ToView(booking) };
@@ -105,7 +105,7 @@ public sealed partial class CalendarGrain
         Changes.NewBookings.Add(bookingId);
         Booked(booked, eventType.Id);
         var pending = booking.Status == BookingStatus.Pending ? " It awaits your confirmation." : "";
-        Notify(booking, "created",
+        Notify(booking, BookingChangeKind.Created,
             organizer: $"New booking: {booking.Name} <{booking.Email}> booked {Describe(booking)}.{pending}",
             booker: booking.Status == BookingStatus.Pending
                 ? $"Your booking of {Describe(booking)} is requested and awaits the organizer's confirmation."
@@ -149,7 +149,7 @@ public sealed partial class CalendarGrain
         return CryptographicOperations.FixedTimeEquals(expected, actual);
     }
 
-    public async Task<CancelOutcome> Cancel(Guid bookingId, string? reason, string cancelledBy)
+    public async Task<CancelOutcome> Cancel(Guid bookingId, string? reason, BookingParty cancelledBy)
     {
         _writer.ThrowIfBroken();
         var booking = await FindBooking(bookingId);
@@ -162,11 +162,11 @@ public sealed partial class CalendarGrain
         }
         CancelBooking(booking, reason, cancelledBy);
         await _writer.CommitAsync();
-        PublishChange(booking, "cancelled");
+        PublishChange(booking, BookingChangeKind.Cancelled);
         return new CancelOutcome(CancelOutcomeKind.Cancelled, ToView(booking));
     }
 
-    private void CancelBooking(BookingRecord booking, string? reason, string cancelledBy)
+    private void CancelBooking(BookingRecord booking, string? reason, BookingParty cancelledBy)
     {
         booking.Status = BookingStatus.Cancelled;
         booking.CancellationReason = reason;
@@ -175,9 +175,10 @@ public sealed partial class CalendarGrain
         Changes.Bookings.Add(booking.Id);
         Released(booking);
         var because = string.IsNullOrWhiteSpace(reason) ? "" : $" Reason: {reason}";
-        Notify(booking, "cancelled",
-            organizer: $"Cancelled by the {cancelledBy}: {booking.Name}'s booking of {Describe(booking)}.{because}",
-            booker: $"Your booking of {Describe(booking)} was cancelled by the {cancelledBy}.{because}");
+        var by = StoredText.Of(cancelledBy);
+        Notify(booking, BookingChangeKind.Cancelled,
+            organizer: $"Cancelled by the {by}: {booking.Name}'s booking of {Describe(booking)}.{because}",
+            booker: $"Your booking of {Describe(booking)} was cancelled by the {by}.{because}");
     }
 
     public async Task<ConfirmOutcome> Confirm(Guid bookingId)
@@ -197,11 +198,11 @@ public sealed partial class CalendarGrain
         booking.Status = BookingStatus.Confirmed;
         booking.UpdatedAt = Now;
         Changes.Bookings.Add(booking.Id);
-        Notify(booking, "confirmed",
+        Notify(booking, BookingChangeKind.Confirmed,
             organizer: $"You confirmed {booking.Name}'s booking of {Describe(booking)}.",
             booker: $"Your booking of {Describe(booking)} is confirmed.");
         await _writer.CommitAsync();
-        PublishChange(booking, "confirmed");
+        PublishChange(booking, BookingChangeKind.Confirmed);
         RearmBookingReminder(changed: booking);
         return new ConfirmOutcome(ConfirmOutcomeKind.Confirmed, ToView(booking));
     }

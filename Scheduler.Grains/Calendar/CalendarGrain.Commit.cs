@@ -50,7 +50,7 @@ public sealed partial class CalendarGrain
     /// Queues a notification for the organizer and the booker; the commit writes them in the same
     /// transaction as the decision they report.
     /// </summary>
-    private void Notify(BookingRecord booking, string change, string organizer, string booker)
+    private void Notify(BookingRecord booking, BookingChangeKind change, string organizer, string booker)
     {
         var now = Now;
         Changes.Notifications.Add(new NotificationRow(Guid.CreateVersion7(now), OrganizerId, booking.Id, organizer, change, now));
@@ -83,7 +83,7 @@ public sealed partial class CalendarGrain
     /// Pushes a durable booking change to live clients of the organizer and the booker. Best effort
     /// (one-way): a client that misses it still finds the notification in the table.
     /// </summary>
-    private void PublishChange(BookingRecord booking, string kind)
+    private void PublishChange(BookingRecord booking, BookingChangeKind kind)
     {
         try
         {

@@ -115,13 +115,13 @@ public sealed partial class CalendarGrain(
         var now = Now;
         var future = State.Bookings.Values.Where(b => b.EventTypeId == eventTypeId && b.IsActive && b.End > now).ToList();
         if (future.Count > 0 && !cancelBookings) return DeleteEventTypeOutcome.HasBookings;
-        foreach (var booking in future) CancelBooking(booking, "The event type was withdrawn by the organizer.", "organizer");
+        foreach (var booking in future) CancelBooking(booking, "The event type was withdrawn by the organizer.", BookingParty.Organizer);
         // Kept as a tombstone: existing bookings still name it.
         record.Deleted = true;
         record.UpdatedAt = now;
         Changes.EventTypes.Add(record.Id);
         await _writer.CommitAsync();
-        foreach (var booking in future) PublishChange(booking, "cancelled");
+        foreach (var booking in future) PublishChange(booking, BookingChangeKind.Cancelled);
         return DeleteEventTypeOutcome.Deleted;
     }
 

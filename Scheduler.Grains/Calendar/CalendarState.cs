@@ -99,7 +99,7 @@ public sealed class BookingRecord
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
     public string? CancellationReason { get; set; }
-    public string? CancelledBy { get; set; }
+    public BookingParty? CancelledBy { get; set; }
 
     /// <summary>The "starts soon" reminder went out (at most once per booking).</summary>
     public bool ReminderSent { get; set; }

@@ -206,7 +206,7 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore
         Status = Enum.Parse<BookingStatus>(r.GetString(o + 8)),
         Start = r.GetFieldValue<DateTimeOffset>(o + 9), End = r.GetFieldValue<DateTimeOffset>(o + 10),
         CreatedAt = r.GetFieldValue<DateTimeOffset>(o + 11), UpdatedAt = r.GetFieldValue<DateTimeOffset>(o + 12),
-        CancellationReason = r.IsDBNull(o + 13) ? null : r.GetString(o + 13), CancelledBy = r.IsDBNull(o + 14) ? null : r.GetString(o + 14),
+        CancellationReason = r.IsDBNull(o + 13) ? null : r.GetString(o + 13), CancelledBy = r.IsDBNull(o + 14) ? null : StoredText.Party(r.GetString(o + 14)),
         ReminderSent = r.GetBoolean(o + 15), ManageTokenHash = r.GetFieldValue<byte[]>(o + 16),
         BufferBeforeMinutes = r.GetInt32(o + 17), BufferAfterMinutes = r.GetInt32(o + 18),
     };
@@ -355,7 +355,7 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore
                 Arr(b, r => GrainKeys.NormalizeEmail(r.Email)), Arr(b, r => r.EventTypeId), Arr(b, r => r.Status.ToString()),
                 Arr(b, r => r.Start), Arr(b, r => r.End), Arr(b, r => r.CreatedAt), Arr(b, r => r.UpdatedAt),
                 Arr(b, r => r.Name), Arr(b, r => r.Email), Arr(b, r => r.Notes), Arr(b, r => r.CancellationReason),
-                Arr(b, r => r.CancelledBy), Arr(b, r => r.ManageTokenHash), Arr(b, r => r.ReminderSent),
+                Arr(b, r => StoredText.Of(r.CancelledBy)), Arr(b, r => r.ManageTokenHash), Arr(b, r => r.ReminderSent),
                 Arr(b, r => r.BufferBeforeMinutes), Arr(b, r => r.BufferAfterMinutes));
         }
 
@@ -371,7 +371,7 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore
                 -- An anonymous booking made with the organizer's own address: one notification, not two.
                 where x.recipient is not null or y.user_id <> $1
                 """,
-                c.OrganizerId, Arr(n, r => r.Id), Arr(n, r => r.UserId), Arr(n, r => r.BookingId), Arr(n, r => r.Message), Arr(n, r => r.Kind),
+                c.OrganizerId, Arr(n, r => r.Id), Arr(n, r => r.UserId), Arr(n, r => r.BookingId), Arr(n, r => r.Message), Arr(n, r => StoredText.Of(r.Kind)),
                 Arr(n, r => r.SentAt));
         }
 
@@ -386,7 +386,7 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore
                 where bookings.id = x.id and bookings.organizer_id = $1
                 """,
                 c.OrganizerId, Arr(b, r => r.Id), Arr(b, r => r.Status.ToString()), Arr(b, r => r.UpdatedAt),
-                Arr(b, r => r.CancellationReason), Arr(b, r => r.CancelledBy), Arr(b, r => r.ReminderSent));
+                Arr(b, r => r.CancellationReason), Arr(b, r => StoredText.Of(r.CancelledBy)), Arr(b, r => r.ReminderSent));
         }
 
         if (c.Replies.Count > 0)
@@ -445,4 +445,36 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore
         for (var i = 0; i < values.Length; i++) values[i] = select(rows[i]);
         return values;
     }
+}
+
+/// <summary>
+/// The text the tables (and the API, through the enums' JSON names) use for booking change kinds and
+/// parties: "created", "confirmed", "cancelled", "reminder"; "organizer", "booker".
+/// </summary>
+internal static class StoredText
+{
+    public static string Of(BookingChangeKind kind) => kind switch
+    {
+        BookingChangeKind.Created => "created",
+        BookingChangeKind.Confirmed => "confirmed",
+        BookingChangeKind.Cancelled => "cancelled",
+        BookingChangeKind.Reminder => "reminder",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    public static string Of(BookingParty party) => party switch
+    {
+        BookingParty.Organizer => "organizer",
+        BookingParty.Booker => "booker",
+        _ => throw new ArgumentOutOfRangeException(nameof(party)),
+    };
+
+    public static string? Of(BookingParty? party) => party is { } p ? Of(p) : null;
+
+    /// <summary>Null for text no version wrote (a hand-edited row reads as "no kind", not as an error).</summary>
+    public static BookingChangeKind? Kind(string text) =>
+        Enum.TryParse<BookingChangeKind>(text, ignoreCase: true, out var kind) && Of(kind) == text ? kind : null;
+
+    public static BookingParty? Party(string text) =>
+        Enum.TryParse<BookingParty>(text, ignoreCase: true, out var party) && Of(party) == text ? party : null;
 }

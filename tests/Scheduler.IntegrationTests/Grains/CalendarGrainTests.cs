@@ -83,7 +83,7 @@ public sealed class CalendarGrainTests(CalendarCluster fixture) : IClassFixture<
             outcomes.Add(outcome);
         }
         var cancelled = outcomes[2].Booking!.Id;
-        Assert.Equal(CancelOutcomeKind.Cancelled, (await calendar.Cancel(cancelled, "moved", "booker")).Kind);
+        Assert.Equal(CancelOutcomeKind.Cancelled, (await calendar.Cancel(cancelled, "moved", BookingParty.Booker)).Kind);
         var before = (await calendar.ListBookings(Upcoming)).Items;
 
         var activation = ActivationOf(calendar);
