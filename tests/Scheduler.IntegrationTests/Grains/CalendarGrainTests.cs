@@ -40,6 +40,28 @@ public sealed class CalendarGrainTests(CalendarCluster fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task The_calendar_refuses_invalid_settings_rules_and_limits_whoever_calls_it()
+    {
+        var (calendar, halfHour, _) = await NewCalendar();
+        // Drafts that bypass the web layer's checks: the calendar's own decision refuses them.
+        var zero = await calendar.CreateEventType(new EventTypeDraft("Broken", "", 0, "Video", BufferBeforeMinutes: -5));
+        Assert.Null(zero.EventType);
+        Assert.Equal(["durationMinutes", "bufferBeforeMinutes"], zero.Errors.Select(e => e.Field));
+        var update = await calendar.UpdateEventType(halfHour, new EventTypeDraft("Intro call", "", 30, "Video", MaxBookingsPerDay: 0));
+        Assert.Equal(["maxBookingsPerDay"], update!.Errors.Select(e => e.Field));
+        Assert.Equal(30, (await calendar.GetEventType(halfHour))!.DurationMinutes);
+        Assert.Null((await calendar.GetEventType(halfHour))!.MaxBookingsPerDay);
+
+        Assert.NotEmpty((await calendar.ReplaceAvailability([new(DayOfWeek.Monday, 600, 540)])).Errors);
+        Assert.NotEmpty((await calendar.ReplaceAvailability(Enumerable.Repeat(new AvailabilityRuleDraft(DayOfWeek.Friday, 0, 60), 201).ToList())).Errors);
+        Assert.Equal(2, (await calendar.GetAvailability()).Count);
+
+        Assert.NotEmpty((await calendar.SetDateOverride(new DateOverrideDraft(FutureMonday, [new(600, 2000)]))).Errors);
+        Assert.NotEmpty((await calendar.BlockTime(new BlockedTimeDraft("Backwards", Utc(FutureMonday, 12), Utc(FutureMonday, 11)))).Errors);
+        Assert.Empty(await calendar.GetDateOverrides());
+    }
+
+    [Fact]
     public async Task Concurrent_bookings_on_one_calendar_never_overlap_and_every_acknowledged_one_survives_reactivation()
     {
         var (calendar, halfHour, hour) = await NewCalendar();
