@@ -36,7 +36,11 @@ public sealed partial class CalendarGrain
         {
             var reply = new IdempotencyRecord
             {
-                Key = newKey, Fingerprint = request.Fingerprint ?? "", Kind = outcome.Kind, Booking = outcome.Booking, CreatedAt = Now,
+                Key = newKey,
+                Fingerprint = request.Fingerprint ?? "",
+                Kind = outcome.Kind,
+                Booking = outcome.Booking,
+                CreatedAt = Now,
             };
             State.IdempotencyKeys[newKey] = reply;
             Changes.Replies.Add(reply);
@@ -86,18 +90,34 @@ public sealed partial class CalendarGrain
         var token = ManageToken(bookingId);
         var occurrence = new EventRecord
         {
-            Id = Guid.CreateVersion7(now), EventTypeId = eventType.Id, Title = eventType.Title, Description = eventType.Description,
-            Location = eventType.Location, Start = start.ToDateTimeOffset(), End = end.ToDateTimeOffset(),
-            CreatedAt = now, UpdatedAt = now,
+            Id = Guid.CreateVersion7(now),
+            EventTypeId = eventType.Id,
+            Title = eventType.Title,
+            Description = eventType.Description,
+            Location = eventType.Location,
+            Start = start.ToDateTimeOffset(),
+            End = end.ToDateTimeOffset(),
+            CreatedAt = now,
+            UpdatedAt = now,
         };
         var booking = new BookingRecord
         {
-            Id = bookingId, EventId = occurrence.Id, EventTypeId = eventType.Id, OrganizerId = OrganizerId,
-            UserId = bookerId, Anonymous = anonymous,
-            Name = request.Name, Email = request.Email, Notes = request.Notes,
+            Id = bookingId,
+            EventId = occurrence.Id,
+            EventTypeId = eventType.Id,
+            OrganizerId = OrganizerId,
+            UserId = bookerId,
+            Anonymous = anonymous,
+            Name = request.Name,
+            Email = request.Email,
+            Notes = request.Notes,
             Status = eventType.RequiresConfirmation ? BookingStatus.Pending : BookingStatus.Confirmed,
-            Start = occurrence.Start, End = occurrence.End, CreatedAt = now, UpdatedAt = now,
-            BufferBeforeMinutes = (int)booked.BufferBefore.TotalMinutes, BufferAfterMinutes = (int)booked.BufferAfter.TotalMinutes,
+            Start = occurrence.Start,
+            End = occurrence.End,
+            CreatedAt = now,
+            UpdatedAt = now,
+            BufferBeforeMinutes = (int)booked.BufferBefore.TotalMinutes,
+            BufferAfterMinutes = (int)booked.BufferAfter.TotalMinutes,
             ManageTokenHash = Hash(token),
         };
         State.Bookings[bookingId] = booking;

@@ -137,8 +137,15 @@ public sealed partial class CalendarGrain
         var now = Now;
         var block = new EventRecord
         {
-            Id = Guid.CreateVersion7(now), EventTypeId = null, Title = draft.Title, Description = "", Location = "",
-            Start = Microseconds(start), End = Microseconds(end), CreatedAt = now, UpdatedAt = now,
+            Id = Guid.CreateVersion7(now),
+            EventTypeId = null,
+            Title = draft.Title,
+            Description = "",
+            Location = "",
+            Start = Microseconds(start),
+            End = Microseconds(end),
+            CreatedAt = now,
+            UpdatedAt = now,
         };
         State.Blocks.Add(block);
         Changes.NewEvents.Add(block);

@@ -154,18 +154,26 @@ public sealed partial class CalendarGrain(
 
     private static EventTypeSettings SettingsOf(EventTypeDraft d) => new(d.DurationMinutes)
     {
-        ReminderMinutes = d.ReminderMinutes, SlotIntervalMinutes = d.SlotIntervalMinutes,
-        BufferBeforeMinutes = d.BufferBeforeMinutes, BufferAfterMinutes = d.BufferAfterMinutes,
-        MinimumNoticeMinutes = d.MinimumNoticeMinutes, MaxDaysInFuture = d.MaxDaysInFuture,
-        MaxBookingsPerDay = d.MaxBookingsPerDay, MaxBookingsPerWeek = d.MaxBookingsPerWeek,
+        ReminderMinutes = d.ReminderMinutes,
+        SlotIntervalMinutes = d.SlotIntervalMinutes,
+        BufferBeforeMinutes = d.BufferBeforeMinutes,
+        BufferAfterMinutes = d.BufferAfterMinutes,
+        MinimumNoticeMinutes = d.MinimumNoticeMinutes,
+        MaxDaysInFuture = d.MaxDaysInFuture,
+        MaxBookingsPerDay = d.MaxBookingsPerDay,
+        MaxBookingsPerWeek = d.MaxBookingsPerWeek,
     };
 
     private static EventTypeSettings SettingsOf(EventTypeRecord r) => new(r.DurationMinutes)
     {
-        ReminderMinutes = r.ReminderMinutes, SlotIntervalMinutes = r.SlotIntervalMinutes,
-        BufferBeforeMinutes = r.BufferBeforeMinutes, BufferAfterMinutes = r.BufferAfterMinutes,
-        MinimumNoticeMinutes = r.MinimumNoticeMinutes, MaxDaysInFuture = r.MaxDaysInFuture,
-        MaxBookingsPerDay = r.MaxBookingsPerDay, MaxBookingsPerWeek = r.MaxBookingsPerWeek,
+        ReminderMinutes = r.ReminderMinutes,
+        SlotIntervalMinutes = r.SlotIntervalMinutes,
+        BufferBeforeMinutes = r.BufferBeforeMinutes,
+        BufferAfterMinutes = r.BufferAfterMinutes,
+        MinimumNoticeMinutes = r.MinimumNoticeMinutes,
+        MaxDaysInFuture = r.MaxDaysInFuture,
+        MaxBookingsPerDay = r.MaxBookingsPerDay,
+        MaxBookingsPerWeek = r.MaxBookingsPerWeek,
     };
 
     /// <summary>The domain's errors as the contract carries them; null when there are none.</summary>
@@ -228,8 +236,12 @@ public sealed partial class CalendarGrain(
 
     private static AvailabilityRecord NewRule(AvailabilityRuleDraft r, DateTimeOffset now) => new()
     {
-        Id = Guid.NewGuid(), DayOfWeek = r.DayOfWeek, StartMinute = r.StartMinute, EndMinute = r.EndMinute,
-        CreatedAt = now, UpdatedAt = now,
+        Id = Guid.NewGuid(),
+        DayOfWeek = r.DayOfWeek,
+        StartMinute = r.StartMinute,
+        EndMinute = r.EndMinute,
+        CreatedAt = now,
+        UpdatedAt = now,
     };
 
     private IReadOnlyList<AvailabilityRuleView> AvailabilityViews() =>

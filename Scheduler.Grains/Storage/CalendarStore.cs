@@ -113,13 +113,23 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore
         {
             eventTypes.Add(new EventTypeRecord
             {
-                Id = reader.GetGuid(0), Title = reader.GetString(1), Description = reader.GetString(2),
-                DurationMinutes = reader.GetInt32(3), Location = reader.GetString(4), Active = reader.GetBoolean(5),
-                RequiresConfirmation = reader.GetBoolean(6), ReminderMinutes = reader.GetInt32(7), Deleted = reader.GetBoolean(8),
-                CreatedAt = reader.GetFieldValue<DateTimeOffset>(9), UpdatedAt = reader.GetFieldValue<DateTimeOffset>(10),
-                SlotIntervalMinutes = NullableInt(reader, 11), BufferBeforeMinutes = NullableInt(reader, 12),
-                BufferAfterMinutes = NullableInt(reader, 13), MinimumNoticeMinutes = NullableInt(reader, 14),
-                MaxDaysInFuture = NullableInt(reader, 15), MaxBookingsPerDay = NullableInt(reader, 16),
+                Id = reader.GetGuid(0),
+                Title = reader.GetString(1),
+                Description = reader.GetString(2),
+                DurationMinutes = reader.GetInt32(3),
+                Location = reader.GetString(4),
+                Active = reader.GetBoolean(5),
+                RequiresConfirmation = reader.GetBoolean(6),
+                ReminderMinutes = reader.GetInt32(7),
+                Deleted = reader.GetBoolean(8),
+                CreatedAt = reader.GetFieldValue<DateTimeOffset>(9),
+                UpdatedAt = reader.GetFieldValue<DateTimeOffset>(10),
+                SlotIntervalMinutes = NullableInt(reader, 11),
+                BufferBeforeMinutes = NullableInt(reader, 12),
+                BufferAfterMinutes = NullableInt(reader, 13),
+                MinimumNoticeMinutes = NullableInt(reader, 14),
+                MaxDaysInFuture = NullableInt(reader, 15),
+                MaxBookingsPerDay = NullableInt(reader, 16),
                 MaxBookingsPerWeek = NullableInt(reader, 17),
             });
         }
@@ -131,9 +141,12 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore
         {
             availability.Add(new AvailabilityRecord
             {
-                Id = reader.GetGuid(0), DayOfWeek = Enum.Parse<DayOfWeek>(reader.GetString(1)),
-                StartMinute = reader.GetInt32(2), EndMinute = reader.GetInt32(3),
-                CreatedAt = reader.GetFieldValue<DateTimeOffset>(4), UpdatedAt = reader.GetFieldValue<DateTimeOffset>(5),
+                Id = reader.GetGuid(0),
+                DayOfWeek = Enum.Parse<DayOfWeek>(reader.GetString(1)),
+                StartMinute = reader.GetInt32(2),
+                EndMinute = reader.GetInt32(3),
+                CreatedAt = reader.GetFieldValue<DateTimeOffset>(4),
+                UpdatedAt = reader.GetFieldValue<DateTimeOffset>(5),
             });
         }
 
@@ -160,8 +173,11 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore
             }
             replies.Add(new IdempotencyRecord
             {
-                Key = reader.GetString(0), Fingerprint = reader.GetString(1), Kind = Enum.Parse<BookingOutcomeKind>(reader.GetString(2)),
-                Booking = first, CreatedAt = reader.GetFieldValue<DateTimeOffset>(4),
+                Key = reader.GetString(0),
+                Fingerprint = reader.GetString(1),
+                Kind = Enum.Parse<BookingOutcomeKind>(reader.GetString(2)),
+                Booking = first,
+                CreatedAt = reader.GetFieldValue<DateTimeOffset>(4),
             });
         }
 
@@ -174,7 +190,8 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore
             overrides.Add(new DateOverrideRecord
             {
                 Date = reader.GetFieldValue<DateOnly>(0),
-                CreatedAt = reader.GetFieldValue<DateTimeOffset>(1), UpdatedAt = reader.GetFieldValue<DateTimeOffset>(2),
+                CreatedAt = reader.GetFieldValue<DateTimeOffset>(1),
+                UpdatedAt = reader.GetFieldValue<DateTimeOffset>(2),
                 Windows = starts.Zip(ends, (start, end) => new OverrideWindow(start, end)).ToList(),
             });
         }
@@ -185,9 +202,14 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore
         {
             blocks.Add(new EventRecord
             {
-                Id = reader.GetGuid(0), Title = reader.GetString(1), Description = reader.GetString(2), Location = reader.GetString(3),
-                Start = reader.GetFieldValue<DateTimeOffset>(4), End = reader.GetFieldValue<DateTimeOffset>(5),
-                CreatedAt = reader.GetFieldValue<DateTimeOffset>(6), UpdatedAt = reader.GetFieldValue<DateTimeOffset>(7),
+                Id = reader.GetGuid(0),
+                Title = reader.GetString(1),
+                Description = reader.GetString(2),
+                Location = reader.GetString(3),
+                Start = reader.GetFieldValue<DateTimeOffset>(4),
+                End = reader.GetFieldValue<DateTimeOffset>(5),
+                CreatedAt = reader.GetFieldValue<DateTimeOffset>(6),
+                UpdatedAt = reader.GetFieldValue<DateTimeOffset>(7),
             });
         }
         return new CalendarSnapshot(version, timeZone, tokenKey, reminderDue, organizerZone, eventTypes, availability, bookings, replies,
@@ -201,14 +223,25 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore
     /// <summary>A booking from <see cref="BookingColumns"/>, starting at column <paramref name="o"/>.</summary>
     internal static BookingRecord ReadBooking(NpgsqlDataReader r, int o = 0) => new()
     {
-        Id = r.GetGuid(o), EventId = r.GetGuid(o + 1), EventTypeId = r.GetGuid(o + 2), OrganizerId = r.GetGuid(o + 3), UserId = r.GetGuid(o + 4),
-        Name = r.GetString(o + 5), Email = r.GetString(o + 6), Notes = r.IsDBNull(o + 7) ? null : r.GetString(o + 7),
+        Id = r.GetGuid(o),
+        EventId = r.GetGuid(o + 1),
+        EventTypeId = r.GetGuid(o + 2),
+        OrganizerId = r.GetGuid(o + 3),
+        UserId = r.GetGuid(o + 4),
+        Name = r.GetString(o + 5),
+        Email = r.GetString(o + 6),
+        Notes = r.IsDBNull(o + 7) ? null : r.GetString(o + 7),
         Status = Enum.Parse<BookingStatus>(r.GetString(o + 8)),
-        Start = r.GetFieldValue<DateTimeOffset>(o + 9), End = r.GetFieldValue<DateTimeOffset>(o + 10),
-        CreatedAt = r.GetFieldValue<DateTimeOffset>(o + 11), UpdatedAt = r.GetFieldValue<DateTimeOffset>(o + 12),
-        CancellationReason = r.IsDBNull(o + 13) ? null : r.GetString(o + 13), CancelledBy = r.IsDBNull(o + 14) ? null : StoredText.Party(r.GetString(o + 14)),
-        ReminderSent = r.GetBoolean(o + 15), ManageTokenHash = r.GetFieldValue<byte[]>(o + 16),
-        BufferBeforeMinutes = r.GetInt32(o + 17), BufferAfterMinutes = r.GetInt32(o + 18),
+        Start = r.GetFieldValue<DateTimeOffset>(o + 9),
+        End = r.GetFieldValue<DateTimeOffset>(o + 10),
+        CreatedAt = r.GetFieldValue<DateTimeOffset>(o + 11),
+        UpdatedAt = r.GetFieldValue<DateTimeOffset>(o + 12),
+        CancellationReason = r.IsDBNull(o + 13) ? null : r.GetString(o + 13),
+        CancelledBy = r.IsDBNull(o + 14) ? null : StoredText.Party(r.GetString(o + 14)),
+        ReminderSent = r.GetBoolean(o + 15),
+        ManageTokenHash = r.GetFieldValue<byte[]>(o + 16),
+        BufferBeforeMinutes = r.GetInt32(o + 17),
+        BufferAfterMinutes = r.GetInt32(o + 18),
     };
 
     public async Task<CommitResult> CommitAsync(CalendarCommit c)

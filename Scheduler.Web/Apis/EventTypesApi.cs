@@ -62,9 +62,13 @@ public static class EventTypesApi
         var settings = new EventTypeSettings(duration)
         {
             ReminderMinutes = body.ReminderMinutes ?? EventTypeSettings.DefaultReminderMinutes,
-            SlotIntervalMinutes = body.SlotIntervalMinutes, BufferBeforeMinutes = body.BufferBeforeMinutes,
-            BufferAfterMinutes = body.BufferAfterMinutes, MinimumNoticeMinutes = body.MinimumNoticeMinutes,
-            MaxDaysInFuture = body.MaxDaysInFuture, MaxBookingsPerDay = body.MaxBookingsPerDay, MaxBookingsPerWeek = body.MaxBookingsPerWeek,
+            SlotIntervalMinutes = body.SlotIntervalMinutes,
+            BufferBeforeMinutes = body.BufferBeforeMinutes,
+            BufferAfterMinutes = body.BufferAfterMinutes,
+            MinimumNoticeMinutes = body.MinimumNoticeMinutes,
+            MaxDaysInFuture = body.MaxDaysInFuture,
+            MaxBookingsPerDay = body.MaxBookingsPerDay,
+            MaxBookingsPerWeek = body.MaxBookingsPerWeek,
         };
         v.Add(settings.Validate());
         return v.IsValid

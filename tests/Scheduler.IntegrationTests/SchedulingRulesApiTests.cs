@@ -76,8 +76,13 @@ public sealed class SchedulingRulesApiTests(PinnedClockFixture fixture) : IClass
     {
         var (organizer, eventTypeId) = await OrganizerWith(new
         {
-            slotIntervalMinutes = 15, bufferBeforeMinutes = 5, bufferAfterMinutes = 10, minimumNoticeMinutes = 60,
-            maxDaysInFuture = 30, maxBookingsPerDay = 4, maxBookingsPerWeek = 12,
+            slotIntervalMinutes = 15,
+            bufferBeforeMinutes = 5,
+            bufferAfterMinutes = 10,
+            minimumNoticeMinutes = 60,
+            maxDaysInFuture = 30,
+            maxBookingsPerDay = 4,
+            maxBookingsPerWeek = 12,
         });
         var read = await (await Anonymous.GetAsync($"/api/event-types/{eventTypeId}")).Json();
         Assert.Equal(15, read["slotIntervalMinutes"]!.GetValue<int>());
