@@ -343,6 +343,10 @@ public interface ICalendarGrain : IGrainWithGuidKey
     [Alias("BlockTime")]
     Task<BlockedTimeOutcome> BlockTime(BlockedTimeDraft draft);
 
+    /// <summary>Removes blocked time that has not ended yet (false: no such block, or it is history).</summary>
+    [Alias("RemoveBlock")]
+    Task<bool> RemoveBlock(Guid eventId);
+
     /// <summary>
     /// Free slots whose start lies in [from 00:00, to+1 00:00) in <paramref name="timeZone"/>
     /// (null: the organizer's zone). Null when the event type does not exist or is inactive.

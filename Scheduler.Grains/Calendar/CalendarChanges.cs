@@ -17,6 +17,9 @@ public sealed class CalendarChanges
     /// <summary>Existing bookings whose status or reminder changed (updated).</summary>
     public HashSet<Guid> Bookings { get; } = [];
     public List<EventRecord> NewEvents { get; } = [];
+
+    /// <summary>Blocked time removed (deleted after this batch's inserts).</summary>
+    public HashSet<Guid> RemovedBlocks { get; } = [];
     public List<NotificationRow> Notifications { get; } = [];
     public List<IdempotencyRecord> Replies { get; } = [];
 
@@ -24,7 +27,7 @@ public sealed class CalendarChanges
     public DateTimeOffset? PruneRepliesBefore { get; set; }
 
     public bool IsEmpty =>
-        EventTypes.Count == 0 && !Availability && Overrides.Count == 0 && NewBookings.Count == 0 && Bookings.Count == 0 && NewEvents.Count == 0
+        EventTypes.Count == 0 && !Availability && Overrides.Count == 0 && RemovedBlocks.Count == 0 && NewBookings.Count == 0 && Bookings.Count == 0 && NewEvents.Count == 0
         && Notifications.Count == 0 && Replies.Count == 0 && PruneRepliesBefore is null;
 
     /// <summary>
@@ -47,7 +50,8 @@ public sealed class CalendarChanges
         Replies.Select(r => new ReplyRow(r.Key, r.Fingerprint, r.Kind, r.Booking?.Id, r.Booking?.Status, r.CreatedAt)).ToList(),
         PruneRepliesBefore,
         Overrides.ToList(),
-        Overrides.Where(state.Overrides.ContainsKey).Select(d => DateOverrideRow.From(state.Overrides[d])).ToList());
+        Overrides.Where(state.Overrides.ContainsKey).Select(d => DateOverrideRow.From(state.Overrides[d])).ToList(),
+        RemovedBlocks.ToList());
 }
 
 /// <summary>One commit's rows, immutable: what <see cref="ICalendarStore.CommitAsync"/> writes in one transaction.</summary>
@@ -67,7 +71,8 @@ public sealed record CalendarCommit(
     IReadOnlyList<ReplyRow> Replies,
     DateTimeOffset? PruneRepliesBefore,
     IReadOnlyList<DateOnly>? OverrideDates = null,
-    IReadOnlyList<DateOverrideRow>? Overrides = null);
+    IReadOnlyList<DateOverrideRow>? Overrides = null,
+    IReadOnlyList<Guid>? RemovedBlocks = null);
 
 public sealed record EventTypeRow(
     Guid Id, string Title, string Description, int DurationMinutes, string Location, bool Active,

@@ -157,6 +157,17 @@ public sealed partial class CalendarGrain
             []);
     }
 
+    public async Task<bool> RemoveBlock(Guid eventId)
+    {
+        _writer.ThrowIfBroken();
+        if (State.Blocks.RemoveAll(b => b.Id == eventId) == 0) return false;
+        Changes.RemovedBlocks.Add(eventId);
+        // Merged intervals forget their parts: rebuild on next use.
+        _blocked = null;
+        await _writer.CommitAsync();
+        return true;
+    }
+
     /// <summary>In UTC, whole microseconds, as PostgreSQL keeps it: what is in memory equals what is stored.</summary>
     private static DateTimeOffset Microseconds(Instant instant)
     {

@@ -364,6 +364,12 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore
                 Arr(e, r => r.Start), Arr(e, r => r.End), Arr(e, r => r.Location), Arr(e, r => r.CreatedAt), Arr(e, r => r.UpdatedAt));
         }
 
+        if (c.RemovedBlocks is { Count: > 0 } removed)
+        {
+            // After the inserts: a block made and removed within one batch is inserted, then deleted.
+            Add(batch, "delete from events where user_id = $1 and id = any($2) and event_type_id is null", c.OrganizerId, removed.ToArray());
+        }
+
         var bookingCommand = -1;
         if (bookings.Count > 0)
         {

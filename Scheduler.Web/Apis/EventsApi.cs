@@ -27,6 +27,7 @@ public static class EventsApi
         api.MapGet("/", List);
         api.MapPost("/", Block);
         api.MapGet("/{id:guid}", Get);
+        api.MapDelete("/{id:guid}", Unblock);
         return app;
     }
 
@@ -69,6 +70,13 @@ public static class EventsApi
             return Problems.Validation(v.Errors);
         }
         return TypedResults.Created($"/api/events/{block.Id}", EventDto.From(block));
+    }
+
+    /// <summary>Removes blocked time that has not ended; events with bookings, and ended blocks, are not removable (404).</summary>
+    public static async Task<Results<NoContent, ProblemHttpResult>> Unblock(Guid id, HttpContext http, IGrainFactory grains)
+    {
+        var removed = await grains.GetGrain<ICalendarGrain>(http.User.RequiredUserId()).RemoveBlock(id);
+        return removed ? TypedResults.NoContent() : Problems.NotFound("blocked time");
     }
 
     /// <summary>One of the organizer's events.</summary>

@@ -36,7 +36,7 @@ public sealed class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture
 
     private sealed record Scenario(
         Organizer A, Organizer B, Organizer Booker, Guid EventTypeId, Guid BookingId, string ManageToken, Guid EventId,
-        Guid RuleId, Guid NotificationId, string OtherBookingsToken, string ForgedToken);
+        Guid RuleId, Guid NotificationId, string OtherBookingsToken, string ForgedToken, Guid BlockId);
 
     private static readonly Caller[] Everyone = Enum.GetValues<Caller>();
     private static readonly Caller[] SignedIn = Everyone.Where(IsSignedIn).ToArray();
@@ -113,6 +113,7 @@ public sealed class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture
         new("POST", "/api/events", _ => "/api/events", (_, _) => new { title = "Away", start = At(OverrideDate, "09:00"), end = At(OverrideDate, "12:00") }, SignedIn, true,
             HttpStatusCode.Created, All(Has("title", (_, _) => "Away"), Has("userId", (s, c) => IdOf(s, c)))),
         new("GET", "/api/events/{id:guid}", s => $"/api/events/{s.EventId}", null, Owner, true, HttpStatusCode.OK, IdIs(s => s.EventId)),
+        new("DELETE", "/api/events/{id:guid}", s => $"/api/events/{s.BlockId}", null, Owner, true, HttpStatusCode.NoContent, NoBody),
         new("GET", "/api/notifications", _ => "/api/notifications", null, SignedIn, true, HttpStatusCode.OK, AnArray),
         new("GET", "/api/notifications/unread-count", _ => "/api/notifications/unread-count", null, SignedIn, true, HttpStatusCode.OK, Has("count")),
         new("POST", "/api/notifications/{id:guid}/read", s => $"/api/notifications/{s.NotificationId}/read", null, Owner, true, HttpStatusCode.OK,
@@ -138,11 +139,14 @@ public sealed class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture
         var rule = (await rules.JsonArray())[0]!["id"]!.GetValue<Guid>();
         var dateOverride = await a.Client.PutAsJsonAsync($"/api/availability/overrides/{OverrideDate:yyyy-MM-dd}", new { unavailable = true });
         Assert.Equal(HttpStatusCode.OK, dateOverride.StatusCode);
+        var block = await a.Client.PostAsJsonAsync("/api/events", new { title = "Away", start = At(OverrideDate, "13:00"), end = At(OverrideDate, "14:00") });
+        Assert.Equal(HttpStatusCode.Created, block.StatusCode);
         await Eventually(async () => (await a.Client.Notifications()).Count > 0, what: "A's first notification");
         var notification = (await a.Client.Notifications())[0]!["id"]!.GetValue<Guid>();
         return new Scenario(a, b, booker, eventTypeId, booking["id"]!.GetValue<Guid>(), booking["manageToken"]!.GetValue<string>(),
             booking["eventId"]!.GetValue<Guid>(), rule, notification, (await other.Json())["manageToken"]!.GetValue<string>(),
-            ManageTokenFormat.Encode(a.Id, RandomNumberGenerator.GetBytes(ManageTokenFormat.MacLength)));
+            ManageTokenFormat.Encode(a.Id, RandomNumberGenerator.GetBytes(ManageTokenFormat.MacLength)),
+            (await block.Json())["id"]!.GetValue<Guid>());
     }
 
     private static HttpRequestMessage Request(Route route, Scenario s, Caller caller)
@@ -209,7 +213,7 @@ public sealed class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture
     {
         var s = await Arrange();
         var listings = new[] { "/api/event-types", "/api/availability", "/api/availability/overrides", "/api/bookings", "/api/bookings?role=booker", "/api/events", "/api/notifications" };
-        var ids = new[] { s.EventTypeId, s.BookingId, s.EventId, s.RuleId, s.NotificationId }.Select(i => i.ToString()).ToList();
+        var ids = new[] { s.EventTypeId, s.BookingId, s.EventId, s.RuleId, s.NotificationId, s.BlockId }.Select(i => i.ToString()).ToList();
         foreach (var listing in listings)
         {
             // Only an answered listing can show that nothing leaked: a 401 or 500 also "contains none of the ids".

@@ -273,6 +273,13 @@ public sealed class SchedulingRulesApiTests(PinnedClockFixture fixture) : IClass
         var backwards = await organizer.Client.PostAsJsonAsync("/api/events",
             new { title = "Nope", start = At(Tuesday, "11:00"), end = At(Tuesday, "10:00") });
         Assert.NotNull((await backwards.AssertProblem(HttpStatusCode.BadRequest, "validation"))["errors"]!["end"]);
+
+        // Removing the block gives its slots back; an event with bookings is not blocked time.
+        Assert.Equal(HttpStatusCode.NoContent, (await organizer.Client.DeleteAsync($"/api/events/{block["id"]}")).StatusCode);
+        Assert.Equal(Grid("09:00", "17:00", 30), await Slots(first, Tuesday));
+        await (await organizer.Client.GetAsync($"/api/events/{block["id"]}")).AssertProblem(HttpStatusCode.NotFound, "not-found");
+        var booked = await (await Anonymous.Book(first, At(Tuesday, "10:30"))).Json();
+        await (await organizer.Client.DeleteAsync($"/api/events/{booked["eventId"]}")).AssertProblem(HttpStatusCode.NotFound, "not-found");
     }
 
     [Fact]
