@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Orleans.Concurrency;
 
 namespace Scheduler;
@@ -15,9 +16,19 @@ public sealed record EventTypeView(
     [property: Id(7)] DateTimeOffset CreatedAt,
     [property: Id(8)] DateTimeOffset UpdatedAt,
     [property: Id(9)] bool RequiresConfirmation = false,
-    [property: Id(10)] int ReminderMinutes = EventTypeDraft.DefaultReminderMinutes);
+    [property: Id(10)] int ReminderMinutes = EventTypeDraft.DefaultReminderMinutes,
+    [property: Id(11)] int? SlotIntervalMinutes = null,
+    [property: Id(12)] int? BufferBeforeMinutes = null,
+    [property: Id(13)] int? BufferAfterMinutes = null,
+    [property: Id(14)] int? MinimumNoticeMinutes = null,
+    [property: Id(15)] int? MaxDaysInFuture = null,
+    [property: Id(16)] int? MaxBookingsPerDay = null,
+    [property: Id(17)] int? MaxBookingsPerWeek = null);
 
-/// <summary>What an organizer sends to create or replace an event type (already validated).</summary>
+/// <summary>
+/// What an organizer sends to create or replace an event type. The calendar validates the
+/// scheduling settings itself (the domain's EventTypeSettings) before storing them.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("scheduler.EventTypeDraft")]
 public sealed record EventTypeDraft(
     [property: Id(0)] string Title,
@@ -26,7 +37,14 @@ public sealed record EventTypeDraft(
     [property: Id(3)] string Location,
     [property: Id(4)] bool Active = true,
     [property: Id(5)] bool RequiresConfirmation = false,
-    [property: Id(6)] int ReminderMinutes = EventTypeDraft.DefaultReminderMinutes)
+    [property: Id(6)] int ReminderMinutes = EventTypeDraft.DefaultReminderMinutes,
+    [property: Id(7)] int? SlotIntervalMinutes = null,
+    [property: Id(8)] int? BufferBeforeMinutes = null,
+    [property: Id(9)] int? BufferAfterMinutes = null,
+    [property: Id(10)] int? MinimumNoticeMinutes = null,
+    [property: Id(11)] int? MaxDaysInFuture = null,
+    [property: Id(12)] int? MaxBookingsPerDay = null,
+    [property: Id(13)] int? MaxBookingsPerWeek = null)
 {
     /// <summary>Confirmed bookings remind organizer and booker this long before the start (0 = never).</summary>
     public const int DefaultReminderMinutes = 60;
@@ -48,6 +66,61 @@ public sealed record AvailabilityRuleDraft(
     [property: Id(1)] int StartMinute,
     [property: Id(2)] int EndMinute);
 
+/// <summary>One invalid input field as the calendar's rules name it; the web layer answers 400 validation with these.</summary>
+[GenerateSerializer, Immutable, Alias("scheduler.InvalidField")]
+public sealed record InvalidField(
+    [property: Id(0)] string Field,
+    [property: Id(1)] string Message);
+
+/// <summary>An event type as stored, or why the calendar refused the draft.</summary>
+[GenerateSerializer, Immutable, Alias("scheduler.EventTypeOutcome")]
+public sealed record EventTypeOutcome(
+    [property: Id(0)] EventTypeView? EventType,
+    [property: Id(1)] IReadOnlyList<InvalidField> Errors);
+
+/// <summary>The weekly rules after a change (and the rule added, if one was), or why the calendar refused it.</summary>
+[GenerateSerializer, Immutable, Alias("scheduler.AvailabilityOutcome")]
+public sealed record AvailabilityOutcome(
+    [property: Id(0)] IReadOnlyList<AvailabilityRuleView> Rules,
+    [property: Id(1)] AvailabilityRuleView? Added,
+    [property: Id(2)] IReadOnlyList<InvalidField> Errors);
+
+/// <summary>A local time window of a date override, in minutes since midnight (end may be 1440).</summary>
+[GenerateSerializer, Immutable, Alias("scheduler.OverrideWindow")]
+public sealed record OverrideWindow(
+    [property: Id(0)] int StartMinute,
+    [property: Id(1)] int EndMinute);
+
+/// <summary>Availability for one local date replacing the weekly rules; no windows = unavailable all day.</summary>
+[GenerateSerializer, Immutable, Alias("scheduler.DateOverrideView")]
+public sealed record DateOverrideView(
+    [property: Id(0)] DateOnly Date,
+    [property: Id(1)] IReadOnlyList<OverrideWindow> Windows,
+    [property: Id(2)] DateTimeOffset CreatedAt,
+    [property: Id(3)] DateTimeOffset UpdatedAt);
+
+[GenerateSerializer, Immutable, Alias("scheduler.DateOverrideDraft")]
+public sealed record DateOverrideDraft(
+    [property: Id(0)] DateOnly Date,
+    [property: Id(1)] IReadOnlyList<OverrideWindow> Windows);
+
+[GenerateSerializer, Immutable, Alias("scheduler.DateOverrideOutcome")]
+public sealed record DateOverrideOutcome(
+    [property: Id(0)] DateOverrideView? Override,
+    [property: Id(1)] IReadOnlyList<InvalidField> Errors);
+
+/// <summary>Blocked time ("out of office"): an Event with no event type and no bookings.</summary>
+[GenerateSerializer, Immutable, Alias("scheduler.BlockedTimeDraft")]
+public sealed record BlockedTimeDraft(
+    [property: Id(0)] string Title,
+    [property: Id(1)] DateTimeOffset Start,
+    [property: Id(2)] DateTimeOffset End);
+
+[GenerateSerializer, Immutable, Alias("scheduler.BlockedTimeOutcome")]
+public sealed record BlockedTimeOutcome(
+    [property: Id(0)] EventView? Event,
+    [property: Id(1)] IReadOnlyList<InvalidField> Errors);
+
 [GenerateSerializer, Immutable, Alias("scheduler.SlotView")]
 public sealed record SlotView(
     [property: Id(0)] DateTimeOffset Start,
@@ -68,6 +141,26 @@ public enum BookingStatus
     Cancelled = 2,
 }
 
+/// <summary>What happened to a booking: the kind of a live change and of a notification ("created", …, as stored and shown).</summary>
+[GenerateSerializer, Alias("scheduler.BookingChangeKind")]
+[JsonConverter(typeof(JsonStringEnumConverter<BookingChangeKind>))]
+public enum BookingChangeKind
+{
+    [JsonStringEnumMemberName("created")] Created = 0,
+    [JsonStringEnumMemberName("confirmed")] Confirmed = 1,
+    [JsonStringEnumMemberName("cancelled")] Cancelled = 2,
+    [JsonStringEnumMemberName("reminder")] Reminder = 3,
+}
+
+/// <summary>Who acted on a booking, e.g. who cancelled it ("organizer" or "booker", as stored and shown).</summary>
+[GenerateSerializer, Alias("scheduler.BookingParty")]
+[JsonConverter(typeof(JsonStringEnumConverter<BookingParty>))]
+public enum BookingParty
+{
+    [JsonStringEnumMemberName("organizer")] Organizer = 0,
+    [JsonStringEnumMemberName("booker")] Booker = 1,
+}
+
 [GenerateSerializer, Immutable, Alias("scheduler.BookingView")]
 public sealed record BookingView(
     [property: Id(0)] Guid Id,
@@ -84,7 +177,7 @@ public sealed record BookingView(
     [property: Id(11)] DateTimeOffset CreatedAt,
     [property: Id(12)] DateTimeOffset UpdatedAt,
     [property: Id(13)] string? CancellationReason,
-    [property: Id(14)] string? CancelledBy);
+    [property: Id(14)] BookingParty? CancelledBy);
 
 /// <summary>
 /// A booking attempt, validated by the front end; the calendar decides whether it fits.
@@ -114,14 +207,16 @@ public enum BookingOutcomeKind
 
 /// <summary>
 /// The calendar's answer to a booking attempt. <see cref="ManageToken"/> is only present on
-/// <see cref="BookingOutcomeKind.Created"/> (first answer and idempotent replays).
+/// <see cref="BookingOutcomeKind.Created"/> (first answer and idempotent replays); <see cref="Detail"/>
+/// says which scheduling rule refused a start (for the problem's detail).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("scheduler.BookingOutcome")]
 public sealed record BookingOutcome(
     [property: Id(0)] BookingOutcomeKind Kind,
     [property: Id(1)] BookingView? Booking,
     [property: Id(2)] string? ManageToken,
-    [property: Id(3)] bool Replayed);
+    [property: Id(3)] bool Replayed,
+    [property: Id(4)] string? Detail = null);
 
 [GenerateSerializer, Immutable, Alias("scheduler.BookingListQuery")]
 public sealed record BookingListQuery(
@@ -174,11 +269,11 @@ public enum DeleteEventTypeOutcome
     HasBookings = 2,
 }
 
-/// <summary>The seed's Event: the concrete occurrence bookings reserve.</summary>
+/// <summary>The seed's Event: the concrete occurrence bookings reserve; without an event type it is blocked time.</summary>
 [GenerateSerializer, Immutable, Alias("scheduler.EventView")]
 public sealed record EventView(
     [property: Id(0)] Guid Id,
-    [property: Id(1)] Guid EventTypeId,
+    [property: Id(1)] Guid? EventTypeId,
     [property: Id(2)] Guid UserId,
     [property: Id(3)] string Title,
     [property: Id(4)] string Description,
@@ -201,11 +296,13 @@ public sealed record EventPage(
 [Alias("scheduler.ICalendarGrain")]
 public interface ICalendarGrain : IGrainWithGuidKey
 {
+    /// <summary>Creates an event type, or refuses settings the scheduling rules do not allow.</summary>
     [Alias("CreateEventType")]
-    Task<EventTypeView> CreateEventType(EventTypeDraft draft);
+    Task<EventTypeOutcome> CreateEventType(EventTypeDraft draft);
 
+    /// <summary>Replaces an event type (null: no such event type), or refuses invalid settings.</summary>
     [Alias("UpdateEventType")]
-    Task<EventTypeView?> UpdateEventType(Guid eventTypeId, EventTypeDraft draft);
+    Task<EventTypeOutcome?> UpdateEventType(Guid eventTypeId, EventTypeDraft draft);
 
     /// <summary>Deletes an event type; with future active bookings only if <paramref name="cancelBookings"/>, which cancels them.</summary>
     [Alias("DeleteEventType")]
@@ -220,14 +317,35 @@ public interface ICalendarGrain : IGrainWithGuidKey
     [Alias("GetAvailability"), ReadOnly]
     Task<IReadOnlyList<AvailabilityRuleView>> GetAvailability();
 
+    /// <summary>Replaces all weekly rules; refused (nothing changes) beyond the rule limit or with an invalid rule.</summary>
     [Alias("ReplaceAvailability")]
-    Task<IReadOnlyList<AvailabilityRuleView>> ReplaceAvailability(IReadOnlyList<AvailabilityRuleDraft> rules);
+    Task<AvailabilityOutcome> ReplaceAvailability(IReadOnlyList<AvailabilityRuleDraft> rules);
 
+    /// <summary>Adds one weekly rule; refused when the calendar already holds the maximum.</summary>
     [Alias("AddAvailability")]
-    Task<AvailabilityRuleView> AddAvailability(AvailabilityRuleDraft rule);
+    Task<AvailabilityOutcome> AddAvailability(AvailabilityRuleDraft rule);
 
     [Alias("RemoveAvailability")]
     Task<bool> RemoveAvailability(Guid ruleId);
+
+    /// <summary>Date overrides, by date.</summary>
+    [Alias("GetDateOverrides"), ReadOnly]
+    Task<IReadOnlyList<DateOverrideView>> GetDateOverrides();
+
+    /// <summary>Sets (creates or replaces) the override of one date; refused beyond the override limit.</summary>
+    [Alias("SetDateOverride")]
+    Task<DateOverrideOutcome> SetDateOverride(DateOverrideDraft draft);
+
+    [Alias("RemoveDateOverride")]
+    Task<bool> RemoveDateOverride(DateOnly date);
+
+    /// <summary>Blocks time on the organizer's calendar: no event type offers slots overlapping it.</summary>
+    [Alias("BlockTime")]
+    Task<BlockedTimeOutcome> BlockTime(BlockedTimeDraft draft);
+
+    /// <summary>Removes blocked time that has not ended yet (false: no such block, or it is history).</summary>
+    [Alias("RemoveBlock")]
+    Task<bool> RemoveBlock(Guid eventId);
 
     /// <summary>
     /// Free slots whose start lies in [from 00:00, to+1 00:00) in <paramref name="timeZone"/>
@@ -246,7 +364,7 @@ public interface ICalendarGrain : IGrainWithGuidKey
     Task<bool> IsManageTokenValid(Guid bookingId, string manageToken);
 
     [Alias("Cancel")]
-    Task<CancelOutcome> Cancel(Guid bookingId, string? reason, string cancelledBy);
+    Task<CancelOutcome> Cancel(Guid bookingId, string? reason, BookingParty cancelledBy);
 
     [Alias("Confirm")]
     Task<ConfirmOutcome> Confirm(Guid bookingId);

@@ -5,7 +5,7 @@ namespace Scheduler;
 /// <summary>A booking change as pushed to live clients; <see cref="Audience"/> are the user ids to tell.</summary>
 [GenerateSerializer, Immutable, Alias("scheduler.BookingChange")]
 public sealed record BookingChange(
-    [property: Id(0)] string Kind,
+    [property: Id(0)] BookingChangeKind Kind,
     [property: Id(1)] BookingView Booking,
     [property: Id(2)] DateTimeOffset PublishedAt,
     [property: Id(3)] IReadOnlyList<Guid> Audience);

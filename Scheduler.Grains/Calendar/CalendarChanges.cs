@@ -8,23 +8,29 @@ public sealed class CalendarChanges
 {
     public HashSet<Guid> EventTypes { get; } = [];
     public bool Availability { get; set; }
+
+    /// <summary>Dates whose override was set or removed (their rows are replaced).</summary>
+    public HashSet<DateOnly> Overrides { get; } = [];
     /// <summary>Bookings decided in this batch (inserted).</summary>
     public HashSet<Guid> NewBookings { get; } = [];
 
     /// <summary>Existing bookings whose status or reminder changed (updated).</summary>
     public HashSet<Guid> Bookings { get; } = [];
     public List<EventRecord> NewEvents { get; } = [];
+
+    /// <summary>Blocked time removed (deleted after this batch's inserts).</summary>
+    public HashSet<Guid> RemovedBlocks { get; } = [];
     public List<NotificationRow> Notifications { get; } = [];
     public List<IdempotencyRecord> Replies { get; } = [];
 
     /// <summary>Booking changes to push to live clients once the commit holding them is durable.</summary>
-    public List<(Guid BookingId, string Kind)> Pushes { get; } = [];
+    public List<(Guid BookingId, BookingChangeKind Kind)> Pushes { get; } = [];
 
     /// <summary>Delete Idempotency-Key replies created before this instant.</summary>
     public DateTimeOffset? PruneRepliesBefore { get; set; }
 
     public bool IsEmpty =>
-        EventTypes.Count == 0 && !Availability && NewBookings.Count == 0 && Bookings.Count == 0 && NewEvents.Count == 0
+        EventTypes.Count == 0 && !Availability && Overrides.Count == 0 && RemovedBlocks.Count == 0 && NewBookings.Count == 0 && Bookings.Count == 0 && NewEvents.Count == 0
         && Notifications.Count == 0 && Replies.Count == 0 && PruneRepliesBefore is null;
 
     /// <summary>
@@ -45,7 +51,10 @@ public sealed class CalendarChanges
         Bookings.Where(id => !NewBookings.Contains(id)).Select(id => BookingRow.From(state.Bookings[id])).ToList(),
         Notifications.ToList(),
         Replies.Select(r => new ReplyRow(r.Key, r.Fingerprint, r.Kind, r.Booking?.Id, r.Booking?.Status, r.CreatedAt)).ToList(),
-        PruneRepliesBefore);
+        PruneRepliesBefore,
+        Overrides.ToList(),
+        Overrides.Where(state.Overrides.ContainsKey).Select(d => DateOverrideRow.From(state.Overrides[d])).ToList(),
+        RemovedBlocks.ToList());
 }
 
 /// <summary>One commit's rows, immutable: what <see cref="ICalendarStore.CommitAsync"/> writes in one transaction.</summary>
@@ -63,15 +72,27 @@ public sealed record CalendarCommit(
     IReadOnlyList<BookingRow> ChangedBookings,
     IReadOnlyList<NotificationRow> Notifications,
     IReadOnlyList<ReplyRow> Replies,
-    DateTimeOffset? PruneRepliesBefore);
+    DateTimeOffset? PruneRepliesBefore,
+    IReadOnlyList<DateOnly>? OverrideDates = null,
+    IReadOnlyList<DateOverrideRow>? Overrides = null,
+    IReadOnlyList<Guid>? RemovedBlocks = null);
 
 public sealed record EventTypeRow(
     Guid Id, string Title, string Description, int DurationMinutes, string Location, bool Active,
-    bool RequiresConfirmation, int ReminderMinutes, bool Deleted, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+    bool RequiresConfirmation, int ReminderMinutes, bool Deleted, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
+    int? SlotIntervalMinutes = null, int? BufferBeforeMinutes = null, int? BufferAfterMinutes = null, int? MinimumNoticeMinutes = null,
+    int? MaxDaysInFuture = null, int? MaxBookingsPerDay = null, int? MaxBookingsPerWeek = null)
 {
     public static EventTypeRow From(EventTypeRecord r) => new(
         r.Id, r.Title, r.Description, r.DurationMinutes, r.Location, r.Active, r.RequiresConfirmation,
-        r.ReminderMinutes, r.Deleted, r.CreatedAt, r.UpdatedAt);
+        r.ReminderMinutes, r.Deleted, r.CreatedAt, r.UpdatedAt, r.SlotIntervalMinutes, r.BufferBeforeMinutes,
+        r.BufferAfterMinutes, r.MinimumNoticeMinutes, r.MaxDaysInFuture, r.MaxBookingsPerDay, r.MaxBookingsPerWeek);
+}
+
+/// <summary>A date override's row and its windows (none: unavailable all day).</summary>
+public sealed record DateOverrideRow(DateOnly Date, IReadOnlyList<OverrideWindow> Windows, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+{
+    public static DateOverrideRow From(DateOverrideRecord r) => new(r.Date, r.Windows.ToList(), r.CreatedAt, r.UpdatedAt);
 }
 
 public sealed record AvailabilityRow(
@@ -83,18 +104,20 @@ public sealed record AvailabilityRow(
 public sealed record BookingRow(
     Guid Id, Guid EventId, Guid EventTypeId, Guid UserId, bool Anonymous, string Name, string Email, string? Notes,
     BookingStatus Status, DateTimeOffset Start, DateTimeOffset End, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
-    string? CancellationReason, string? CancelledBy, bool ReminderSent, byte[] ManageTokenHash)
+    string? CancellationReason, BookingParty? CancelledBy, bool ReminderSent, byte[] ManageTokenHash,
+    int BufferBeforeMinutes = 0, int BufferAfterMinutes = 0)
 {
     public static BookingRow From(BookingRecord b) => new(
         b.Id, b.EventId, b.EventTypeId, b.UserId, b.Anonymous, b.Name, b.Email, b.Notes, b.Status, b.Start, b.End,
-        b.CreatedAt, b.UpdatedAt, b.CancellationReason, b.CancelledBy, b.ReminderSent, b.ManageTokenHash);
+        b.CreatedAt, b.UpdatedAt, b.CancellationReason, b.CancelledBy, b.ReminderSent, b.ManageTokenHash,
+        b.BufferBeforeMinutes, b.BufferAfterMinutes);
 }
 
 /// <summary>
 /// A notification decided with a booking change. <see cref="UserId"/> null means "the booker of
 /// <see cref="BookingId"/>", whose user the commit itself determines for anonymous bookings.
 /// </summary>
-public sealed record NotificationRow(Guid Id, Guid? UserId, Guid BookingId, string Message, string Kind, DateTimeOffset SentAt);
+public sealed record NotificationRow(Guid Id, Guid? UserId, Guid BookingId, string Message, BookingChangeKind Kind, DateTimeOffset SentAt);
 
 /// <summary>An Idempotency-Key's answer: the outcome, and for a booking its id and status as first answered.</summary>
 public sealed record ReplyRow(string Key, string Fingerprint, BookingOutcomeKind Kind, Guid? BookingId, BookingStatus? BookingStatus, DateTimeOffset CreatedAt);

@@ -12,12 +12,7 @@ public sealed partial class CalendarGrain
     private static readonly TimeSpan IdempotencyRetention = TimeSpan.FromHours(25);
     private static readonly LocalDateTimePattern MessageTime = LocalDateTimePattern.CreateWithInvariantCulture("ddd d MMM uuuu, HH:mm");
 
-    private BusyTimes? _busy;
     private DateTimeOffset _lastPrune;
-
-    private BusyTimes Busy => _busy ??= new BusyTimes(
-        State.Bookings.Values.Where(b => b.IsActive)
-            .Select(b => new Interval(Instant.FromDateTimeOffset(b.Start), Instant.FromDateTimeOffset(b.End))));
 
     public async Task<BookingOutcome> Book(BookingRequest request)
     {
@@ -44,7 +39,11 @@ public sealed partial class CalendarGrain
         {
             var reply = new IdempotencyRecord
             {
-                Key = newKey, Fingerprint = request.Fingerprint ?? "", Kind = outcome.Kind, Booking = outcome.Booking, CreatedAt = Now,
+                Key = newKey,
+                Fingerprint = request.Fingerprint ?? "",
+                Kind = outcome.Kind,
+                Booking = outcome.Booking,
+                CreatedAt = Now,
             };
             State.IdempotencyKeys[newKey] = reply;
             Changes.Replies.Add(reply);
@@ -69,46 +68,67 @@ public sealed partial class CalendarGrain
             return new BookingOutcome(BookingOutcomeKind.EventTypeNotFound, null, null, false);
         // An inactive event type offers nothing: like any start that is not a slot.
         if (!eventType.Active)
-            return new BookingOutcome(BookingOutcomeKind.OutsideAvailability, null, null, false);
+            return new BookingOutcome(BookingOutcomeKind.OutsideAvailability, null, null, false, "This event type is not taking bookings.");
 
+        // The same request the slot listing uses, so a start is accepted iff it would be listed now.
         var start = Instant.FromDateTimeOffset(request.Start);
-        switch (SlotEngine.Classify(SlotRequestFor(eventType), start))
+        var slots = SlotRequestFor(eventType);
+        var assessment = SlotEngine.Assess(slots, start);
+        switch (assessment.Verdict)
         {
             case StartVerdict.Taken:
-                return new BookingOutcome(BookingOutcomeKind.SlotUnavailable, null, null, false);
+                return new BookingOutcome(BookingOutcomeKind.SlotUnavailable, null, null, false, Explain(assessment.Reason, eventType));
             case StartVerdict.OutsideAvailability:
-                return new BookingOutcome(BookingOutcomeKind.OutsideAvailability, null, null, false);
+                return new BookingOutcome(BookingOutcomeKind.OutsideAvailability, null, null, false, Explain(assessment.Reason, eventType));
         }
 
         var now = Now;
         // Time-ordered ids (UUIDv7): each commit appends to the primary-key indexes instead of
         // touching random pages, which keeps PostgreSQL's WAL (full-page images) small.
         var bookingId = Guid.CreateVersion7(now);
-        var end = start + Duration.FromMinutes(eventType.DurationMinutes);
+        // The booking keeps its event type's buffers as they are now (later settings changes leave it alone).
+        var booked = slots.BookingAt(start);
+        var end = booked.End;
         var token = ManageToken(bookingId);
         var occurrence = new EventRecord
         {
-            Id = Guid.CreateVersion7(now), EventTypeId = eventType.Id, Title = eventType.Title, Description = eventType.Description,
-            Location = eventType.Location, Start = start.ToDateTimeOffset(), End = end.ToDateTimeOffset(),
-            CreatedAt = now, UpdatedAt = now,
+            Id = Guid.CreateVersion7(now),
+            EventTypeId = eventType.Id,
+            Title = eventType.Title,
+            Description = eventType.Description,
+            Location = eventType.Location,
+            Start = start.ToDateTimeOffset(),
+            End = end.ToDateTimeOffset(),
+            CreatedAt = now,
+            UpdatedAt = now,
         };
         var booking = new BookingRecord
         {
-            Id = bookingId, EventId = occurrence.Id, EventTypeId = eventType.Id, OrganizerId = OrganizerId,
-            UserId = bookerId, Anonymous = anonymous,
-            Name = request.Name, Email = request.Email, Notes = request.Notes,
+            Id = bookingId,
+            EventId = occurrence.Id,
+            EventTypeId = eventType.Id,
+            OrganizerId = OrganizerId,
+            UserId = bookerId,
+            Anonymous = anonymous,
+            Name = request.Name,
+            Email = request.Email,
+            Notes = request.Notes,
             Status = eventType.RequiresConfirmation ? BookingStatus.Pending : BookingStatus.Confirmed,
-            Start = occurrence.Start, End = occurrence.End, CreatedAt = now, UpdatedAt = now,
+            Start = occurrence.Start,
+            End = occurrence.End,
+            CreatedAt = now,
+            UpdatedAt = now,
+            BufferBeforeMinutes = (int)booked.BufferBefore.TotalMinutes,
+            BufferAfterMinutes = (int)booked.BufferAfter.TotalMinutes,
             ManageTokenHash = Hash(token),
         };
         State.Bookings[bookingId] = booking;
         Changes.NewEvents.Add(occurrence);
         Changes.NewBookings.Add(bookingId);
-        // One more busy interval: a binary search and a copy, not a rebuild (a hot calendar holds thousands).
-        _busy = _busy?.With(new Interval(start, end));
-        PushAfterCommit(booking, "created");
+        Booked(booked, eventType.Id);
+        PushAfterCommit(booking, BookingChangeKind.Created);
         var pending = booking.Status == BookingStatus.Pending ? " It awaits your confirmation." : "";
-        Notify(booking, "created",
+        Notify(booking, BookingChangeKind.Created,
             organizer: $"New booking: {booking.Name} <{booking.Email}> booked {Describe(booking)}.{pending}",
             booker: booking.Status == BookingStatus.Pending
                 ? $"Your booking of {Describe(booking)} is requested and awaits the organizer's confirmation."
@@ -152,7 +172,7 @@ public sealed partial class CalendarGrain
         return CryptographicOperations.FixedTimeEquals(expected, actual);
     }
 
-    public async Task<CancelOutcome> Cancel(Guid bookingId, string? reason, string cancelledBy)
+    public async Task<CancelOutcome> Cancel(Guid bookingId, string? reason, BookingParty cancelledBy)
     {
         _writer.ThrowIfBroken();
         var booking = await FindBooking(bookingId);
@@ -168,19 +188,20 @@ public sealed partial class CalendarGrain
         return new CancelOutcome(CancelOutcomeKind.Cancelled, ToView(booking));
     }
 
-    private void CancelBooking(BookingRecord booking, string? reason, string cancelledBy)
+    private void CancelBooking(BookingRecord booking, string? reason, BookingParty cancelledBy)
     {
         booking.Status = BookingStatus.Cancelled;
         booking.CancellationReason = reason;
         booking.CancelledBy = cancelledBy;
         booking.UpdatedAt = Now;
         Changes.Bookings.Add(booking.Id);
-        _busy = null;
-        PushAfterCommit(booking, "cancelled");
+        Released(booking);
+        PushAfterCommit(booking, BookingChangeKind.Cancelled);
         var because = string.IsNullOrWhiteSpace(reason) ? "" : $" Reason: {reason}";
-        Notify(booking, "cancelled",
-            organizer: $"Cancelled by the {cancelledBy}: {booking.Name}'s booking of {Describe(booking)}.{because}",
-            booker: $"Your booking of {Describe(booking)} was cancelled by the {cancelledBy}.{because}");
+        var by = StoredText.Of(cancelledBy);
+        Notify(booking, BookingChangeKind.Cancelled,
+            organizer: $"Cancelled by the {by}: {booking.Name}'s booking of {Describe(booking)}.{because}",
+            booker: $"Your booking of {Describe(booking)} was cancelled by the {by}.{because}");
     }
 
     public async Task<ConfirmOutcome> Confirm(Guid bookingId)
@@ -200,8 +221,8 @@ public sealed partial class CalendarGrain
         booking.Status = BookingStatus.Confirmed;
         booking.UpdatedAt = Now;
         Changes.Bookings.Add(booking.Id);
-        PushAfterCommit(booking, "confirmed");
-        Notify(booking, "confirmed",
+        PushAfterCommit(booking, BookingChangeKind.Confirmed);
+        Notify(booking, BookingChangeKind.Confirmed,
             organizer: $"You confirmed {booking.Name}'s booking of {Describe(booking)}.",
             booker: $"Your booking of {Describe(booking)} is confirmed.");
         await _writer.CommitAsync();

@@ -19,7 +19,7 @@ public sealed partial class CalendarGrain
         return CommitAndPublishAsync(commit, changes.Pushes.ToList());
     }
 
-    private async Task CommitAndPublishAsync(CalendarCommit commit, List<(Guid BookingId, string Kind)> pushes)
+    private async Task CommitAndPublishAsync(CalendarCommit commit, List<(Guid BookingId, BookingChangeKind Kind)> pushes)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         CommitResult result;
@@ -62,7 +62,7 @@ public sealed partial class CalendarGrain
     /// Queues a notification for the organizer and the booker; the commit writes them in the same
     /// transaction as the decision they report.
     /// </summary>
-    private void Notify(BookingRecord booking, string change, string organizer, string booker)
+    private void Notify(BookingRecord booking, BookingChangeKind change, string organizer, string booker)
     {
         var now = Now;
         Changes.Notifications.Add(new NotificationRow(Guid.CreateVersion7(now), OrganizerId, booking.Id, organizer, change, now));
@@ -77,7 +77,7 @@ public sealed partial class CalendarGrain
     /// Pushes one commit's durable changes to live clients of the organizer and the bookers, as one
     /// one-way message. Best effort: a client that misses it still finds the notifications in the table.
     /// </summary>
-    private void Publish(List<(Guid BookingId, string Kind)> pushes, IReadOnlyList<NotificationRow> notifications)
+    private void Publish(List<(Guid BookingId, BookingChangeKind Kind)> pushes, IReadOnlyList<NotificationRow> notifications)
     {
         if (pushes.Count == 0 && notifications.Count == 0) return;
         var now = Now;
@@ -106,7 +106,7 @@ public sealed partial class CalendarGrain
     }
 
     /// <summary>Tells live clients about a booking change once the commit holding it is durable.</summary>
-    private void PushAfterCommit(BookingRecord booking, string kind) => Changes.Pushes.Add((booking.Id, kind));
+    private void PushAfterCommit(BookingRecord booking, BookingChangeKind kind) => Changes.Pushes.Add((booking.Id, kind));
 
     /// <summary>An "outbox" reminder armed by an earlier version (which delivered notifications after the write) is no longer needed.</summary>
     private async Task RetireOutboxReminder()

@@ -48,7 +48,7 @@ public sealed partial class CalendarGrain
         {
             booking.ReminderSent = true;
             Changes.Bookings.Add(booking.Id);
-            Notify(booking, "reminder",
+            Notify(booking, BookingChangeKind.Reminder,
                 organizer: $"Starting soon: {booking.Name}'s booking of {Describe(booking)}.",
                 booker: $"Reminder: your booking of {Describe(booking)} starts soon.");
         }

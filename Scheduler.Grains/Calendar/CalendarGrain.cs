@@ -10,7 +10,8 @@ namespace Scheduler.Calendar;
 /// writes the rows the decisions changed in one transaction, so concurrent bookers are both
 /// serialized and batched. In memory it keeps only what it needs to decide (see
 /// <see cref="CalendarState"/>); the history is read from the tables. Split by topic: event types
-/// and availability here, bookings and events in CalendarGrain.Bookings.cs, commits and live pushes
+/// and availability here, date overrides, blocked time and the slot engine's inputs in
+/// CalendarGrain.Rules.cs, bookings and events in CalendarGrain.Bookings.cs, commits and live pushes
 /// in CalendarGrain.Commit.cs, reminders in CalendarGrain.Reminders.cs.
 /// </summary>
 [Reentrant]
@@ -58,6 +59,8 @@ public sealed partial class CalendarGrain(
             Availability = snapshot.Availability,
             Bookings = snapshot.ActiveBookings.ToDictionary(b => b.Id),
             IdempotencyKeys = snapshot.Replies.ToDictionary(r => r.Key),
+            Overrides = new SortedDictionary<DateOnly, DateOverrideRecord>(snapshot.Overrides.ToDictionary(o => o.Date)),
+            Blocks = snapshot.Blocks,
         };
         _writer = new GroupCommit<CalendarChanges>(() => new CalendarChanges(), WriteAsync, OnWriteFailed);
         _zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(State.TimeZone!) ?? DateTimeZone.Utc;
@@ -76,9 +79,11 @@ public sealed partial class CalendarGrain(
 
     // ---- event types -------------------------------------------------------------------------
 
-    public async Task<EventTypeView> CreateEventType(EventTypeDraft draft)
+    public async Task<EventTypeOutcome> CreateEventType(EventTypeDraft draft)
     {
         _writer.ThrowIfBroken();
+        // The domain's ranges, here where the decision is made: whoever calls, no stored settings throw on a slot read.
+        if (Invalid(SettingsOf(draft).Validate()) is { } errors) return new EventTypeOutcome(null, errors);
         var id = Guid.NewGuid();
         // The directory entry is written first: an event type that exists must be findable. A
         // failure after it leaves only a dangling pointer, which reads as "not found".
@@ -89,19 +94,21 @@ public sealed partial class CalendarGrain(
         State.EventTypes.Add(record);
         Changes.EventTypes.Add(id);
         await _writer.CommitAsync();
-        return ToView(record);
+        return new EventTypeOutcome(ToView(record), []);
     }
 
-    public async Task<EventTypeView?> UpdateEventType(Guid eventTypeId, EventTypeDraft draft)
+    public async Task<EventTypeOutcome?> UpdateEventType(Guid eventTypeId, EventTypeDraft draft)
     {
         _writer.ThrowIfBroken();
         var record = FindEventType(eventTypeId);
         if (record is null) return null;
+        if (Invalid(SettingsOf(draft).Validate()) is { } errors) return new EventTypeOutcome(null, errors);
+        // Existing bookings keep the buffers they were made with; new settings apply to new bookings.
         Apply(record, draft);
         record.UpdatedAt = Now;
         Changes.EventTypes.Add(record.Id);
         await _writer.CommitAsync();
-        return ToView(record);
+        return new EventTypeOutcome(ToView(record), []);
     }
 
     public async Task<DeleteEventTypeOutcome> DeleteEventType(Guid eventTypeId, bool cancelBookings)
@@ -112,7 +119,7 @@ public sealed partial class CalendarGrain(
         var now = Now;
         var future = State.Bookings.Values.Where(b => b.EventTypeId == eventTypeId && b.IsActive && b.End > now).ToList();
         if (future.Count > 0 && !cancelBookings) return DeleteEventTypeOutcome.HasBookings;
-        foreach (var booking in future) CancelBooking(booking, "The event type was withdrawn by the organizer.", "organizer");
+        foreach (var booking in future) CancelBooking(booking, "The event type was withdrawn by the organizer.", BookingParty.Organizer);
         // Kept as a tombstone: existing bookings still name it.
         record.Deleted = true;
         record.UpdatedAt = now;
@@ -139,34 +146,80 @@ public sealed partial class CalendarGrain(
         record.Active = draft.Active;
         record.RequiresConfirmation = draft.RequiresConfirmation;
         record.ReminderMinutes = draft.ReminderMinutes;
+        record.SlotIntervalMinutes = draft.SlotIntervalMinutes;
+        record.BufferBeforeMinutes = draft.BufferBeforeMinutes;
+        record.BufferAfterMinutes = draft.BufferAfterMinutes;
+        record.MinimumNoticeMinutes = draft.MinimumNoticeMinutes;
+        record.MaxDaysInFuture = draft.MaxDaysInFuture;
+        record.MaxBookingsPerDay = draft.MaxBookingsPerDay;
+        record.MaxBookingsPerWeek = draft.MaxBookingsPerWeek;
+    }
+
+    private static EventTypeSettings SettingsOf(EventTypeDraft d) => new(d.DurationMinutes)
+    {
+        ReminderMinutes = d.ReminderMinutes,
+        SlotIntervalMinutes = d.SlotIntervalMinutes,
+        BufferBeforeMinutes = d.BufferBeforeMinutes,
+        BufferAfterMinutes = d.BufferAfterMinutes,
+        MinimumNoticeMinutes = d.MinimumNoticeMinutes,
+        MaxDaysInFuture = d.MaxDaysInFuture,
+        MaxBookingsPerDay = d.MaxBookingsPerDay,
+        MaxBookingsPerWeek = d.MaxBookingsPerWeek,
+    };
+
+    private static EventTypeSettings SettingsOf(EventTypeRecord r) => new(r.DurationMinutes)
+    {
+        ReminderMinutes = r.ReminderMinutes,
+        SlotIntervalMinutes = r.SlotIntervalMinutes,
+        BufferBeforeMinutes = r.BufferBeforeMinutes,
+        BufferAfterMinutes = r.BufferAfterMinutes,
+        MinimumNoticeMinutes = r.MinimumNoticeMinutes,
+        MaxDaysInFuture = r.MaxDaysInFuture,
+        MaxBookingsPerDay = r.MaxBookingsPerDay,
+        MaxBookingsPerWeek = r.MaxBookingsPerWeek,
+    };
+
+    /// <summary>The domain's errors as the contract carries them; null when there are none.</summary>
+    private static IReadOnlyList<InvalidField>? Invalid(IEnumerable<FieldError?> errors)
+    {
+        var list = errors.OfType<FieldError>().Select(e => new InvalidField(e.Field, e.Message)).ToList();
+        return list.Count == 0 ? null : list;
     }
 
     private EventTypeView ToView(EventTypeRecord r) => new(
         r.Id, OrganizerId, r.Title, r.Description, r.DurationMinutes, r.Location, r.Active, r.CreatedAt, r.UpdatedAt,
-        r.RequiresConfirmation, r.ReminderMinutes);
+        r.RequiresConfirmation, r.ReminderMinutes, r.SlotIntervalMinutes, r.BufferBeforeMinutes, r.BufferAfterMinutes,
+        r.MinimumNoticeMinutes, r.MaxDaysInFuture, r.MaxBookingsPerDay, r.MaxBookingsPerWeek);
 
     // ---- availability ------------------------------------------------------------------------
 
     public Task<IReadOnlyList<AvailabilityRuleView>> GetAvailability() => Task.FromResult(AvailabilityViews());
 
-    public async Task<IReadOnlyList<AvailabilityRuleView>> ReplaceAvailability(IReadOnlyList<AvailabilityRuleDraft> rules)
+    public async Task<AvailabilityOutcome> ReplaceAvailability(IReadOnlyList<AvailabilityRuleDraft> rules)
     {
         _writer.ThrowIfBroken();
+        var errors = rules.Select((r, i) => CheckRule(r, $"[{i}]")).Append(AvailabilityRules.CheckCount(rules.Count));
+        if (Invalid(errors) is { } invalid) return new AvailabilityOutcome(AvailabilityViews(), null, invalid);
         var now = Now;
         State.Availability = rules.Select(r => NewRule(r, now)).ToList();
         Changes.Availability = true;
+        _rules = null;
         await _writer.CommitAsync();
-        return AvailabilityViews();
+        return new AvailabilityOutcome(AvailabilityViews(), null, []);
     }
 
-    public async Task<AvailabilityRuleView> AddAvailability(AvailabilityRuleDraft rule)
+    public async Task<AvailabilityOutcome> AddAvailability(AvailabilityRuleDraft rule)
     {
         _writer.ThrowIfBroken();
+        // Counted here, in the same turn as the add: two concurrent adds cannot both pass the limit.
+        if (Invalid([CheckRule(rule, "body"), AvailabilityRules.CheckCount(State.Availability.Count + 1)]) is { } invalid)
+            return new AvailabilityOutcome(AvailabilityViews(), null, invalid);
         var record = NewRule(rule, Now);
         State.Availability.Add(record);
         Changes.Availability = true;
+        _rules = null;
         await _writer.CommitAsync();
-        return ToView(record);
+        return new AvailabilityOutcome(AvailabilityViews(), ToView(record), []);
     }
 
     public async Task<bool> RemoveAvailability(Guid ruleId)
@@ -174,14 +227,24 @@ public sealed partial class CalendarGrain(
         _writer.ThrowIfBroken();
         if (State.Availability.RemoveAll(r => r.Id == ruleId) == 0) return false;
         Changes.Availability = true;
+        _rules = null;
         await _writer.CommitAsync();
         return true;
     }
 
+    private static FieldError? CheckRule(AvailabilityRuleDraft rule, string field) =>
+        AvailabilityRules.Validate(NodaTime.Extensions.DayOfWeekExtensions.ToIsoDayOfWeek(rule.DayOfWeek), rule.StartMinute, rule.EndMinute) is { } error
+            ? new FieldError(field, error)
+            : null;
+
     private static AvailabilityRecord NewRule(AvailabilityRuleDraft r, DateTimeOffset now) => new()
     {
-        Id = Guid.NewGuid(), DayOfWeek = r.DayOfWeek, StartMinute = r.StartMinute, EndMinute = r.EndMinute,
-        CreatedAt = now, UpdatedAt = now,
+        Id = Guid.NewGuid(),
+        DayOfWeek = r.DayOfWeek,
+        StartMinute = r.StartMinute,
+        EndMinute = r.EndMinute,
+        CreatedAt = now,
+        UpdatedAt = now,
     };
 
     private IReadOnlyList<AvailabilityRuleView> AvailabilityViews() =>
@@ -209,11 +272,4 @@ public sealed partial class CalendarGrain(
         SchedulerMetrics.SlotQueryTime.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return Task.FromResult<SlotList?>(new SlotList(eventTypeId, viewerZone.Id, slots));
     }
-
-    private SlotRequest SlotRequestFor(EventTypeRecord eventType) => new(
-        _zone,
-        State.Availability.Select(r => new WeeklyRule(NodaTime.Extensions.DayOfWeekExtensions.ToIsoDayOfWeek(r.DayOfWeek), r.StartMinute, r.EndMinute)).ToList(),
-        Duration.FromMinutes(eventType.DurationMinutes),
-        Busy,
-        Instant.FromDateTimeOffset(Now));
 }

@@ -4,9 +4,10 @@ namespace Scheduler.Calendar;
 // system of record; CalendarStore loads these records from them and writes the changed ones back.
 
 /// <summary>
-/// What a calendar holds in memory to decide: its settings, event types, weekly rules, the bookings
-/// that can still collide (active and not yet ended, plus any this activation touched) and the
-/// Idempotency-Key replies of the last 25 hours. Everything else (past bookings, events,
+/// What a calendar holds in memory to decide: its settings, event types, weekly rules, date
+/// overrides, blocked time not yet ended, the active bookings that can still collide or count toward
+/// a daily or weekly limit (not ended, or ended within the last 8 days; plus any this activation
+/// touched) and the Idempotency-Key replies of the last 25 hours. Everything else (past bookings, events,
 /// notifications) lives only in the tables and is read from there.
 /// </summary>
 public sealed class CalendarState
@@ -27,6 +28,12 @@ public sealed class CalendarState
     public Dictionary<Guid, BookingRecord> Bookings { get; set; } = [];
     public Dictionary<string, IdempotencyRecord> IdempotencyKeys { get; set; } = [];
 
+    /// <summary>Date overrides by local date (all of them: at most DateOverrides.MaxOverrides).</summary>
+    public SortedDictionary<DateOnly, DateOverrideRecord> Overrides { get; set; } = [];
+
+    /// <summary>Blocked time that has not ended: the organizer's events without an event type.</summary>
+    public List<EventRecord> Blocks { get; set; } = [];
+
     /// <summary>When the calendar's one booking reminder is set to fire next (null: not armed).</summary>
     public DateTimeOffset? BookingReminderDue { get; set; }
 }
@@ -41,6 +48,13 @@ public sealed class EventTypeRecord
     public bool Active { get; set; } = true;
     public bool RequiresConfirmation { get; set; }
     public int ReminderMinutes { get; set; } = EventTypeDraft.DefaultReminderMinutes;
+    public int? SlotIntervalMinutes { get; set; }
+    public int? BufferBeforeMinutes { get; set; }
+    public int? BufferAfterMinutes { get; set; }
+    public int? MinimumNoticeMinutes { get; set; }
+    public int? MaxDaysInFuture { get; set; }
+    public int? MaxBookingsPerDay { get; set; }
+    public int? MaxBookingsPerWeek { get; set; }
     public bool Deleted { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
@@ -78,10 +92,14 @@ public sealed class BookingRecord
     public BookingStatus Status { get; set; }
     public DateTimeOffset Start { get; set; }
     public DateTimeOffset End { get; set; }
+
+    /// <summary>The event type's buffers when the booking was made: it keeps [Start − before, End + after) from others.</summary>
+    public int BufferBeforeMinutes { get; set; }
+    public int BufferAfterMinutes { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
     public string? CancellationReason { get; set; }
-    public string? CancelledBy { get; set; }
+    public BookingParty? CancelledBy { get; set; }
 
     /// <summary>The "starts soon" reminder went out (at most once per booking).</summary>
     public bool ReminderSent { get; set; }
@@ -92,11 +110,11 @@ public sealed class BookingRecord
     public bool IsActive => Status is BookingStatus.Pending or BookingStatus.Confirmed;
 }
 
-/// <summary>The seed's Event: the concrete occurrence a booking reserves.</summary>
+/// <summary>The seed's Event: the concrete occurrence a booking reserves, or blocked time (no event type, no bookings).</summary>
 public sealed class EventRecord
 {
     public Guid Id { get; set; }
-    public Guid EventTypeId { get; set; }
+    public Guid? EventTypeId { get; set; }
     public string Title { get; set; } = "";
     public string Description { get; set; } = "";
     public string Location { get; set; } = "";
@@ -117,3 +135,12 @@ public sealed class IdempotencyRecord
     public DateTimeOffset CreatedAt { get; set; }
 }
 
+
+/// <summary>A date override: no windows means unavailable all day.</summary>
+public sealed class DateOverrideRecord
+{
+    public DateOnly Date { get; set; }
+    public List<OverrideWindow> Windows { get; set; } = [];
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}

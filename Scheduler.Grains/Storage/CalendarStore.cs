@@ -15,7 +15,9 @@ public sealed record CalendarSnapshot(
     List<EventTypeRecord> EventTypes,
     List<AvailabilityRecord> Availability,
     List<BookingRecord> ActiveBookings,
-    List<IdempotencyRecord> Replies);
+    List<IdempotencyRecord> Replies,
+    List<DateOverrideRecord> Overrides,
+    List<EventRecord> Blocks);
 
 /// <summary>
 /// The calendar's persistence: load the working set, and write one group commit's changed rows in
@@ -44,7 +46,14 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore
 
     internal const string BookingColumns =
         "id, event_id, event_type_id, organizer_id, user_id, name, email, notes, status, start_time, end_time, " +
-        "created_at, updated_at, cancellation_reason, cancelled_by, reminder_sent, manage_token_hash";
+        "created_at, updated_at, cancellation_reason, cancelled_by, reminder_sent, manage_token_hash, " +
+        "buffer_before_minutes, buffer_after_minutes";
+
+    /// <summary>
+    /// Active bookings that ended this long ago are still loaded: the daily and weekly limits count
+    /// every booking of the current ISO week in the organizer's zone (a week plus any zone's offset).
+    /// </summary>
+    private static readonly TimeSpan LimitLookBack = TimeSpan.FromDays(8);
 
     public async Task<CalendarSnapshot> LoadAsync(Guid organizerId, DateTimeOffset now, TimeSpan replyRetention)
     {
@@ -53,7 +62,8 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore
         Add(batch, "select time_zone from users where id = $1", organizerId);
         Add(batch, """
             select id, title, description, duration_minutes, location, active, requires_confirmation, reminder_minutes,
-                   deleted, created_at, updated_at
+                   deleted, created_at, updated_at, slot_interval_minutes, buffer_before_minutes, buffer_after_minutes,
+                   minimum_notice_minutes, max_days_in_future, max_bookings_per_day, max_bookings_per_week
             from event_types where user_id = $1
             """, organizerId);
         Add(batch, """
@@ -64,12 +74,24 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore
         Add(batch, $"""
             select {BookingColumns} from bookings
             where organizer_id = $1 and status in ('Pending', 'Confirmed') and end_time > $2
-            """, organizerId, now);
+            """, organizerId, now - LimitLookBack);
         Add(batch, $"""
             select r.key, r.fingerprint, r.outcome, r.reply::text, r.created_at, r.booking_status, {Prefixed("b.")}
             from idempotency_replies r left join bookings b on b.id = r.booking_id
             where r.organizer_id = $1 and r.created_at > $2
             """, organizerId, now - replyRetention);
+        Add(batch, """
+            select o.date, o.created_at, o.updated_at,
+                   array(select (extract(epoch from i.start_time) / 60)::int from date_override_intervals i
+                         where i.user_id = o.user_id and i.date = o.date order by i.start_time, i.end_time),
+                   array(select (extract(epoch from i.end_time) / 60)::int from date_override_intervals i
+                         where i.user_id = o.user_id and i.date = o.date order by i.start_time, i.end_time)
+            from date_overrides o where o.user_id = $1
+            """, organizerId);
+        Add(batch, """
+            select id, title, description, location, start_time, end_time, created_at, updated_at
+            from events where user_id = $1 and event_type_id is null and end_time > $2
+            """, organizerId, now);
 
         await using var reader = await batch.ExecuteReaderAsync();
         long version = 0;
@@ -91,10 +113,24 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore
         {
             eventTypes.Add(new EventTypeRecord
             {
-                Id = reader.GetGuid(0), Title = reader.GetString(1), Description = reader.GetString(2),
-                DurationMinutes = reader.GetInt32(3), Location = reader.GetString(4), Active = reader.GetBoolean(5),
-                RequiresConfirmation = reader.GetBoolean(6), ReminderMinutes = reader.GetInt32(7), Deleted = reader.GetBoolean(8),
-                CreatedAt = reader.GetFieldValue<DateTimeOffset>(9), UpdatedAt = reader.GetFieldValue<DateTimeOffset>(10),
+                Id = reader.GetGuid(0),
+                Title = reader.GetString(1),
+                Description = reader.GetString(2),
+                DurationMinutes = reader.GetInt32(3),
+                Location = reader.GetString(4),
+                Active = reader.GetBoolean(5),
+                RequiresConfirmation = reader.GetBoolean(6),
+                ReminderMinutes = reader.GetInt32(7),
+                Deleted = reader.GetBoolean(8),
+                CreatedAt = reader.GetFieldValue<DateTimeOffset>(9),
+                UpdatedAt = reader.GetFieldValue<DateTimeOffset>(10),
+                SlotIntervalMinutes = NullableInt(reader, 11),
+                BufferBeforeMinutes = NullableInt(reader, 12),
+                BufferAfterMinutes = NullableInt(reader, 13),
+                MinimumNoticeMinutes = NullableInt(reader, 14),
+                MaxDaysInFuture = NullableInt(reader, 15),
+                MaxBookingsPerDay = NullableInt(reader, 16),
+                MaxBookingsPerWeek = NullableInt(reader, 17),
             });
         }
         eventTypes.Sort((a, b) => a.CreatedAt.CompareTo(b.CreatedAt));
@@ -105,9 +141,12 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore
         {
             availability.Add(new AvailabilityRecord
             {
-                Id = reader.GetGuid(0), DayOfWeek = Enum.Parse<DayOfWeek>(reader.GetString(1)),
-                StartMinute = reader.GetInt32(2), EndMinute = reader.GetInt32(3),
-                CreatedAt = reader.GetFieldValue<DateTimeOffset>(4), UpdatedAt = reader.GetFieldValue<DateTimeOffset>(5),
+                Id = reader.GetGuid(0),
+                DayOfWeek = Enum.Parse<DayOfWeek>(reader.GetString(1)),
+                StartMinute = reader.GetInt32(2),
+                EndMinute = reader.GetInt32(3),
+                CreatedAt = reader.GetFieldValue<DateTimeOffset>(4),
+                UpdatedAt = reader.GetFieldValue<DateTimeOffset>(5),
             });
         }
 
@@ -134,25 +173,75 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore
             }
             replies.Add(new IdempotencyRecord
             {
-                Key = reader.GetString(0), Fingerprint = reader.GetString(1), Kind = Enum.Parse<BookingOutcomeKind>(reader.GetString(2)),
-                Booking = first, CreatedAt = reader.GetFieldValue<DateTimeOffset>(4),
+                Key = reader.GetString(0),
+                Fingerprint = reader.GetString(1),
+                Kind = Enum.Parse<BookingOutcomeKind>(reader.GetString(2)),
+                Booking = first,
+                CreatedAt = reader.GetFieldValue<DateTimeOffset>(4),
             });
         }
-        return new CalendarSnapshot(version, timeZone, tokenKey, reminderDue, organizerZone, eventTypes, availability, bookings, replies);
+
+        await reader.NextResultAsync();
+        var overrides = new List<DateOverrideRecord>();
+        while (await reader.ReadAsync())
+        {
+            var starts = reader.GetFieldValue<int[]>(3);
+            var ends = reader.GetFieldValue<int[]>(4);
+            overrides.Add(new DateOverrideRecord
+            {
+                Date = reader.GetFieldValue<DateOnly>(0),
+                CreatedAt = reader.GetFieldValue<DateTimeOffset>(1),
+                UpdatedAt = reader.GetFieldValue<DateTimeOffset>(2),
+                Windows = starts.Zip(ends, (start, end) => new OverrideWindow(start, end)).ToList(),
+            });
+        }
+
+        await reader.NextResultAsync();
+        var blocks = new List<EventRecord>();
+        while (await reader.ReadAsync())
+        {
+            blocks.Add(new EventRecord
+            {
+                Id = reader.GetGuid(0),
+                Title = reader.GetString(1),
+                Description = reader.GetString(2),
+                Location = reader.GetString(3),
+                Start = reader.GetFieldValue<DateTimeOffset>(4),
+                End = reader.GetFieldValue<DateTimeOffset>(5),
+                CreatedAt = reader.GetFieldValue<DateTimeOffset>(6),
+                UpdatedAt = reader.GetFieldValue<DateTimeOffset>(7),
+            });
+        }
+        return new CalendarSnapshot(version, timeZone, tokenKey, reminderDue, organizerZone, eventTypes, availability, bookings, replies,
+            overrides, blocks);
     }
+
+    private static int? NullableInt(NpgsqlDataReader reader, int column) => reader.IsDBNull(column) ? null : reader.GetInt32(column);
 
     private static string Prefixed(string prefix) => string.Join(", ", BookingColumns.Split(", ").Select(c => prefix + c));
 
     /// <summary>A booking from <see cref="BookingColumns"/>, starting at column <paramref name="o"/>.</summary>
     internal static BookingRecord ReadBooking(NpgsqlDataReader r, int o = 0) => new()
     {
-        Id = r.GetGuid(o), EventId = r.GetGuid(o + 1), EventTypeId = r.GetGuid(o + 2), OrganizerId = r.GetGuid(o + 3), UserId = r.GetGuid(o + 4),
-        Name = r.GetString(o + 5), Email = r.GetString(o + 6), Notes = r.IsDBNull(o + 7) ? null : r.GetString(o + 7),
+        Id = r.GetGuid(o),
+        EventId = r.GetGuid(o + 1),
+        EventTypeId = r.GetGuid(o + 2),
+        OrganizerId = r.GetGuid(o + 3),
+        UserId = r.GetGuid(o + 4),
+        Name = r.GetString(o + 5),
+        Email = r.GetString(o + 6),
+        Notes = r.IsDBNull(o + 7) ? null : r.GetString(o + 7),
         Status = Enum.Parse<BookingStatus>(r.GetString(o + 8)),
-        Start = r.GetFieldValue<DateTimeOffset>(o + 9), End = r.GetFieldValue<DateTimeOffset>(o + 10),
-        CreatedAt = r.GetFieldValue<DateTimeOffset>(o + 11), UpdatedAt = r.GetFieldValue<DateTimeOffset>(o + 12),
-        CancellationReason = r.IsDBNull(o + 13) ? null : r.GetString(o + 13), CancelledBy = r.IsDBNull(o + 14) ? null : r.GetString(o + 14),
-        ReminderSent = r.GetBoolean(o + 15), ManageTokenHash = r.GetFieldValue<byte[]>(o + 16),
+        Start = r.GetFieldValue<DateTimeOffset>(o + 9),
+        End = r.GetFieldValue<DateTimeOffset>(o + 10),
+        CreatedAt = r.GetFieldValue<DateTimeOffset>(o + 11),
+        UpdatedAt = r.GetFieldValue<DateTimeOffset>(o + 12),
+        CancellationReason = r.IsDBNull(o + 13) ? null : r.GetString(o + 13),
+        CancelledBy = r.IsDBNull(o + 14) ? null : StoredText.Party(r.GetString(o + 14)),
+        ReminderSent = r.GetBoolean(o + 15),
+        ManageTokenHash = r.GetFieldValue<byte[]>(o + 16),
+        BufferBeforeMinutes = r.GetInt32(o + 17),
+        BufferAfterMinutes = r.GetInt32(o + 18),
     };
 
     public async Task<CommitResult> CommitAsync(CalendarCommit c)
@@ -169,19 +258,30 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore
             var t = c.EventTypes;
             Add(batch, """
                 insert into event_types (id, user_id, title, description, duration_minutes, location, active,
-                                         requires_confirmation, reminder_minutes, deleted, created_at, updated_at)
-                select x.id, $1, x.title, x.description, x.duration, x.location, x.active, x.confirm, x.reminder, x.deleted, x.created, x.updated
+                                         requires_confirmation, reminder_minutes, deleted, created_at, updated_at,
+                                         slot_interval_minutes, buffer_before_minutes, buffer_after_minutes, minimum_notice_minutes,
+                                         max_days_in_future, max_bookings_per_day, max_bookings_per_week)
+                select x.id, $1, x.title, x.description, x.duration, x.location, x.active, x.confirm, x.reminder, x.deleted, x.created, x.updated,
+                       x.interval, x.before, x.after, x.notice, x.horizon, x.per_day, x.per_week
                 from unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::text[], $7::bool[], $8::bool[], $9::int[],
-                            $10::bool[], $11::timestamptz[], $12::timestamptz[])
-                     as x(id, title, description, duration, location, active, confirm, reminder, deleted, created, updated)
+                            $10::bool[], $11::timestamptz[], $12::timestamptz[], $13::int[], $14::int[], $15::int[], $16::int[],
+                            $17::int[], $18::int[], $19::int[])
+                     as x(id, title, description, duration, location, active, confirm, reminder, deleted, created, updated,
+                          interval, before, after, notice, horizon, per_day, per_week)
                 on conflict (id) do update set
                   title = excluded.title, description = excluded.description, duration_minutes = excluded.duration_minutes,
                   location = excluded.location, active = excluded.active, requires_confirmation = excluded.requires_confirmation,
-                  reminder_minutes = excluded.reminder_minutes, deleted = excluded.deleted, updated_at = excluded.updated_at
+                  reminder_minutes = excluded.reminder_minutes, deleted = excluded.deleted, updated_at = excluded.updated_at,
+                  slot_interval_minutes = excluded.slot_interval_minutes, buffer_before_minutes = excluded.buffer_before_minutes,
+                  buffer_after_minutes = excluded.buffer_after_minutes, minimum_notice_minutes = excluded.minimum_notice_minutes,
+                  max_days_in_future = excluded.max_days_in_future, max_bookings_per_day = excluded.max_bookings_per_day,
+                  max_bookings_per_week = excluded.max_bookings_per_week
                 """,
                 c.OrganizerId, Arr(t, r => r.Id), Arr(t, r => r.Title), Arr(t, r => r.Description), Arr(t, r => r.DurationMinutes),
                 Arr(t, r => r.Location), Arr(t, r => r.Active), Arr(t, r => r.RequiresConfirmation), Arr(t, r => r.ReminderMinutes),
-                Arr(t, r => r.Deleted), Arr(t, r => r.CreatedAt), Arr(t, r => r.UpdatedAt));
+                Arr(t, r => r.Deleted), Arr(t, r => r.CreatedAt), Arr(t, r => r.UpdatedAt), Arr(t, r => r.SlotIntervalMinutes),
+                Arr(t, r => r.BufferBeforeMinutes), Arr(t, r => r.BufferAfterMinutes), Arr(t, r => r.MinimumNoticeMinutes),
+                Arr(t, r => r.MaxDaysInFuture), Arr(t, r => r.MaxBookingsPerDay), Arr(t, r => r.MaxBookingsPerWeek));
         }
 
         if (c.Availability is { } rules)
@@ -200,6 +300,34 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore
                     """,
                     c.OrganizerId, Arr(rules, r => r.Id), Arr(rules, r => r.DayOfWeek.ToString()), Arr(rules, r => r.StartMinute),
                     Arr(rules, r => r.EndMinute), Arr(rules, r => r.CreatedAt), Arr(rules, r => r.UpdatedAt));
+            }
+        }
+
+        if (c.OverrideDates is { Count: > 0 } dates)
+        {
+            // The changed dates' rows are replaced (their intervals go with them: on delete cascade).
+            Add(batch, "delete from date_overrides where user_id = $1 and date = any($2)", c.OrganizerId, dates.ToArray());
+            var overrides = c.Overrides ?? [];
+            if (overrides.Count > 0)
+            {
+                Add(batch, """
+                    insert into date_overrides (user_id, date, created_at, updated_at)
+                    select $1, x.date, x.created, x.updated
+                    from unnest($2::date[], $3::timestamptz[], $4::timestamptz[]) as x(date, created, updated)
+                    """,
+                    c.OrganizerId, Arr(overrides, o => o.Date), Arr(overrides, o => o.CreatedAt), Arr(overrides, o => o.UpdatedAt));
+                var windows = overrides.SelectMany(o => o.Windows.Select(w => (o.Date, w.StartMinute, w.EndMinute))).ToList();
+                if (windows.Count > 0)
+                {
+                    Add(batch, """
+                        insert into date_override_intervals (user_id, date, start_time, end_time)
+                        select $1, x.date,
+                               case when x.s >= 1440 then time '24:00' else time '00:00' + make_interval(mins => x.s) end,
+                               case when x.e >= 1440 then time '24:00' else time '00:00' + make_interval(mins => x.e) end
+                        from unnest($2::date[], $3::int[], $4::int[]) as x(date, s, e)
+                        """,
+                        c.OrganizerId, Arr(windows, w => w.Date), Arr(windows, w => w.StartMinute), Arr(windows, w => w.EndMinute));
+                }
             }
         }
 
@@ -236,6 +364,12 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore
                 Arr(e, r => r.Start), Arr(e, r => r.End), Arr(e, r => r.Location), Arr(e, r => r.CreatedAt), Arr(e, r => r.UpdatedAt));
         }
 
+        if (c.RemovedBlocks is { Count: > 0 } removed)
+        {
+            // After the inserts: a block made and removed within one batch is inserted, then deleted.
+            Add(batch, "delete from events where user_id = $1 and id = any($2) and event_type_id is null", c.OrganizerId, removed.ToArray());
+        }
+
         var bookingCommand = -1;
         if (bookings.Count > 0)
         {
@@ -244,23 +378,24 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore
             Add(batch, """
                 insert into bookings (id, event_id, user_id, organizer_id, event_type_id, status, start_time, end_time,
                                       created_at, updated_at, name, email, notes, cancellation_reason, cancelled_by,
-                                      manage_token_hash, reminder_sent)
+                                      manage_token_hash, reminder_sent, buffer_before_minutes, buffer_after_minutes)
                 select x.id, x.event,
                        case when x.anonymous then (select u.id from users u where u.email_normalized = x.normalized) else x.booker end,
                        $1, x.type, x.status, x.s, x.e, x.created, x.updated, x.name, x.email, x.notes, x.reason, x.cancelled_by,
-                       x.token_hash, x.reminded
+                       x.token_hash, x.reminded, x.before, x.after
                 from unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::bool[], $6::text[], $7::uuid[], $8::text[], $9::timestamptz[],
                             $10::timestamptz[], $11::timestamptz[], $12::timestamptz[], $13::text[], $14::text[], $15::text[],
-                            $16::text[], $17::text[], $18::bytea[], $19::bool[])
+                            $16::text[], $17::text[], $18::bytea[], $19::bool[], $20::int[], $21::int[])
                      as x(id, event, booker, anonymous, normalized, type, status, s, e, created, updated, name, email, notes,
-                          reason, cancelled_by, token_hash, reminded)
+                          reason, cancelled_by, token_hash, reminded, before, after)
                 returning id, user_id
                 """,
                 c.OrganizerId, Arr(b, r => r.Id), Arr(b, r => r.EventId), Arr(b, r => r.UserId), Arr(b, r => r.Anonymous),
                 Arr(b, r => GrainKeys.NormalizeEmail(r.Email)), Arr(b, r => r.EventTypeId), Arr(b, r => r.Status.ToString()),
                 Arr(b, r => r.Start), Arr(b, r => r.End), Arr(b, r => r.CreatedAt), Arr(b, r => r.UpdatedAt),
                 Arr(b, r => r.Name), Arr(b, r => r.Email), Arr(b, r => r.Notes), Arr(b, r => r.CancellationReason),
-                Arr(b, r => r.CancelledBy), Arr(b, r => r.ManageTokenHash), Arr(b, r => r.ReminderSent));
+                Arr(b, r => StoredText.Of(r.CancelledBy)), Arr(b, r => r.ManageTokenHash), Arr(b, r => r.ReminderSent),
+                Arr(b, r => r.BufferBeforeMinutes), Arr(b, r => r.BufferAfterMinutes));
         }
 
         if (c.Notifications.Count > 0)
@@ -275,7 +410,7 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore
                 -- An anonymous booking made with the organizer's own address: one notification, not two.
                 where x.recipient is not null or y.user_id <> $1
                 """,
-                c.OrganizerId, Arr(n, r => r.Id), Arr(n, r => r.UserId), Arr(n, r => r.BookingId), Arr(n, r => r.Message), Arr(n, r => r.Kind),
+                c.OrganizerId, Arr(n, r => r.Id), Arr(n, r => r.UserId), Arr(n, r => r.BookingId), Arr(n, r => r.Message), Arr(n, r => StoredText.Of(r.Kind)),
                 Arr(n, r => r.SentAt));
         }
 
@@ -290,7 +425,7 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore
                 where bookings.id = x.id and bookings.organizer_id = $1
                 """,
                 c.OrganizerId, Arr(b, r => r.Id), Arr(b, r => r.Status.ToString()), Arr(b, r => r.UpdatedAt),
-                Arr(b, r => r.CancellationReason), Arr(b, r => r.CancelledBy), Arr(b, r => r.ReminderSent));
+                Arr(b, r => r.CancellationReason), Arr(b, r => StoredText.Of(r.CancelledBy)), Arr(b, r => r.ReminderSent));
         }
 
         if (c.Replies.Count > 0)
@@ -349,4 +484,36 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore
         for (var i = 0; i < values.Length; i++) values[i] = select(rows[i]);
         return values;
     }
+}
+
+/// <summary>
+/// The text the tables (and the API, through the enums' JSON names) use for booking change kinds and
+/// parties: "created", "confirmed", "cancelled", "reminder"; "organizer", "booker".
+/// </summary>
+internal static class StoredText
+{
+    public static string Of(BookingChangeKind kind) => kind switch
+    {
+        BookingChangeKind.Created => "created",
+        BookingChangeKind.Confirmed => "confirmed",
+        BookingChangeKind.Cancelled => "cancelled",
+        BookingChangeKind.Reminder => "reminder",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    public static string Of(BookingParty party) => party switch
+    {
+        BookingParty.Organizer => "organizer",
+        BookingParty.Booker => "booker",
+        _ => throw new ArgumentOutOfRangeException(nameof(party)),
+    };
+
+    public static string? Of(BookingParty? party) => party is { } p ? Of(p) : null;
+
+    /// <summary>Null for text no version wrote (a hand-edited row reads as "no kind", not as an error).</summary>
+    public static BookingChangeKind? Kind(string text) =>
+        Enum.TryParse<BookingChangeKind>(text, ignoreCase: true, out var kind) && Of(kind) == text ? kind : null;
+
+    public static BookingParty? Party(string text) =>
+        Enum.TryParse<BookingParty>(text, ignoreCase: true, out var party) && Of(party) == text ? party : null;
 }

@@ -56,5 +56,5 @@ public sealed class NotificationStore(NpgsqlDataSource db)
     private static NotificationView Read(NpgsqlDataReader r) => new(
         r.GetGuid(0), r.GetGuid(1), r.GetString(2), r.GetFieldValue<DateTimeOffset>(3),
         r.IsDBNull(4) ? null : r.GetFieldValue<DateTimeOffset>(4), r.IsDBNull(5) ? null : r.GetGuid(5),
-        r.IsDBNull(6) ? null : r.GetString(6));
+        r.IsDBNull(6) ? null : StoredText.Kind(r.GetString(6)));
 }

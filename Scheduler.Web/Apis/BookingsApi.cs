@@ -18,7 +18,7 @@ public static class BookingsApi
     public sealed record BookingDto(
         Guid Id, Guid EventId, Guid EventTypeId, Guid OrganizerId, Guid UserId, string Name, string Email, string? Notes,
         BookingStatus Status, DateTimeOffset Start, DateTimeOffset End, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
-        string? CancellationReason, string? CancelledBy,
+        string? CancellationReason, BookingParty? CancelledBy,
         [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ManageToken = null)
     {
         public static BookingDto From(BookingView b, string? manageToken = null) => new(
@@ -70,8 +70,8 @@ public static class BookingsApi
         return outcome.Kind switch
         {
             BookingOutcomeKind.Created => TypedResults.Created($"/api/bookings/{outcome.Booking!.Id}", BookingDto.From(outcome.Booking, outcome.ManageToken)),
-            BookingOutcomeKind.SlotUnavailable => Problems.Result("slot-unavailable", "Someone else just booked this time. Pick another slot."),
-            BookingOutcomeKind.OutsideAvailability => Problems.Result("outside-availability", "This start is not one of the event type's slots."),
+            BookingOutcomeKind.SlotUnavailable => Problems.Result("slot-unavailable", outcome.Detail ?? "Someone else just booked this time. Pick another slot."),
+            BookingOutcomeKind.OutsideAvailability => Problems.Result("outside-availability", outcome.Detail ?? "This start is not one of the event type's slots."),
             BookingOutcomeKind.IdempotencyMismatch => Problems.Result("idempotency-mismatch", "Use a new Idempotency-Key for a different request."),
             _ => Problems.NotFound("event type"),
         };
@@ -159,7 +159,7 @@ public static class BookingsApi
         if (!v.IsValid) return Problems.Validation(v.Errors);
         var found = await access.Find(id, http.User, token);
         if (found is null) return Problems.NotFound("booking");
-        var outcome = await found.Calendar.Cancel(id, reason, found.Role == BookingRole.Organizer ? "organizer" : "booker");
+        var outcome = await found.Calendar.Cancel(id, reason, found.Role == BookingRole.Organizer ? BookingParty.Organizer : BookingParty.Booker);
         return outcome.Booking is null ? Problems.NotFound("booking") : TypedResults.Ok(BookingDto.From(outcome.Booking));
     }
 }

@@ -1,23 +1,37 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using NodaTime;
+using Scheduler.Domain;
 using Scheduler.Web.Hosting;
 
 namespace Scheduler.Web.Apis;
 
 public static class EventTypesApi
 {
-    public sealed record EventTypeRequest(string? Title, string? Description, int? DurationMinutes, string? Location, bool? Active, bool? RequiresConfirmation, int? ReminderMinutes);
+    /// <summary>
+    /// An event type. The scheduling settings are optional and off when absent or null:
+    /// <c>slotIntervalMinutes</c> (step between candidate starts; default the duration),
+    /// <c>bufferBeforeMinutes</c>/<c>bufferAfterMinutes</c> (kept free around each booking),
+    /// <c>minimumNoticeMinutes</c>, <c>maxDaysInFuture</c> (0 = today only, organizer's zone),
+    /// <c>maxBookingsPerDay</c>, <c>maxBookingsPerWeek</c> (ISO weeks, organizer's zone).
+    /// </summary>
+    public sealed record EventTypeRequest(
+        string? Title, string? Description, int? DurationMinutes, string? Location, bool? Active, bool? RequiresConfirmation, int? ReminderMinutes,
+        int? SlotIntervalMinutes = null, int? BufferBeforeMinutes = null, int? BufferAfterMinutes = null, int? MinimumNoticeMinutes = null,
+        int? MaxDaysInFuture = null, int? MaxBookingsPerDay = null, int? MaxBookingsPerWeek = null);
 
     public sealed record OrganizerDto(Guid Id, string Name, string TimeZone);
 
     public sealed record EventTypeDto(
         Guid Id, Guid UserId, string Title, string Description, int DurationMinutes, string Location, bool Active,
         bool RequiresConfirmation, int ReminderMinutes, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
+        int? SlotIntervalMinutes, int? BufferBeforeMinutes, int? BufferAfterMinutes, int? MinimumNoticeMinutes,
+        int? MaxDaysInFuture, int? MaxBookingsPerDay, int? MaxBookingsPerWeek,
         [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] OrganizerDto? Organizer = null)
     {
         public static EventTypeDto From(EventTypeView e, OrganizerDto? organizer = null) => new(
             e.Id, e.UserId, e.Title, e.Description, e.DurationMinutes, e.Location, e.Active, e.RequiresConfirmation,
-            e.ReminderMinutes, e.CreatedAt, e.UpdatedAt, organizer);
+            e.ReminderMinutes, e.CreatedAt, e.UpdatedAt, e.SlotIntervalMinutes, e.BufferBeforeMinutes, e.BufferAfterMinutes,
+            e.MinimumNoticeMinutes, e.MaxDaysInFuture, e.MaxBookingsPerDay, e.MaxBookingsPerWeek, organizer);
     }
 
     public sealed record SlotDto(string Start, string End);
@@ -43,12 +57,24 @@ public static class EventTypesApi
         var title = v.RequiredText("title", body?.Title, 200);
         var description = v.Text("description", body?.Description, 5000) ?? "";
         var location = v.Text("location", body?.Location, 500) ?? "";
-        if (body?.DurationMinutes is not { } duration) { v.Add("durationMinutes", "Required."); duration = 0; }
-        else if (duration is < 1 or > 1440) v.Add("durationMinutes", "Between 1 and 1440 minutes.");
-        var reminder = body?.ReminderMinutes ?? EventTypeDraft.DefaultReminderMinutes;
-        if (reminder is < 0 or > 10080) v.Add("reminderMinutes", "Between 0 (no reminder) and 10080 (a week).");
+        if (body?.DurationMinutes is not { } duration) { v.Add("durationMinutes", "Required."); return null; }
+        // The ranges live in the domain; the calendar checks them again inside its decision.
+        var settings = new EventTypeSettings(duration)
+        {
+            ReminderMinutes = body.ReminderMinutes ?? EventTypeSettings.DefaultReminderMinutes,
+            SlotIntervalMinutes = body.SlotIntervalMinutes,
+            BufferBeforeMinutes = body.BufferBeforeMinutes,
+            BufferAfterMinutes = body.BufferAfterMinutes,
+            MinimumNoticeMinutes = body.MinimumNoticeMinutes,
+            MaxDaysInFuture = body.MaxDaysInFuture,
+            MaxBookingsPerDay = body.MaxBookingsPerDay,
+            MaxBookingsPerWeek = body.MaxBookingsPerWeek,
+        };
+        v.Add(settings.Validate());
         return v.IsValid
-            ? new EventTypeDraft(title!, description, duration, location, body!.Active ?? true, body.RequiresConfirmation ?? false, reminder)
+            ? new EventTypeDraft(title!, description, duration, location, body.Active ?? true, body.RequiresConfirmation ?? false,
+                settings.ReminderMinutes, settings.SlotIntervalMinutes, settings.BufferBeforeMinutes, settings.BufferAfterMinutes,
+                settings.MinimumNoticeMinutes, settings.MaxDaysInFuture, settings.MaxBookingsPerDay, settings.MaxBookingsPerWeek)
             : null;
     }
 
@@ -59,7 +85,8 @@ public static class EventTypesApi
         var v = new Validator();
         var draft = Validate(body, v);
         if (draft is null) return Problems.Validation(v.Errors);
-        var created = await grains.GetGrain<ICalendarGrain>(http.User.RequiredUserId()).CreateEventType(draft);
+        var outcome = await grains.GetGrain<ICalendarGrain>(http.User.RequiredUserId()).CreateEventType(draft);
+        if (outcome.EventType is not { } created) return Refused(outcome.Errors);
         return TypedResults.Created($"/api/event-types/{created.Id}", EventTypeDto.From(created));
     }
 
@@ -89,8 +116,16 @@ public static class EventTypesApi
         var v = new Validator();
         var draft = Validate(body, v);
         if (draft is null) return Problems.Validation(v.Errors);
-        var updated = await grains.GetGrain<ICalendarGrain>(http.User.RequiredUserId()).UpdateEventType(id, draft);
-        return updated is null ? Problems.NotFound("event type") : TypedResults.Ok(EventTypeDto.From(updated));
+        var outcome = await grains.GetGrain<ICalendarGrain>(http.User.RequiredUserId()).UpdateEventType(id, draft);
+        if (outcome is null) return Problems.NotFound("event type");
+        return outcome.EventType is { } updated ? TypedResults.Ok(EventTypeDto.From(updated)) : Refused(outcome.Errors);
+    }
+
+    private static ProblemHttpResult Refused(IReadOnlyList<InvalidField> errors)
+    {
+        var v = new Validator();
+        v.Add(errors);
+        return Problems.Validation(v.Errors);
     }
 
     /// <summary>

@@ -5,7 +5,7 @@ namespace Scheduler.Web.Apis;
 
 public static class NotificationsApi
 {
-    public sealed record NotificationDto(Guid Id, Guid UserId, string Message, DateTimeOffset SentAt, DateTimeOffset? ReadAt, Guid? BookingId, string? Kind)
+    public sealed record NotificationDto(Guid Id, Guid UserId, string Message, DateTimeOffset SentAt, DateTimeOffset? ReadAt, Guid? BookingId, BookingChangeKind? Kind)
     {
         public static NotificationDto From(NotificationView n) => new(n.Id, n.UserId, n.Message, n.SentAt, n.ReadAt, n.BookingId, n.Kind);
     }

@@ -22,6 +22,17 @@ public sealed class Validator
         list.Add(message);
     }
 
+    /// <summary>The domain's or the calendar's field errors, as they named them.</summary>
+    public void Add(IEnumerable<Scheduler.Domain.FieldError> errors)
+    {
+        foreach (var error in errors) Add(error.Field, error.Message);
+    }
+
+    public void Add(IEnumerable<InvalidField> errors)
+    {
+        foreach (var error in errors) Add(error.Field, error.Message);
+    }
+
     public IDictionary<string, string[]> Errors => _errors.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray());
 
     public string? RequiredText(string field, string? value, int maxLength)
@@ -156,20 +167,10 @@ public static class TimeText
     public static string Format(DateTimeOffset instant, DateTimeZone zone) =>
         Pattern.Format(NodaTime.Instant.FromDateTimeOffset(instant).InZone(zone).ToOffsetDateTime());
 
-    /// <summary>"HH:mm"; 1440 minutes is "24:00" (the end of the day).</summary>
-    public static string FormatMinutes(int minutes) => $"{minutes / 60:00}:{minutes % 60:00}";
+    /// <summary>"HH:mm"; 1440 minutes is "24:00" (the end of the day). The domain's format.</summary>
+    public static string FormatMinutes(int minutes) => Scheduler.Domain.AvailabilityRules.FormatTime(minutes);
 
-    /// <summary>Parses "HH:mm" (00:00–23:59), or "24:00" when <paramref name="allowEndOfDay"/>.</summary>
-    public static bool TryParseMinutes(string? text, bool allowEndOfDay, out int minutes)
-    {
-        minutes = 0;
-        if (text is null || text.Length != 5 || text[2] != ':') return false;
-        if (!int.TryParse(text.AsSpan(0, 2), NumberStyles.None, CultureInfo.InvariantCulture, out var h)
-            || !int.TryParse(text.AsSpan(3, 2), NumberStyles.None, CultureInfo.InvariantCulture, out var m))
-            return false;
-        if (h == 24 && m == 0 && allowEndOfDay) { minutes = 1440; return true; }
-        if (h > 23 || m > 59) return false;
-        minutes = h * 60 + m;
-        return true;
-    }
+    /// <summary>Parses "HH:mm" (00:00–23:59), or "24:00" when <paramref name="allowEndOfDay"/>: the domain's parser.</summary>
+    public static bool TryParseMinutes(string? text, bool allowEndOfDay, out int minutes) =>
+        Scheduler.Domain.AvailabilityRules.TryParseTime(text, allowEndOfDay, out minutes);
 }

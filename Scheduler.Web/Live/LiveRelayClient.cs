@@ -4,7 +4,7 @@ using Scheduler.Web.Apis;
 namespace Scheduler.Web.Live;
 
 /// <summary>What <c>BookingChanged</c> carries: the booking as the API shows it (never its manage token).</summary>
-public sealed record BookingChangedMessage(string Kind, BookingsApi.BookingDto Booking, DateTimeOffset PublishedAt);
+public sealed record BookingChangedMessage(BookingChangeKind Kind, BookingsApi.BookingDto Booking, DateTimeOffset PublishedAt);
 
 /// <summary>
 /// This front end's subscription to the cluster's relay grains: every change reaches every front

@@ -36,12 +36,15 @@ public sealed class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture
 
     private sealed record Scenario(
         Organizer A, Organizer B, Organizer Booker, Guid EventTypeId, Guid BookingId, string ManageToken, Guid EventId,
-        Guid RuleId, Guid NotificationId, string OtherBookingsToken, string ForgedToken);
+        Guid RuleId, Guid NotificationId, string OtherBookingsToken, string ForgedToken, Guid BlockId);
 
     private static readonly Caller[] Everyone = Enum.GetValues<Caller>();
     private static readonly Caller[] SignedIn = Everyone.Where(IsSignedIn).ToArray();
     private static readonly Caller[] Owner = [Caller.OrganizerA];
     private static readonly Caller[] BookingParties = [Caller.TokenHolder, Caller.Booker, Caller.OrganizerA];
+
+    /// <summary>A date none of the bookings above falls on.</summary>
+    private static readonly DateOnly OverrideDate = FutureMonday.AddDays(7);
 
     private static bool IsSignedIn(Caller caller) => caller is not (Caller.Anonymous or Caller.TokenHolder);
 
@@ -95,6 +98,11 @@ public sealed class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture
         new("POST", "/api/availability", _ => "/api/availability", (_, _) => new { dayOfWeek = "Sunday", startTime = "10:00", endTime = "11:00" }, SignedIn, true,
             HttpStatusCode.Created, All(Has("id"), Has("dayOfWeek", (_, _) => "Sunday"))),
         new("DELETE", "/api/availability/{id:guid}", s => $"/api/availability/{s.RuleId}", null, Owner, true, HttpStatusCode.NoContent, NoBody),
+        new("GET", "/api/availability/overrides", _ => "/api/availability/overrides", null, SignedIn, true, HttpStatusCode.OK, AnArray),
+        // Only A has an override on this date (Arrange), so anyone else's delete is an unknown date: 404.
+        new("DELETE", "/api/availability/overrides/{date}", _ => $"/api/availability/overrides/{OverrideDate:yyyy-MM-dd}", null, Owner, true, HttpStatusCode.NoContent, NoBody),
+        new("PUT", "/api/availability/overrides/{date}", _ => $"/api/availability/overrides/{OverrideDate:yyyy-MM-dd}", (_, _) => new { unavailable = true }, SignedIn, true,
+            HttpStatusCode.OK, All(Has("date", (_, _) => $"{OverrideDate:yyyy-MM-dd}"), Has("unavailable", (_, _) => "true"))),
         new("PUT", "/api/availability", _ => "/api/availability", (_, _) => new[] { new { dayOfWeek = "Monday", startTime = "09:00", endTime = "17:00" } }, SignedIn, true,
             HttpStatusCode.OK, AnArray),
         // Each caller books a slot of its own (10:00 onwards; A still has its Monday), so every allowed booking can succeed.
@@ -107,7 +115,10 @@ public sealed class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture
         new("POST", "/api/bookings/{id:guid}/cancel", s => $"/api/bookings/{s.BookingId}/cancel", (_, _) => new { reason = "matrix" }, BookingParties, false, HttpStatusCode.OK,
             All(IdIs(s => s.BookingId), Has("status", (_, _) => "Cancelled"))),
         new("GET", "/api/events", _ => "/api/events", null, SignedIn, true, HttpStatusCode.OK, AnArray),
+        new("POST", "/api/events", _ => "/api/events", (_, _) => new { title = "Away", start = At(OverrideDate, "09:00"), end = At(OverrideDate, "12:00") }, SignedIn, true,
+            HttpStatusCode.Created, All(Has("title", (_, _) => "Away"), Has("userId", (s, c) => IdOf(s, c)))),
         new("GET", "/api/events/{id:guid}", s => $"/api/events/{s.EventId}", null, Owner, true, HttpStatusCode.OK, IdIs(s => s.EventId)),
+        new("DELETE", "/api/events/{id:guid}", s => $"/api/events/{s.BlockId}", null, Owner, true, HttpStatusCode.NoContent, NoBody),
         new("GET", "/api/notifications", _ => "/api/notifications", null, SignedIn, true, HttpStatusCode.OK, AnArray),
         new("GET", "/api/notifications/unread-count", _ => "/api/notifications/unread-count", null, SignedIn, true, HttpStatusCode.OK, Has("count")),
         new("POST", "/api/notifications/{id:guid}/read", s => $"/api/notifications/{s.NotificationId}/read", null, Owner, true, HttpStatusCode.OK,
@@ -131,11 +142,16 @@ public sealed class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture
         var rules = await a.Client.GetAsync("/api/availability");
         Assert.Equal(HttpStatusCode.OK, rules.StatusCode);
         var rule = (await rules.JsonArray())[0]!["id"]!.GetValue<Guid>();
+        var dateOverride = await a.Client.PutAsJsonAsync($"/api/availability/overrides/{OverrideDate:yyyy-MM-dd}", new { unavailable = true });
+        Assert.Equal(HttpStatusCode.OK, dateOverride.StatusCode);
+        var block = await a.Client.PostAsJsonAsync("/api/events", new { title = "Away", start = At(OverrideDate, "13:00"), end = At(OverrideDate, "14:00") });
+        Assert.Equal(HttpStatusCode.Created, block.StatusCode);
         await Eventually(async () => (await a.Client.Notifications()).Count > 0, what: "A's first notification");
         var notification = (await a.Client.Notifications())[0]!["id"]!.GetValue<Guid>();
         return new Scenario(a, b, booker, eventTypeId, booking["id"]!.GetValue<Guid>(), booking["manageToken"]!.GetValue<string>(),
             booking["eventId"]!.GetValue<Guid>(), rule, notification, (await other.Json())["manageToken"]!.GetValue<string>(),
-            ManageTokenFormat.Encode(a.Id, RandomNumberGenerator.GetBytes(ManageTokenFormat.MacLength)));
+            ManageTokenFormat.Encode(a.Id, RandomNumberGenerator.GetBytes(ManageTokenFormat.MacLength)),
+            (await block.Json())["id"]!.GetValue<Guid>());
     }
 
     private static HttpRequestMessage Request(Route route, Scenario s, Caller caller)
@@ -204,8 +220,8 @@ public sealed class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture
     public async Task Organizer_B_sees_none_of_As_resources_in_any_listing()
     {
         var s = await Arrange();
-        var listings = new[] { "/api/event-types", "/api/availability", "/api/bookings", "/api/bookings?role=booker", "/api/events", "/api/notifications" };
-        var ids = new[] { s.EventTypeId, s.BookingId, s.EventId, s.RuleId, s.NotificationId }.Select(i => i.ToString()).ToList();
+        var listings = new[] { "/api/event-types", "/api/availability", "/api/availability/overrides", "/api/bookings", "/api/bookings?role=booker", "/api/events", "/api/notifications" };
+        var ids = new[] { s.EventTypeId, s.BookingId, s.EventId, s.RuleId, s.NotificationId, s.BlockId }.Select(i => i.ToString()).ToList();
         foreach (var listing in listings)
         {
             // Only an answered listing can show that nothing leaked: a 401 or 500 also "contains none of the ids".

@@ -108,6 +108,31 @@ public sealed class CalendarStorageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_exclusion_constraint_compares_bookings_with_their_buffers()
+    {
+        var anonymous = _app.CreateClient();
+        var (_, eventTypeId) = await anonymous.OrganizerWithEventType(_app);
+        var existing = (await (await anonymous.Book(eventTypeId, At(FutureMonday, "09:00"), "first@example.com")).Json())["id"]!.GetValue<Guid>();
+
+        // Rows written behind the grain's back, as a logic bug would: [start − before, end + after) may not overlap.
+        Task<long> Insert(string start, string end, int before, int after) => Execute($"""
+            insert into bookings (id, event_id, user_id, organizer_id, event_type_id, status, start_time, end_time,
+                                  created_at, updated_at, name, email, manage_token_hash, buffer_before_minutes, buffer_after_minutes)
+            select gen_random_uuid(), event_id, user_id, organizer_id, event_type_id, 'Confirmed',
+                   '{start}', '{end}', now(), now(), 'Ghost', 'ghost@example.com', 'x', {before}, {after}
+            from bookings where id = $1
+            """, existing);
+
+        Assert.Equal(1, await Insert("2031-03-03T12:00:00Z", "2031-03-03T12:30:00Z", 0, 15));
+        var intoBuffer = await Assert.ThrowsAsync<PostgresException>(() => Insert("2031-03-03T12:30:00Z", "2031-03-03T13:00:00Z", 0, 0));
+        Assert.Equal(PostgresErrorCodes.ExclusionViolation, intoBuffer.SqlState);
+        var buffersMeet = await Assert.ThrowsAsync<PostgresException>(() => Insert("2031-03-03T13:00:00Z", "2031-03-03T13:30:00Z", 20, 0));
+        Assert.Equal(PostgresErrorCodes.ExclusionViolation, buffersMeet.SqlState);
+        // Touching ranges do not overlap: 12:00–12:45 (with its buffer after) and 12:45–13:15.
+        Assert.Equal(1, await Insert("2031-03-03T12:45:00Z", "2031-03-03T13:15:00Z", 0, 0));
+    }
+
+    [Fact]
     public async Task A_refused_booking_writes_nothing_and_with_a_key_only_its_reply()
     {
         var anonymous = _app.CreateClient();

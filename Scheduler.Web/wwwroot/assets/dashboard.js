@@ -202,8 +202,17 @@ function editEventType(e) {
   if (e) form.title.focus();
 }
 
+const KEPT_SETTINGS = ['requiresConfirmation', 'reminderMinutes', 'slotIntervalMinutes', 'bufferBeforeMinutes', 'bufferAfterMinutes',
+  'minimumNoticeMinutes', 'maxDaysInFuture', 'maxBookingsPerDay', 'maxBookingsPerWeek'];
+
 async function saveEventType(e, id) {
   const body = { title: e.title, description: e.description, durationMinutes: Number(e.durationMinutes), location: e.location, active: e.active, requiresConfirmation: e.requiresConfirmation ?? false };
+  // PUT replaces: settings the form does not show are sent back as stored, not reset.
+  const stored = id ? state.eventTypes.get(id) : undefined;
+  for (const key of KEPT_SETTINGS) {
+    const value = key in e ? e[key] : stored?.[key];
+    if (value !== undefined) body[key] = value;
+  }
   const result = id
     ? await call(`/api/event-types/${id}`, { method: 'PUT', body })
     : await call('/api/event-types', { method: 'POST', body });

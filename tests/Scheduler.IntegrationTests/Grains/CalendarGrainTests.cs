@@ -24,7 +24,7 @@ public sealed class CalendarGrainTests(CalendarCluster fixture) : IClassFixture<
         await calendar.ReplaceAvailability([new(DayOfWeek.Monday, 9 * 60, 17 * 60), new(DayOfWeek.Tuesday, 9 * 60, 17 * 60)]);
         var halfHour = await calendar.CreateEventType(new EventTypeDraft("Intro call", "", 30, "Video"));
         var hour = await calendar.CreateEventType(new EventTypeDraft("Deep dive", "", 60, "Video"));
-        return (calendar, halfHour.Id, hour.Id);
+        return (calendar, halfHour.EventType!.Id, hour.EventType!.Id);
     }
 
     private static DateTimeOffset Utc(DateOnly date, int hour, int minute = 0) =>
@@ -37,6 +37,28 @@ public sealed class CalendarGrainTests(CalendarCluster fixture) : IClassFixture<
     {
         Assert.True(fixture.Cluster.TryGetGrainContext(calendar.GetGrainId(), out var context), "the calendar is active");
         return context!.ActivationId;
+    }
+
+    [Fact]
+    public async Task The_calendar_refuses_invalid_settings_rules_and_limits_whoever_calls_it()
+    {
+        var (calendar, halfHour, _) = await NewCalendar();
+        // Drafts that bypass the web layer's checks: the calendar's own decision refuses them.
+        var zero = await calendar.CreateEventType(new EventTypeDraft("Broken", "", 0, "Video", BufferBeforeMinutes: -5));
+        Assert.Null(zero.EventType);
+        Assert.Equal(["durationMinutes", "bufferBeforeMinutes"], zero.Errors.Select(e => e.Field));
+        var update = await calendar.UpdateEventType(halfHour, new EventTypeDraft("Intro call", "", 30, "Video", MaxBookingsPerDay: 0));
+        Assert.Equal(["maxBookingsPerDay"], update!.Errors.Select(e => e.Field));
+        Assert.Equal(30, (await calendar.GetEventType(halfHour))!.DurationMinutes);
+        Assert.Null((await calendar.GetEventType(halfHour))!.MaxBookingsPerDay);
+
+        Assert.NotEmpty((await calendar.ReplaceAvailability([new(DayOfWeek.Monday, 600, 540)])).Errors);
+        Assert.NotEmpty((await calendar.ReplaceAvailability(Enumerable.Repeat(new AvailabilityRuleDraft(DayOfWeek.Friday, 0, 60), 201).ToList())).Errors);
+        Assert.Equal(2, (await calendar.GetAvailability()).Count);
+
+        Assert.NotEmpty((await calendar.SetDateOverride(new DateOverrideDraft(FutureMonday, [new(600, 2000)]))).Errors);
+        Assert.NotEmpty((await calendar.BlockTime(new BlockedTimeDraft("Backwards", Utc(FutureMonday, 12), Utc(FutureMonday, 11)))).Errors);
+        Assert.Empty(await calendar.GetDateOverrides());
     }
 
     [Fact]
@@ -83,7 +105,7 @@ public sealed class CalendarGrainTests(CalendarCluster fixture) : IClassFixture<
             outcomes.Add(outcome);
         }
         var cancelled = outcomes[2].Booking!.Id;
-        Assert.Equal(CancelOutcomeKind.Cancelled, (await calendar.Cancel(cancelled, "moved", "booker")).Kind);
+        Assert.Equal(CancelOutcomeKind.Cancelled, (await calendar.Cancel(cancelled, "moved", BookingParty.Booker)).Kind);
         var before = (await calendar.ListBookings(Upcoming)).Items;
 
         var activation = ActivationOf(calendar);
