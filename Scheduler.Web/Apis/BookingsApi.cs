@@ -18,12 +18,20 @@ public static class BookingsApi
     public sealed record BookingDto(
         Guid Id, Guid EventId, Guid EventTypeId, Guid OrganizerId, Guid UserId, string Name, string Email, string? Notes,
         BookingStatus Status, DateTimeOffset Start, DateTimeOffset End, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
-        string? CancellationReason, BookingParty? CancelledBy,
+        string? CancellationReason, string? CancelledBy,
         [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ManageToken = null)
     {
         public static BookingDto From(BookingView b, string? manageToken = null) => new(
             b.Id, b.EventId, b.EventTypeId, b.OrganizerId, b.UserId, b.Name, b.Email, b.Notes, b.Status, b.Start, b.End,
-            b.CreatedAt, b.UpdatedAt, b.CancellationReason, b.CancelledBy, manageToken);
+            b.CreatedAt, b.UpdatedAt, b.CancellationReason, PartyText(b.CancelledBy), manageToken);
+
+        /// <summary>"organizer" or "booker", as the API has always shown them.</summary>
+        private static string? PartyText(BookingParty? party) => party switch
+        {
+            BookingParty.Organizer => "organizer",
+            BookingParty.Booker => "booker",
+            _ => null,
+        };
     }
 
     public const int MaxIdempotencyKeyLength = 200;

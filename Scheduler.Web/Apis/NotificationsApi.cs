@@ -5,9 +5,11 @@ namespace Scheduler.Web.Apis;
 
 public static class NotificationsApi
 {
-    public sealed record NotificationDto(Guid Id, Guid UserId, string Message, DateTimeOffset SentAt, DateTimeOffset? ReadAt, Guid? BookingId, BookingChangeKind? Kind)
+    public sealed record NotificationDto(Guid Id, Guid UserId, string Message, DateTimeOffset SentAt, DateTimeOffset? ReadAt, Guid? BookingId, string? Kind)
     {
-        public static NotificationDto From(NotificationView n) => new(n.Id, n.UserId, n.Message, n.SentAt, n.ReadAt, n.BookingId, n.Kind);
+        /// <summary>The kind as the API has always shown it: "created", "confirmed", "cancelled", "reminder".</summary>
+        public static NotificationDto From(NotificationView n) =>
+            new(n.Id, n.UserId, n.Message, n.SentAt, n.ReadAt, n.BookingId, n.Kind?.ToString().ToLowerInvariant());
     }
 
     public sealed record UnreadCount(int Count);
