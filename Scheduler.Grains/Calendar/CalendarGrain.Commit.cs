@@ -70,7 +70,7 @@ public sealed partial class CalendarGrain
             try
             {
                 _ = LiveRelay.For(GrainFactory, userId)
-                    .PublishNotification(new NotificationView(n.Id, userId, n.Message, n.SentAt, null, n.BookingId, n.Kind));
+                    .PublishNotification(new NotificationView(n.Id, userId, n.Message, n.SentAt, null, n.BookingId, n.Kind, userId == OrganizerId));
             }
             catch (Exception e)
             {

@@ -6,16 +6,23 @@ namespace Scheduler.Storage;
 
 /// <summary>A user row with whether (and with which hash) they can sign in.</summary>
 public sealed record UserRow(
-    Guid Id, string Name, string Email, string TimeZone, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, string? PasswordHash)
+    Guid Id, string Name, string Email, string TimeZone, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, string? PasswordHash,
+    DateTimeOffset? EmailVerifiedAt)
 {
-    public UserProfile ToProfile() => new(Id, Name, Email, TimeZone, PasswordHash is not null, CreatedAt, UpdatedAt);
+    /// <summary>
+    /// Whether this account has proved it owns its address, and so counts as the booker of what was
+    /// booked with it (bookings made anonymously before or after it signed up included).
+    /// </summary>
+    public bool IsVerified => PasswordHash is not null && EmailVerifiedAt is not null;
+
+    public UserProfile ToProfile() => new(Id, Name, Email, TimeZone, PasswordHash is not null, CreatedAt, UpdatedAt, IsVerified);
 }
 
 /// <summary>Users and their credentials (kept in their own table: a query over users never sees a hash).</summary>
 public sealed class UserStore(NpgsqlDataSource db)
 {
     private const string Select = """
-        select u.id, u.name, u.email, u.time_zone, u.created_at, u.updated_at, c.password_hash
+        select u.id, u.name, u.email, u.time_zone, u.created_at, u.updated_at, c.password_hash, u.email_verified_at
         from users u left join credentials c on c.user_id = u.id
         """;
 
@@ -104,12 +111,50 @@ public sealed class UserStore(NpgsqlDataSource db)
         return await Get(id);
     }
 
+    /// <summary>Keeps a verification secret's hash for an account whose address is not verified yet.</summary>
+    public async Task<bool> AddVerification(Guid id, byte[] tokenHash, DateTimeOffset now, DateTimeOffset expiresAt)
+    {
+        await using var command = db.CreateCommand("""
+            insert into email_verifications (token_hash, user_id, email_normalized, created_at, expires_at)
+            select $2, u.id, u.email_normalized, $3, $4 from users u
+            where u.id = $1 and u.email_verified_at is null and exists (select 1 from credentials c where c.user_id = u.id)
+            on conflict do nothing
+            """);
+        command.Parameters.Add(new() { Value = id });
+        command.Parameters.Add(new() { Value = tokenHash });
+        command.Parameters.Add(new() { Value = now });
+        command.Parameters.Add(new() { Value = expiresAt });
+        return await command.ExecuteNonQueryAsync() == 1;
+    }
+
+    /// <summary>
+    /// Uses up a verification secret in one statement (so two clicks of one link cannot both count):
+    /// it must be this user's, unused, unexpired, and mailed to the address the user still holds.
+    /// True when the address is verified by it.
+    /// </summary>
+    public async Task<bool> Verify(Guid id, byte[] tokenHash, DateTimeOffset now)
+    {
+        await using var command = db.CreateCommand("""
+            with used as (
+              update email_verifications set used_at = $3
+              where token_hash = $2 and user_id = $1 and used_at is null and expires_at > $3
+              returning email_normalized)
+            update users u set email_verified_at = coalesce(u.email_verified_at, $3), updated_at = $3
+            from used where u.id = $1 and u.email_normalized = used.email_normalized
+            """);
+        command.Parameters.Add(new() { Value = id });
+        command.Parameters.Add(new() { Value = tokenHash });
+        command.Parameters.Add(new() { Value = now });
+        return await command.ExecuteNonQueryAsync() == 1;
+    }
+
     private static async Task<UserRow?> ReadOne(NpgsqlCommand command)
     {
         await using var r = await command.ExecuteReaderAsync();
         if (!await r.ReadAsync()) return null;
         return new UserRow(r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetString(3),
-            r.GetFieldValue<DateTimeOffset>(4), r.GetFieldValue<DateTimeOffset>(5), r.IsDBNull(6) ? null : r.GetString(6));
+            r.GetFieldValue<DateTimeOffset>(4), r.GetFieldValue<DateTimeOffset>(5), r.IsDBNull(6) ? null : r.GetString(6),
+            r.IsDBNull(7) ? null : r.GetFieldValue<DateTimeOffset>(7));
     }
 }
 

@@ -15,14 +15,19 @@ public static class BookingsApi
 
     public sealed record CancelRequest(string? Reason);
 
+    /// <summary>
+    /// A booking. <c>userId</c> (the booker's user) is shown to the organizer and the signed-in booker
+    /// only: answering an anonymous booking or a manage-token holder with it would tell anyone the
+    /// user id of the account holding any address they book with.
+    /// </summary>
     public sealed record BookingDto(
-        Guid Id, Guid EventId, Guid EventTypeId, Guid OrganizerId, Guid UserId, string Name, string Email, string? Notes,
+        Guid Id, Guid EventId, Guid EventTypeId, Guid OrganizerId, Guid? UserId, string Name, string Email, string? Notes,
         BookingStatus Status, DateTimeOffset Start, DateTimeOffset End, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
         string? CancellationReason, string? CancelledBy,
         [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ManageToken = null)
     {
-        public static BookingDto From(BookingView b, string? manageToken = null) => new(
-            b.Id, b.EventId, b.EventTypeId, b.OrganizerId, b.UserId, b.Name, b.Email, b.Notes, b.Status, b.Start, b.End,
+        public static BookingDto From(BookingView b, string? manageToken = null, bool showUser = true) => new(
+            b.Id, b.EventId, b.EventTypeId, b.OrganizerId, showUser ? b.UserId : null, b.Name, b.Email, b.Notes, b.Status, b.Start, b.End,
             b.CreatedAt, b.UpdatedAt, b.CancellationReason, b.CancelledBy, manageToken);
     }
 
@@ -69,7 +74,7 @@ public static class BookingsApi
         var outcome = await grains.GetGrain<ICalendarGrain>(organizerId).Book(request);
         return outcome.Kind switch
         {
-            BookingOutcomeKind.Created => TypedResults.Created($"/api/bookings/{outcome.Booking!.Id}", BookingDto.From(outcome.Booking, outcome.ManageToken)),
+            BookingOutcomeKind.Created => TypedResults.Created($"/api/bookings/{outcome.Booking!.Id}", BookingDto.From(outcome.Booking, outcome.ManageToken, showUser: profile is not null)),
             BookingOutcomeKind.SlotUnavailable => Problems.Result("slot-unavailable", "Someone else just booked this time. Pick another slot."),
             BookingOutcomeKind.OutsideAvailability => Problems.Result("outside-availability", "This start is not one of the event type's slots."),
             BookingOutcomeKind.IdempotencyMismatch => Problems.Result("idempotency-mismatch", "Use a new Idempotency-Key for a different request."),
@@ -133,7 +138,7 @@ public static class BookingsApi
         Guid id, string? token, HttpContext http, BookingAccess access)
     {
         var found = await access.Find(id, http.User, token);
-        return found is null ? Problems.NotFound("booking") : TypedResults.Ok(BookingDto.From(found.Booking));
+        return found is null ? Problems.NotFound("booking") : TypedResults.Ok(BookingDto.From(found.Booking, showUser: found.Role != BookingRole.TokenHolder));
     }
 
     /// <summary>Confirms a pending booking (organizer only). Confirming twice changes nothing; a cancelled booking cannot be confirmed.</summary>
@@ -160,6 +165,6 @@ public static class BookingsApi
         var found = await access.Find(id, http.User, token);
         if (found is null) return Problems.NotFound("booking");
         var outcome = await found.Calendar.Cancel(id, reason, found.Role == BookingRole.Organizer ? "organizer" : "booker");
-        return outcome.Booking is null ? Problems.NotFound("booking") : TypedResults.Ok(BookingDto.From(outcome.Booking));
+        return outcome.Booking is null ? Problems.NotFound("booking") : TypedResults.Ok(BookingDto.From(outcome.Booking, showUser: found.Role != BookingRole.TokenHolder));
     }
 }

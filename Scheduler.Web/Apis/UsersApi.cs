@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Scheduler.Web.Hosting;
+using Scheduler.Web.Mail;
 
 namespace Scheduler.Web.Apis;
 
@@ -9,11 +10,14 @@ public static class UsersApi
     /// <summary>Sign-up request.</summary>
     public sealed record CreateUserRequest(string? Name, string? Email, string? Password, string? TimeZone);
 
-    /// <summary>A user as the API shows it.</summary>
-    public sealed record UserDto(Guid Id, string Name, string Email, string TimeZone, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+    /// <summary>A user as the API shows it; <c>emailVerified</c>: whether the mailed link was followed.</summary>
+    public sealed record UserDto(Guid Id, string Name, string Email, string TimeZone, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, bool EmailVerified)
     {
-        public static UserDto From(UserProfile p) => new(p.Id, p.Name, p.Email, p.TimeZone, p.CreatedAt, p.UpdatedAt);
+        public static UserDto From(UserProfile p) => new(p.Id, p.Name, p.Email, p.TimeZone, p.CreatedAt, p.UpdatedAt, p.EmailVerified);
     }
+
+    /// <summary>The token from a verification link (the part after <c>#token=</c>).</summary>
+    public sealed record VerifyEmailRequest(string? Token);
 
     public sealed record TokenRequest(string? Email, string? Password);
 
@@ -30,12 +34,17 @@ public static class UsersApi
         app.MapPost("/api/auth/token", IssueToken).WithTags("Users").AllowAnonymous();
         app.MapGet("/api/me", GetMe).WithTags("Users").RequireAuthorization();
         app.MapPatch("/api/me", UpdateMe).WithTags("Users").RequireAuthorization();
+        app.MapPost("/api/auth/verify-email", VerifyEmail).WithTags("Users").AllowAnonymous();
+        app.MapPost("/api/me/verify-email", ResendVerification).WithTags("Users").RequireAuthorization();
         return app;
     }
 
-    /// <summary>Signs up. An email that only ever booked (no password) is claimed by its owner.</summary>
+    /// <summary>
+    /// Signs up and mails a verification link to the address. Until it is followed, the account sees
+    /// nothing booked with its address (also not what was booked before it signed up).
+    /// </summary>
     public static async Task<Results<Created<UserDto>, ProblemHttpResult>> CreateUser(
-        CreateUserRequest? body, IGrainFactory grains, IPasswordHasher<UserProfile> hasher)
+        CreateUserRequest? body, IGrainFactory grains, IPasswordHasher<UserProfile> hasher, EmailVerifications verifications)
     {
         var v = new Validator();
         var name = v.RequiredText("name", body?.Name, 200);
@@ -49,6 +58,7 @@ public static class UsersApi
             .SignUp(new SignUpRequest(name!, email!, hash, zone!.Id));
         if (result.Outcome == SignUpOutcome.EmailTaken || result.User is null)
             return Problems.Result("email-taken", "Sign in instead, or use another email address.");
+        await verifications.SendAsync(result.User);
         return TypedResults.Created("/api/me", UserDto.From(result.User));
     }
 
@@ -102,6 +112,25 @@ public static class UsersApi
         if (credentials?.PasswordHash is null || verdict == PasswordVerificationResult.Failed)
             return Problems.Result("invalid-credentials");
         return TypedResults.Ok(new TokenResponse(tokens.Issue(credentials.UserId), "Bearer", (int)AccessTokens.Lifetime.TotalSeconds));
+    }
+
+    /// <summary>Follows a mailed verification link: once, within 24 hours of its mailing.</summary>
+    public static async Task<Results<Ok<UserDto>, ProblemHttpResult>> VerifyEmail(VerifyEmailRequest? body, EmailVerifications verifications)
+    {
+        var verified = await verifications.VerifyAsync(body?.Token);
+        return verified is null
+            ? Problems.Result("invalid-verification", "Sign in and ask for a new link (POST /api/me/verify-email).")
+            : TypedResults.Ok(UserDto.From(verified));
+    }
+
+    /// <summary>Mails a new verification link to the caller's address (earlier links keep working until they expire).</summary>
+    public static async Task<Results<Accepted, ProblemHttpResult>> ResendVerification(
+        HttpContext http, IGrainFactory grains, EmailVerifications verifications)
+    {
+        var profile = await grains.GetGrain<IUserGrain>(http.User.RequiredUserId()).Get();
+        if (profile is null) return Problems.NotFound("user");
+        if (profile.EmailVerified) return Problems.Result("already-verified");
+        return await verifications.SendAsync(profile) ? TypedResults.Accepted((string?)null) : Problems.Result("already-verified");
     }
 
     /// <summary>The signed-in user.</summary>

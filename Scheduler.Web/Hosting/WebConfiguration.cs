@@ -10,6 +10,7 @@ using Orleans.Storage;
 using Scheduler.Database;
 using Scheduler.Web.Apis;
 using Scheduler.Web.Live;
+using Scheduler.Web.Mail;
 
 namespace Scheduler.Web.Hosting;
 
@@ -82,6 +83,10 @@ public static class WebConfiguration
         services.AddSingleton<IPasswordHasher<UserProfile>, PasswordHasher<UserProfile>>();
         services.AddSingleton<OrganizerDirectory>();
         services.AddSingleton<BookingAccess>();
+        services.AddSingleton(MailSettings.Read(config));
+        services.AddSingleton<IMailer, SmtpMailer>();
+        services.AddSingleton(PublicUrl.From(config, DefaultUrls));
+        services.AddSingleton<EmailVerifications>();
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<SigningKeys>(AccessTokens.Configure);

@@ -53,11 +53,20 @@ public sealed class LiveRelayClient(IGrainFactory grains, IHubContext<Notificati
         await base.StopAsync(cancellationToken);
     }
 
-    public Task OnBookingChanged(BookingChange change) =>
-        hub.Clients.Groups(change.Audience.Select(NotificationsHub.GroupOf).ToList())
+    public Task OnBookingChanged(BookingChange change)
+    {
+        // The organizer's connections hear of it whether or not their address is verified; a booker's
+        // only once it is (NotificationsHub puts unverified accounts in their organizer group only).
+        var groups = change.Audience.Select(NotificationsHub.GroupOf).ToList();
+        groups.Add(NotificationsHub.OrganizerGroupOf(change.Booking.OrganizerId));
+        return hub.Clients.Groups(groups)
             .SendAsync("BookingChanged", new BookingChangedMessage(change.Kind, BookingsApi.BookingDto.From(change.Booking), change.PublishedAt));
+    }
 
-    public Task OnNotification(NotificationView notification) =>
-        hub.Clients.Group(NotificationsHub.GroupOf(notification.UserId))
-            .SendAsync("Notification", NotificationsApi.NotificationDto.From(notification));
+    public Task OnNotification(NotificationView notification)
+    {
+        List<string> groups = [NotificationsHub.GroupOf(notification.UserId)];
+        if (notification.AboutOwnCalendar) groups.Add(NotificationsHub.OrganizerGroupOf(notification.UserId));
+        return hub.Clients.Groups(groups).SendAsync("Notification", NotificationsApi.NotificationDto.From(notification));
+    }
 }

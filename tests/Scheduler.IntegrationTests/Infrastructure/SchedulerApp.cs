@@ -31,6 +31,9 @@ public sealed class SchedulerApp : IAsyncDisposable
     public string ClusterId { get; } = "test-" + Guid.NewGuid().ToString("N")[..8];
     public StorageFaults Faults { get; } = new();
 
+    /// <summary>Where the front ends send mail (SCHEDULER_SMTP): the mails a user would get.</summary>
+    public SmtpSink Mail { get; } = new();
+
     /// <summary>When set, grains and Orleans' reminder service read this clock (the runtime keeps real time).</summary>
     public FakeTimeProvider? Time { get; init; }
 
@@ -134,6 +137,7 @@ public sealed class SchedulerApp : IAsyncDisposable
         await StopSilosAsync();
         if (_database is not null) await _database.DisposeAsync();
         _database = null;
+        await Mail.DisposeAsync();
     }
 
     private static int FreePort()
@@ -149,6 +153,7 @@ public sealed class SchedulerApp : IAsyncDisposable
         {
             builder.UseSetting("SCHEDULER_DB", app.ConnectionString);
             builder.UseSetting("SCHEDULER_CLUSTER_ID", app.ClusterId);
+            builder.UseSetting("SCHEDULER_SMTP", app.Mail.Address);
             builder.ConfigureLogging(logging => logging.ClearProviders());
         }
     }
