@@ -36,7 +36,7 @@ public static class BookingsApi
     public static IEndpointRouteBuilder MapBookingsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/bookings").WithTags("Bookings");
-        api.MapPost("/", Create).AllowAnonymous();
+        api.MapPost("/", Create).AllowAnonymous().RequireRateLimiting(RateLimits.Public);
         api.MapGet("/", List).RequireAuthorization();
         api.MapGet("/{id:guid}", Get).AllowAnonymous();
         api.MapPost("/{id:guid}/cancel", Cancel).AllowAnonymous();
@@ -49,7 +49,7 @@ public static class BookingsApi
     /// book as themselves. With an <c>Idempotency-Key</c>, a retry returns the original answer.
     /// </summary>
     public static async Task<Results<Created<BookingDto>, ProblemHttpResult>> Create(
-        CreateBookingRequest? body, HttpContext http, IGrainFactory grains, OrganizerDirectory directory,
+        CreateBookingRequest? body, HttpContext http, IGrainFactory grains, OrganizerDirectory directory, OrganizerThrottle throttle,
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey)
     {
         var v = new Validator();
@@ -65,6 +65,11 @@ public static class BookingsApi
         if (!v.IsValid) return Problems.Validation(v.Errors);
 
         if (await directory.FindOrganizer(eventTypeId!.Value) is not { } organizerId) return Problems.NotFound("event type");
+        if (throttle.TryBook(organizerId) is { } wait)
+        {
+            http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            return Problems.Result("rate-limited", "This organizer is taking too many bookings right now: retry shortly.");
+        }
         // Anonymous bookers (Guid.Empty): the calendar's commit finds or creates the user holding the
         // address, in the same transaction as the booking; nothing is written for a refused booking.
         var bookerId = profile?.Id ?? Guid.Empty;

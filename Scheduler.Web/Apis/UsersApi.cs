@@ -26,12 +26,10 @@ public static class UsersApi
 
     public sealed record TokenResponse(string AccessToken, string TokenType, int ExpiresIn);
 
-    public const int MinPasswordLength = 8;
-
     public static IEndpointRouteBuilder MapUsersApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/users", CreateUser).WithTags("Users").AllowAnonymous();
-        app.MapPost("/api/auth/token", IssueToken).WithTags("Users").AllowAnonymous();
+        app.MapPost("/api/users", CreateUser).WithTags("Users").AllowAnonymous().RequireRateLimiting(RateLimits.SignUp);
+        app.MapPost("/api/auth/token", IssueToken).WithTags("Users").AllowAnonymous().RequireRateLimiting(RateLimits.SignIn);
         app.MapGet("/api/me", GetMe).WithTags("Users").RequireAuthorization();
         app.MapPatch("/api/me", UpdateMe).WithTags("Users").RequireAuthorization();
         app.MapPost("/api/auth/verify-email", VerifyEmail).WithTags("Users").AllowAnonymous();
@@ -50,7 +48,7 @@ public static class UsersApi
         var name = v.RequiredText("name", body?.Name, 200);
         var email = v.Email("email", body?.Email);
         var zone = v.TimeZone("timeZone", body?.TimeZone);
-        NewPassword("password", body?.Password, v);
+        v.NewPassword("password", body?.Password);
         if (!v.IsValid) return Problems.Validation(v.Errors);
 
         var hash = hasher.HashPassword(null!, body!.Password!);
@@ -62,12 +60,6 @@ public static class UsersApi
         return TypedResults.Created("/api/me", UserDto.From(result.User));
     }
 
-    private static void NewPassword(string field, string? password, Validator v)
-    {
-        if (password is null || password.Length < MinPasswordLength) v.Add(field, $"At least {MinPasswordLength} characters.");
-        else if (password.Length > 1024) v.Add(field, "At most 1024 characters.");
-    }
-
     /// <summary>Changes the caller's name, time zone and/or password (with <c>currentPassword</c>).</summary>
     public static async Task<Results<Ok<UserDto>, ProblemHttpResult>> UpdateMe(
         UpdateMeRequest? body, HttpContext http, IGrainFactory grains, IPasswordHasher<UserProfile> hasher)
@@ -77,8 +69,9 @@ public static class UsersApi
         var zone = body?.TimeZone is null ? null : v.TimeZone("timeZone", body.TimeZone);
         if (body?.Password is not null)
         {
-            NewPassword("password", body.Password, v);
+            v.NewPassword("password", body.Password);
             if (string.IsNullOrEmpty(body.CurrentPassword)) v.Add("currentPassword", "Required to change the password.");
+            else v.ExistingPassword("currentPassword", body.CurrentPassword);
         }
         if (!v.IsValid) return Problems.Validation(v.Errors);
 
@@ -98,19 +91,31 @@ public static class UsersApi
     // Compared against when the email is unknown, so both failures take as long.
     private static readonly string DummyHash = new PasswordHasher<UserProfile>().HashPassword(null!, "not-a-real-password");
 
-    /// <summary>Exchanges email and password for a bearer token.</summary>
+    /// <summary>
+    /// Exchanges email and password for a bearer token. Repeated failures for one account make it
+    /// wait (429 + Retry-After), whichever addresses they come from.
+    /// </summary>
     public static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> IssueToken(
-        TokenRequest? body, IGrainFactory grains, IPasswordHasher<UserProfile> hasher, AccessTokens tokens)
+        TokenRequest? body, HttpContext http, IGrainFactory grains, IPasswordHasher<UserProfile> hasher, AccessTokens tokens, AccountThrottle throttle)
     {
         var v = new Validator();
         var email = v.Email("email", body?.Email);
-        if (string.IsNullOrEmpty(body?.Password)) v.Add("password", "Required.");
+        v.ExistingPassword("password", body?.Password);
         if (!v.IsValid) return Problems.Validation(v.Errors);
 
+        var account = GrainKeys.NormalizeEmail(email!);
+        if (throttle.Blocked(account) is { } wait)
+        {
+            http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Problems.Result("rate-limited", "Too many failed sign-ins for this account: wait, then try again.");
+        }
         var credentials = await grains.GetGrain<IEmailGrain>(GrainKeys.Email(email!)).GetCredentials();
         var verdict = hasher.VerifyHashedPassword(null!, credentials?.PasswordHash ?? DummyHash, body!.Password!);
         if (credentials?.PasswordHash is null || verdict == PasswordVerificationResult.Failed)
+        {
+            throttle.Failed(account);
             return Problems.Result("invalid-credentials");
+        }
         return TypedResults.Ok(new TokenResponse(tokens.Issue(credentials.UserId), "Bearer", (int)AccessTokens.Lifetime.TotalSeconds));
     }
 

@@ -63,6 +63,14 @@ public sealed class AccessTokens(SigningKeys keys, TimeProvider clock)
         };
         options.Events = new JwtBearerEvents
         {
+            // A well-signed token must also name a user by id (a token from elsewhere, or a forged one
+            // with a valid key, could say anything): anything else is 401, never a failure later on.
+            OnTokenValidated = context =>
+            {
+                if (!Guid.TryParse(context.Principal?.FindFirstValue(JwtRegisteredClaimNames.Sub), out _))
+                    context.Fail("The token's subject is not a user id.");
+                return Task.CompletedTask;
+            },
             // Browsers cannot set headers on WebSocket requests: SignalR sends the token in the query.
             OnMessageReceived = context =>
             {

@@ -28,6 +28,10 @@ public static class Problems
         ["outside-availability"] = (422, "That start is not a bookable slot of this event type."),
         ["idempotency-mismatch"] = (422, "This Idempotency-Key was used with a different request."),
         ["unsupported-media-type"] = (415, "Send JSON (Content-Type: application/json)."),
+        ["too-large"] = (413, "The request body is too large."),
+        ["request-timeout"] = (408, "The request was not received in time."),
+        ["headers-too-large"] = (431, "The request headers are too large."),
+        ["rate-limited"] = (429, "Too many requests: retry after Retry-After seconds."),
         ["retry"] = (503, "Temporarily unavailable; the outcome is unknown. Retry, with the same Idempotency-Key."),
         ["internal"] = (500, "Unexpected error."),
     };
@@ -64,7 +68,11 @@ public static class Problems
         403 => "forbidden",
         404 => "not-found",
         405 => "method-not-allowed",
+        408 => "request-timeout",
+        413 => "too-large",
         415 => "unsupported-media-type",
+        429 => "rate-limited",
+        431 => "headers-too-large",
         503 => "retry",
         _ => "internal",
     };
