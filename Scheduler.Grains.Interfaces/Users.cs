@@ -98,6 +98,21 @@ public interface IUserGrain : IGrainWithGuidKey
     [Alias("VerifyEmail")]
     Task<UserProfile?> VerifyEmail(byte[] tokenHash);
 
+    /// <summary>
+    /// Whether an access token of this user is still good: the user exists, the token was issued
+    /// after the last "sign out everywhere" (or password change) and was not revoked by itself.
+    /// </summary>
+    [Alias("AcceptsToken"), AlwaysInterleave]
+    Task<bool> AcceptsToken(Guid tokenId, DateTimeOffset issuedAt);
+
+    /// <summary>Ends one token (<c>POST /api/auth/revoke</c>).</summary>
+    [Alias("RevokeToken")]
+    Task RevokeToken(Guid tokenId, DateTimeOffset expiresAt);
+
+    /// <summary>Ends every token issued so far ("sign out everywhere").</summary>
+    [Alias("RevokeAllTokens")]
+    Task RevokeAllTokens();
+
     /// <summary>Changes name, zone and/or password hash (nulls keep the current value).</summary>
     [Alias("UpdateProfile")]
     Task<UserProfile?> UpdateProfile(string? name, string? timeZone, string? passwordHash);

@@ -32,3 +32,15 @@ create table if not exists email_verifications (
   used_at timestamptz
 );
 create index if not exists email_verifications_user on email_verifications (user_id);
+
+-- Tokens that can end. Access tokens issued before tokens_valid_after are refused (sign out
+-- everywhere; every password change sets it), and a token revoked by itself is listed here until it
+-- would have expired anyway.
+alter table users add column if not exists tokens_valid_after timestamptz;
+
+create table if not exists revoked_tokens (
+  token_id uuid primary key,
+  user_id uuid not null references users (id),
+  expires_at timestamptz not null
+);
+create index if not exists revoked_tokens_user on revoked_tokens (user_id, expires_at);

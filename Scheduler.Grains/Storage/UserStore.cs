@@ -7,7 +7,7 @@ namespace Scheduler.Storage;
 /// <summary>A user row with whether (and with which hash) they can sign in.</summary>
 public sealed record UserRow(
     Guid Id, string Name, string Email, string TimeZone, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, string? PasswordHash,
-    DateTimeOffset? EmailVerifiedAt)
+    DateTimeOffset? EmailVerifiedAt, DateTimeOffset? TokensValidAfter = null)
 {
     /// <summary>
     /// Whether this account has proved it owns its address, and so counts as the booker of what was
@@ -22,7 +22,7 @@ public sealed record UserRow(
 public sealed class UserStore(NpgsqlDataSource db)
 {
     private const string Select = """
-        select u.id, u.name, u.email, u.time_zone, u.created_at, u.updated_at, c.password_hash, u.email_verified_at
+        select u.id, u.name, u.email, u.time_zone, u.created_at, u.updated_at, c.password_hash, u.email_verified_at, u.tokens_valid_after
         from users u left join credentials c on c.user_id = u.id
         """;
 
@@ -106,7 +106,11 @@ public sealed class UserStore(NpgsqlDataSource db)
             update users set name = coalesce($2, name), time_zone = coalesce($3, time_zone), updated_at = $4 where id = $1
             """, id, name, timeZone, now);
         if (passwordHash is not null)
+        {
             PostgresCalendarStore.Add(batch, "update credentials set password_hash = $2, updated_at = $3 where user_id = $1", id, passwordHash, now);
+            // A new password ends every token issued with the old one.
+            PostgresCalendarStore.Add(batch, "update users set tokens_valid_after = $2 where id = $1", id, now);
+        }
         await batch.ExecuteNonQueryAsync();
         return await Get(id);
     }
@@ -148,13 +152,44 @@ public sealed class UserStore(NpgsqlDataSource db)
         return await command.ExecuteNonQueryAsync() == 1;
     }
 
+    /// <summary>Ends every token issued before <paramref name="now"/> ("sign out everywhere").</summary>
+    public async Task<UserRow?> RevokeAllTokens(Guid id, DateTimeOffset now)
+    {
+        await using var command = db.CreateCommand("update users set tokens_valid_after = $2 where id = $1");
+        command.Parameters.Add(new() { Value = id });
+        command.Parameters.Add(new() { Value = now });
+        await command.ExecuteNonQueryAsync();
+        return await Get(id);
+    }
+
+    /// <summary>Ends one token (kept until it would have expired anyway; older entries are pruned here).</summary>
+    public async Task RevokeToken(Guid id, Guid tokenId, DateTimeOffset expiresAt, DateTimeOffset now)
+    {
+        await using var batch = db.CreateBatch();
+        PostgresCalendarStore.Add(batch, "insert into revoked_tokens (token_id, user_id, expires_at) values ($1, $2, $3) on conflict do nothing",
+            tokenId, id, expiresAt);
+        PostgresCalendarStore.Add(batch, "delete from revoked_tokens where user_id = $1 and expires_at < $2", id, now);
+        await batch.ExecuteNonQueryAsync();
+    }
+
+    public async Task<HashSet<Guid>> RevokedTokens(Guid id, DateTimeOffset now)
+    {
+        await using var command = db.CreateCommand("select token_id from revoked_tokens where user_id = $1 and expires_at >= $2");
+        command.Parameters.Add(new() { Value = id });
+        command.Parameters.Add(new() { Value = now });
+        var ids = new HashSet<Guid>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) ids.Add(reader.GetGuid(0));
+        return ids;
+    }
+
     private static async Task<UserRow?> ReadOne(NpgsqlCommand command)
     {
         await using var r = await command.ExecuteReaderAsync();
         if (!await r.ReadAsync()) return null;
         return new UserRow(r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetString(3),
             r.GetFieldValue<DateTimeOffset>(4), r.GetFieldValue<DateTimeOffset>(5), r.IsDBNull(6) ? null : r.GetString(6),
-            r.IsDBNull(7) ? null : r.GetFieldValue<DateTimeOffset>(7));
+            r.IsDBNull(7) ? null : r.GetFieldValue<DateTimeOffset>(7), r.IsDBNull(8) ? null : r.GetFieldValue<DateTimeOffset>(8));
     }
 }
 

@@ -13,6 +13,7 @@ public sealed class UserGrain(
     [Microsoft.Extensions.DependencyInjection.FromKeyedServices(SchedulerClock.Key)] TimeProvider clock) : Grain, IUserGrain
 {
     private UserRow? _row;
+    private HashSet<Guid>? _revoked;
 
     private Guid Id => this.GetPrimaryKey();
 
@@ -65,6 +66,29 @@ public sealed class UserGrain(
 
     public async Task<Guid?> FindBookingOrganizer(Guid bookingId) =>
         await Row() is { IsVerified: true } ? await Db.Read(() => bookings.FindBookingOrganizer(Id, bookingId)) : null;
+
+    public async Task<bool> AcceptsToken(Guid tokenId, DateTimeOffset issuedAt)
+    {
+        if (await Row() is not { PasswordHash: not null } row) return false;
+        if (row.TokensValidAfter is { } after && issuedAt < after) return false;
+        return !(await Revoked()).Contains(tokenId);
+    }
+
+    /// <summary>Revoked token ids, loaded once. AcceptsToken interleaves: the first load to finish is kept.</summary>
+    private async Task<HashSet<Guid>> Revoked()
+    {
+        if (_revoked is { } known) return known;
+        var loaded = await Db.Read(() => users.RevokedTokens(Id, Now));
+        return _revoked ??= loaded;
+    }
+
+    public async Task RevokeToken(Guid tokenId, DateTimeOffset expiresAt)
+    {
+        await Write(async () => { await users.RevokeToken(Id, tokenId, expiresAt, Now); return true; });
+        (await Revoked()).Add(tokenId);
+    }
+
+    public async Task RevokeAllTokens() => _row = await Write(() => users.RevokeAllTokens(Id, Now));
 
     public async Task<bool> StartEmailVerification(byte[] tokenHash)
     {

@@ -24,6 +24,9 @@ public static class UsersApi
     /// <summary>Profile changes; a new password needs the current one.</summary>
     public sealed record UpdateMeRequest(string? Name, string? TimeZone, string? Password, string? CurrentPassword);
 
+    /// <summary><c>everywhere</c>: end every token of the caller, not only this one.</summary>
+    public sealed record RevokeRequest(bool? Everywhere);
+
     public sealed record TokenResponse(string AccessToken, string TokenType, int ExpiresIn);
 
     public static IEndpointRouteBuilder MapUsersApi(this IEndpointRouteBuilder app)
@@ -34,6 +37,7 @@ public static class UsersApi
         app.MapPatch("/api/me", UpdateMe).WithTags("Users").RequireAuthorization();
         app.MapPost("/api/auth/verify-email", VerifyEmail).WithTags("Users").AllowAnonymous();
         app.MapPost("/api/me/verify-email", ResendVerification).WithTags("Users").RequireAuthorization();
+        app.MapPost("/api/auth/revoke", Revoke).WithTags("Users").RequireAuthorization();
         return app;
     }
 
@@ -116,7 +120,7 @@ public static class UsersApi
             throttle.Failed(account);
             return Problems.Result("invalid-credentials");
         }
-        return TypedResults.Ok(new TokenResponse(tokens.Issue(credentials.UserId), "Bearer", (int)AccessTokens.Lifetime.TotalSeconds));
+        return TypedResults.Ok(new TokenResponse(tokens.Issue(credentials.UserId), "Bearer", (int)tokens.Lifetime.TotalSeconds));
     }
 
     /// <summary>Follows a mailed verification link: once, within 24 hours of its mailing.</summary>
@@ -136,6 +140,20 @@ public static class UsersApi
         if (profile is null) return Problems.NotFound("user");
         if (profile.EmailVerified) return Problems.Result("already-verified");
         return await verifications.SendAsync(profile) ? TypedResults.Accepted((string?)null) : Problems.Result("already-verified");
+    }
+
+    /// <summary>Ends the token this request carries, or (<c>everywhere: true</c>) every token of the caller.</summary>
+    public static async Task<Results<NoContent, ProblemHttpResult>> Revoke(RevokeRequest? body, HttpContext http, IGrainFactory grains)
+    {
+        var user = grains.GetGrain<IUserGrain>(http.User.RequiredUserId());
+        if (body?.Everywhere == true)
+        {
+            await user.RevokeAllTokens();
+            return TypedResults.NoContent();
+        }
+        if (http.User.Token() is not { } token) return Problems.Result("unauthorized");
+        await user.RevokeToken(token.TokenId, token.ExpiresAt);
+        return TypedResults.NoContent();
     }
 
     /// <summary>The signed-in user.</summary>

@@ -69,10 +69,19 @@ public sealed class SecurityHeadersTests(SchedulerSystem system)
         await page.GotoAsync("/verify-email#token=not-a-real-token");
         await Expect(page.Locator("#message")).ToContainTextAsync("not valid");
 
+        lock (violations) Assert.True(violations.Count == 0, string.Join("\n", violations));
+
+        // The API reference (Scalar) renders under its policy too. It probes eval once and carries on
+        // without it: that one report is expected (eval stays blocked); anything else is a violation.
         await page.GotoAsync("/docs/");
         await Expect(page.GetByText("Scheduler API").First).ToBeVisibleAsync();
+        await Expect(page.GetByText("/api/bookings").First).ToBeVisibleAsync();
         await system.Screenshot(page, "docs-under-csp");
-
-        lock (violations) Assert.True(violations.Count == 0, string.Join("\n", violations));
+        lock (violations)
+        {
+            var unexpected = violations.Where(v => !v.EndsWith("CSP violation: script-src eval", StringComparison.Ordinal)
+                && !v.Contains("'unsafe-eval' is not an allowed source", StringComparison.Ordinal)).ToList();
+            Assert.True(unexpected.Count == 0, string.Join("\n", unexpected));
+        }
     }
 }

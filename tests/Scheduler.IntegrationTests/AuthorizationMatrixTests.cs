@@ -32,12 +32,12 @@ public sealed class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture
 
     private sealed record Route(
         string Method, string Template, Func<Scenario, string> Path, Func<Scenario, Caller, object?>? Body,
-        Caller[] Allowed, bool SignInRequired, HttpStatusCode Status, Shape Expect);
+        Caller[] Allowed, bool SignInRequired, HttpStatusCode Status, Shape Expect, bool FreshToken = false);
 
     private sealed record Scenario(
         Organizer A, Organizer B, Organizer Booker, Guid EventTypeId, Guid BookingId, string ManageToken, Guid EventId,
         Guid RuleId, Guid NotificationId, string OtherBookingsToken, string ForgedToken,
-        IReadOnlyDictionary<Caller, string> VerificationTokens);
+        IReadOnlyDictionary<Caller, string> VerificationTokens, IReadOnlyDictionary<Caller, string> FreshTokens);
 
     private static readonly Caller[] Everyone = Enum.GetValues<Caller>();
     private static readonly Caller[] SignedIn = Everyone.Where(IsSignedIn).ToArray();
@@ -116,6 +116,8 @@ public sealed class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture
             All(IdIs(s => s.NotificationId), Has("readAt"))),
         // The bookings above are future and active: the owner deletes the event type with them.
         new("DELETE", "/api/event-types/{id:guid}", s => $"/api/event-types/{s.EventTypeId}?cancelBookings=true", null, Owner, true, HttpStatusCode.NoContent, NoBody),
+        // Revoking ends the caller's token: each caller revokes a token of its own, issued for this row.
+        new("POST", "/api/auth/revoke", _ => "/api/auth/revoke", (_, _) => new { everywhere = false }, SignedIn, true, HttpStatusCode.NoContent, NoBody, FreshToken: true),
         new("*", "/hubs/notifications/negotiate", _ => "/hubs/notifications/negotiate?negotiateVersion=1", null, SignedIn, true, HttpStatusCode.OK, Has("connectionToken")),
     ];
 
@@ -143,9 +145,15 @@ public sealed class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
             verificationTokens[caller] = (await fixture.App.Mail.WaitForMailsTo(email)).Single().VerificationToken!;
         }
+        var freshTokens = new Dictionary<Caller, string>();
+        foreach (var caller in Everyone.Where(IsSignedIn))
+        {
+            var email = caller switch { Caller.OrganizerA => a.Email, Caller.Booker => booker.Email, _ => b.Email };
+            freshTokens[caller] = await anonymous.TokenFor(email, "correct horse");
+        }
         return new Scenario(a, b, booker, eventTypeId, booking["id"]!.GetValue<Guid>(), booking["manageToken"]!.GetValue<string>(),
             booking["eventId"]!.GetValue<Guid>(), rule, notification, (await other.Json())["manageToken"]!.GetValue<string>(),
-            ManageTokenFormat.Encode(a.Id, RandomNumberGenerator.GetBytes(ManageTokenFormat.MacLength)), verificationTokens);
+            ManageTokenFormat.Encode(a.Id, RandomNumberGenerator.GetBytes(ManageTokenFormat.MacLength)), verificationTokens, freshTokens);
     }
 
     private static HttpRequestMessage Request(Route route, Scenario s, Caller caller)
@@ -168,6 +176,7 @@ public sealed class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture
             Caller.OrganizerB or Caller.OrganizerBWithForgedToken or Caller.OrganizerBWithOtherBookingsToken => s.B.Token,
             _ => null,
         };
+        if (token is not null && route.FreshToken) token = s.FreshTokens[caller];
         if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return request;
     }

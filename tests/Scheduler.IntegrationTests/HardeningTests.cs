@@ -25,7 +25,11 @@ public sealed class HardeningTests(AppFixture fixture) : IClassFixture<AppFixtur
         {
             Issuer = AccessTokens.Issuer,
             Audience = AccessTokens.Audience,
-            Subject = new ClaimsIdentity([new Claim(JwtRegisteredClaimNames.Sub, subject)]),
+            Subject = new ClaimsIdentity([
+                new Claim(JwtRegisteredClaimNames.Sub, subject),
+                new Claim(JwtRegisteredClaimNames.Jti, Guid.NewGuid().ToString()),
+                new Claim(AccessTokens.IssuedAtMsClaim, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ]),
             IssuedAt = now,
             NotBefore = now,
             Expires = now.AddMinutes(5),
@@ -34,10 +38,11 @@ public sealed class HardeningTests(AppFixture fixture) : IClassFixture<AppFixtur
     }
 
     [Theory]
+    [InlineData("7d1f2a9e-8f35-4c3a-9a57-0b3f3bbd1e01")]
     [InlineData("admin")]
     [InlineData("")]
     [InlineData("00000000-0000-0000-0000-00000000000g")]
-    public async Task A_well_signed_token_whose_subject_is_not_a_user_id_is_401(string subject)
+    public async Task A_well_signed_token_whose_subject_is_not_a_known_user_is_401(string subject)
     {
         var token = SignedToken(subject);
         foreach (var (method, path, body) in new (HttpMethod, string, object?)[]
