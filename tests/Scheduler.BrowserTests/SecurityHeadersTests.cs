@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
+using static Scheduler.TestSupport.Requests;
 
 namespace Scheduler.BrowserTests;
 
@@ -65,6 +66,17 @@ public sealed class SecurityHeadersTests(SchedulerSystem system)
         await page.ClickAsync("#sign-in-submit");
         await Expect(page.Locator("#live")).ToHaveAttributeAsync("data-state", "connected");
         await Expect(page.Locator("#bookings tr", new() { HasText = "Ada" })).ToBeVisibleAsync();
+        // Signing out ends the token on the server, not only in the tab.
+        var token = await page.EvaluateAsync<string>("sessionStorage.getItem('scheduler.accessToken')");
+        Assert.Equal(HttpStatusCode.OK, (await system.Http.SendAsync(Authorized(HttpMethod.Get, "/api/me", token))).StatusCode);
+        await page.ClickAsync("#sign-out");
+        await Expect(page.Locator("#sign-in")).ToBeVisibleAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while ((await system.Http.SendAsync(Authorized(HttpMethod.Get, "/api/me", token))).StatusCode != HttpStatusCode.Unauthorized)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the signed-out token still works");
+            await Task.Delay(100);
+        }
 
         await page.GotoAsync("/verify-email#token=not-a-real-token");
         await Expect(page.Locator("#message")).ToContainTextAsync("not valid");
