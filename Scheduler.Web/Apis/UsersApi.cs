@@ -36,7 +36,8 @@ public static class UsersApi
         app.MapGet("/api/me", GetMe).WithTags("Users").RequireAuthorization();
         app.MapPatch("/api/me", UpdateMe).WithTags("Users").RequireAuthorization();
         app.MapPost("/api/auth/verify-email", VerifyEmail).WithTags("Users").AllowAnonymous();
-        app.MapPost("/api/me/verify-email", ResendVerification).WithTags("Users").RequireAuthorization();
+        // Each call mails the address: limited like sign-ups, so nobody can use it to flood an inbox.
+        app.MapPost("/api/me/verify-email", ResendVerification).WithTags("Users").RequireAuthorization().RequireRateLimiting(RateLimits.SignUp);
         app.MapPost("/api/auth/revoke", Revoke).WithTags("Users").RequireAuthorization();
         return app;
     }
