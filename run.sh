@@ -15,6 +15,8 @@
 #   SCHEDULER_PG_PORT       port of the private PostgreSQL (default 55432)
 #   SCHEDULER_METRICS_PORT  when set, silo i serves Prometheus metrics on 127.0.0.1:PORT+i/metrics
 #   SCHEDULER_PROBE_TIMEOUT seconds one start-up probe may take (default 5; see scripts/probes.sh)
+#   SCHEDULER_SMTP          host:port of the mail server; when unset, a local sink is started and
+#                           every mail lands in $SCHEDULER_DATA_DIR/mail.log (SCHEDULER_MAIL_SINK_PORT)
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/postgres.sh
@@ -90,6 +92,19 @@ if [ -z "${SCHEDULER_DB:-}" ]; then
   say "PostgreSQL on 127.0.0.1:${SCHEDULER_PG_PORT:-55432}, data in $DATA_DIR/pgdata"
 fi
 export SCHEDULER_DB
+
+# Mail (verification links): a real server if SCHEDULER_SMTP names one, else a local sink that
+# accepts everything and writes each message to mail.log.
+if [ -z "${SCHEDULER_SMTP:-}" ]; then
+  ensure_mail_sink_prerequisites
+  mkdir -p "$DATA_DIR"
+  mail_port="${SCHEDULER_MAIL_SINK_PORT:-$(free_port)}"
+  /usr/bin/python3 -u -m aiosmtpd -n -l "127.0.0.1:$mail_port" >>"$DATA_DIR/mail.log" 2>&1 &
+  pids+=($!)
+  wait_for "mail sink" 30 listening "$mail_port"
+  export SCHEDULER_SMTP="127.0.0.1:$mail_port"
+  say "mail goes to a local sink on 127.0.0.1:$mail_port: read it in $DATA_DIR/mail.log"
+fi
 
 silo_dir=Scheduler.Silo/bin/Release/net10.0
 web_dir=Scheduler.Web/bin/Release/net10.0

@@ -9,7 +9,8 @@ public sealed record NotificationView(
     [property: Id(3)] DateTimeOffset SentAt,
     [property: Id(4)] DateTimeOffset? ReadAt,
     [property: Id(5)] Guid? BookingId,
-    [property: Id(6)] BookingChangeKind? Kind);
+    [property: Id(6)] BookingChangeKind? Kind,
+    [property: Id(7)] bool AboutOwnCalendar = false);
 
 [GenerateSerializer, Immutable, Alias("scheduler.NotificationPage")]
 public sealed record NotificationPage(

@@ -11,7 +11,8 @@ public sealed record UserProfile(
     [property: Id(3)] string TimeZone,
     [property: Id(4)] bool HasPassword,
     [property: Id(5)] DateTimeOffset CreatedAt,
-    [property: Id(6)] DateTimeOffset UpdatedAt);
+    [property: Id(6)] DateTimeOffset UpdatedAt,
+    [property: Id(7)] bool EmailVerified = false);
 
 /// <summary>A sign-up with the password already hashed by the front end.</summary>
 [GenerateSerializer, Immutable, Alias("scheduler.SignUpRequest")]
@@ -83,9 +84,44 @@ public interface IUserGrain : IGrainWithGuidKey
     [Alias("ListBookingsAsBooker")]
     Task<BookingPage> ListBookingsAsBooker(BookingListQuery query);
 
+    /// <summary>
+    /// Keeps the SHA-256 of a new address-verification secret (valid for <see cref="EmailVerification.Lifetime"/>).
+    /// False when there is nothing to verify: no account, or its address is verified already.
+    /// </summary>
+    [Alias("StartEmailVerification")]
+    Task<bool> StartEmailVerification(byte[] tokenHash);
+
+    /// <summary>
+    /// Uses up a verification secret: the address counts as this account's from now on (its bookings
+    /// and notifications as a booker become visible). Null when the secret is unknown, used or expired.
+    /// </summary>
+    [Alias("VerifyEmail")]
+    Task<UserProfile?> VerifyEmail(byte[] tokenHash);
+
+    /// <summary>
+    /// Whether an access token of this user is still good: the user exists, the token was issued
+    /// after the last "sign out everywhere" (or password change) and was not revoked by itself.
+    /// </summary>
+    [Alias("AcceptsToken"), AlwaysInterleave]
+    Task<bool> AcceptsToken(Guid tokenId, DateTimeOffset issuedAt);
+
+    /// <summary>Ends one token (<c>POST /api/auth/revoke</c>).</summary>
+    [Alias("RevokeToken")]
+    Task RevokeToken(Guid tokenId, DateTimeOffset expiresAt);
+
+    /// <summary>Ends every token issued so far ("sign out everywhere").</summary>
+    [Alias("RevokeAllTokens")]
+    Task RevokeAllTokens();
+
     /// <summary>Changes name, zone and/or password hash (nulls keep the current value).</summary>
     [Alias("UpdateProfile")]
     Task<UserProfile?> UpdateProfile(string? name, string? timeZone, string? passwordHash);
+}
+
+public static class EmailVerification
+{
+    /// <summary>How long a mailed verification link works (the issue allows at most 24 hours).</summary>
+    public static readonly TimeSpan Lifetime = TimeSpan.FromHours(24);
 }
 
 public static class GrainKeys

@@ -58,7 +58,7 @@ say "starting ./run.sh with the baseline enabled (log: $log)"
 SCHEDULER_BASELINE=1 SCHEDULER_SKIP_BUILD=1 SCHEDULER_DATA_DIR="$data" \
   SCHEDULER_URLS="$url" SCHEDULER_SILO_PORT=$((web_port + 6000)) SCHEDULER_GATEWAY_PORT=$((web_port + 25000)) \
   SCHEDULER_PG_PORT=$((web_port + 50000)) SCHEDULER_PG_MAX_CONNECTIONS=100 SCHEDULER_PG_FSYNC=on \
-  SCHEDULER_CLUSTER_ID="bench-$web_port" \
+  SCHEDULER_CLUSTER_ID="bench-$web_port" RateLimits__Profile=relaxed \
   ./run.sh >"$log" 2>&1 &
 run_pid=$!
 for _ in $(seq 1 300); do
@@ -96,7 +96,7 @@ for scenario in "${scenarios[@]}"; do
     run_out="$out/$scenario-$target"
     say "$scenario against the $target: ${loadtest[*]} $command --target $target $(args_for "$scenario") --url $url --db … --out $run_out"
     # shellcheck disable=SC2046
-    "${loadtest[@]}" "$command" --target "$target" $(args_for "$scenario") --url "$url" --db "$db" --out "$run_out" --no-live \
+    SCHEDULER_MAIL_LOG="$data/mail.log" "${loadtest[@]}" "$command" --target "$target" $(args_for "$scenario") --url "$url" --db "$db" --out "$run_out" --no-live \
       || status=$?
     report="$(find "$run_out" -name report.json 2>/dev/null | sort | tail -1)"
     if [ -n "$report" ]; then reports+=("$report"); fi

@@ -41,3 +41,11 @@ ensure_test_prerequisites() {
   fi
   ensure_openapi_test_tools
 }
+
+# Debian's aiosmtpd: the local SMTP sink run.sh starts for development (unless SCHEDULER_SMTP is set).
+# It runs under the system interpreter: a python3 earlier on PATH may not see Debian's module.
+ensure_mail_sink_prerequisites() {
+  if ! /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null; then
+    _apt_install python3-aiosmtpd
+  fi
+}

@@ -93,7 +93,7 @@ public sealed partial class CalendarGrain
         {
             var userId = n.UserId ?? (State.Bookings.TryGetValue(n.BookingId, out var b) ? b.UserId : Guid.Empty);
             if (userId == Guid.Empty || (n.UserId is null && userId == OrganizerId)) continue;
-            views.Add(new NotificationView(n.Id, userId, n.Message, n.SentAt, null, n.BookingId, n.Kind));
+            views.Add(new NotificationView(n.Id, userId, n.Message, n.SentAt, null, n.BookingId, n.Kind, userId == OrganizerId));
         }
         try
         {

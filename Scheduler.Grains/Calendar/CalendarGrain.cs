@@ -263,7 +263,8 @@ public sealed partial class CalendarGrain(
         var eventType = FindEventType(eventTypeId);
         if (eventType is null) return Task.FromResult<SlotList?>(null);
         var viewerZone = timeZone is null ? _zone : DateTimeZoneProviders.Tzdb.GetZoneOrNull(timeZone) ?? _zone;
-        if (!eventType.Active) return Task.FromResult<SlotList?>(new SlotList(eventTypeId, viewerZone.Id, []));
+        // Inactive means absent: like the event type's public read, its slots are 404 (issue 10).
+        if (!eventType.Active) return Task.FromResult<SlotList?>(null);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var (rangeStart, rangeEnd) = SlotEngine.DateRange(LocalDate.FromDateOnly(from), LocalDate.FromDateOnly(to), viewerZone);
         var slots = SlotEngine.Slots(SlotRequestFor(eventType), rangeStart, rangeEnd)

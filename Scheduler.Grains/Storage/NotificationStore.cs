@@ -10,11 +10,22 @@ public sealed class NotificationStore(NpgsqlDataSource db)
 {
     private const string Columns = "id, user_id, message, sent_at, read_at, booking_id, kind";
 
+    /// <summary>
+    /// Which of user $1's notifications they may see: all once their account has verified its address;
+    /// before that only those about their own calendar. A booker's notifications went to the users row
+    /// holding the address, which a sign-up does not prove it owns.
+    /// </summary>
+    private const string Visible = """
+        (exists (select 1 from users u where u.id = $1 and u.email_verified_at is not null)
+         or booking_id is null
+         or exists (select 1 from bookings b where b.id = notifications.booking_id and b.organizer_id = $1))
+        """;
+
     public async Task<NotificationPage> List(Guid userId, int limit, NotificationCursor? before)
     {
         await using var command = db.CreateCommand();
         command.Parameters.Add(new() { Value = userId });
-        var where = "user_id = $1";
+        var where = "user_id = $1 and " + Visible;
         if (before is not null)
         {
             command.Parameters.Add(new() { Value = before.SentAt });
@@ -36,11 +47,11 @@ public sealed class NotificationStore(NpgsqlDataSource db)
         // Idempotent: the first read time stays.
         await using var command = db.CreateCommand($"""
             update notifications set read_at = coalesce(read_at, $3), updated_at = case when read_at is null then $3 else updated_at end
-            where id = $1 and user_id = $2
+            where user_id = $1 and id = $2 and {Visible}
             returning {Columns}
             """);
-        command.Parameters.Add(new() { Value = notificationId });
         command.Parameters.Add(new() { Value = userId });
+        command.Parameters.Add(new() { Value = notificationId });
         command.Parameters.Add(new() { Value = now });
         await using var reader = await command.ExecuteReaderAsync();
         return await reader.ReadAsync() ? Read(reader) : null;
@@ -48,7 +59,7 @@ public sealed class NotificationStore(NpgsqlDataSource db)
 
     public async Task<int> UnreadCount(Guid userId)
     {
-        await using var command = db.CreateCommand("select count(*)::int from notifications where user_id = $1 and read_at is null");
+        await using var command = db.CreateCommand($"select count(*)::int from notifications where user_id = $1 and read_at is null and {Visible}");
         command.Parameters.Add(new() { Value = userId });
         return (int)(await command.ExecuteScalarAsync())!;
     }

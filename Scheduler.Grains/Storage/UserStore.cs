@@ -6,16 +6,23 @@ namespace Scheduler.Storage;
 
 /// <summary>A user row with whether (and with which hash) they can sign in.</summary>
 public sealed record UserRow(
-    Guid Id, string Name, string Email, string TimeZone, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, string? PasswordHash)
+    Guid Id, string Name, string Email, string TimeZone, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, string? PasswordHash,
+    DateTimeOffset? EmailVerifiedAt, DateTimeOffset? TokensValidAfter = null)
 {
-    public UserProfile ToProfile() => new(Id, Name, Email, TimeZone, PasswordHash is not null, CreatedAt, UpdatedAt);
+    /// <summary>
+    /// Whether this account has proved it owns its address, and so counts as the booker of what was
+    /// booked with it (bookings made anonymously before or after it signed up included).
+    /// </summary>
+    public bool IsVerified => PasswordHash is not null && EmailVerifiedAt is not null;
+
+    public UserProfile ToProfile() => new(Id, Name, Email, TimeZone, PasswordHash is not null, CreatedAt, UpdatedAt, IsVerified);
 }
 
 /// <summary>Users and their credentials (kept in their own table: a query over users never sees a hash).</summary>
 public sealed class UserStore(NpgsqlDataSource db)
 {
     private const string Select = """
-        select u.id, u.name, u.email, u.time_zone, u.created_at, u.updated_at, c.password_hash
+        select u.id, u.name, u.email, u.time_zone, u.created_at, u.updated_at, c.password_hash, u.email_verified_at, u.tokens_valid_after
         from users u left join credentials c on c.user_id = u.id
         """;
 
@@ -99,9 +106,81 @@ public sealed class UserStore(NpgsqlDataSource db)
             update users set name = coalesce($2, name), time_zone = coalesce($3, time_zone), updated_at = $4 where id = $1
             """, id, name, timeZone, now);
         if (passwordHash is not null)
+        {
             PostgresCalendarStore.Add(batch, "update credentials set password_hash = $2, updated_at = $3 where user_id = $1", id, passwordHash, now);
+            // A new password ends every token issued with the old one.
+            PostgresCalendarStore.Add(batch, "update users set tokens_valid_after = $2 where id = $1", id, now);
+        }
         await batch.ExecuteNonQueryAsync();
         return await Get(id);
+    }
+
+    /// <summary>Keeps a verification secret's hash for an account whose address is not verified yet.</summary>
+    public async Task<bool> AddVerification(Guid id, byte[] tokenHash, DateTimeOffset now, DateTimeOffset expiresAt)
+    {
+        await using var command = db.CreateCommand("""
+            insert into email_verifications (token_hash, user_id, email_normalized, created_at, expires_at)
+            select $2, u.id, u.email_normalized, $3, $4 from users u
+            where u.id = $1 and u.email_verified_at is null and exists (select 1 from credentials c where c.user_id = u.id)
+            on conflict do nothing
+            """);
+        command.Parameters.Add(new() { Value = id });
+        command.Parameters.Add(new() { Value = tokenHash });
+        command.Parameters.Add(new() { Value = now });
+        command.Parameters.Add(new() { Value = expiresAt });
+        return await command.ExecuteNonQueryAsync() == 1;
+    }
+
+    /// <summary>
+    /// Uses up a verification secret in one statement (so two clicks of one link cannot both count):
+    /// it must be this user's, unused, unexpired, and mailed to the address the user still holds.
+    /// True when the address is verified by it.
+    /// </summary>
+    public async Task<bool> Verify(Guid id, byte[] tokenHash, DateTimeOffset now)
+    {
+        await using var command = db.CreateCommand("""
+            with used as (
+              update email_verifications set used_at = $3
+              where token_hash = $2 and user_id = $1 and used_at is null and expires_at > $3
+              returning email_normalized)
+            update users u set email_verified_at = coalesce(u.email_verified_at, $3), updated_at = $3
+            from used where u.id = $1 and u.email_normalized = used.email_normalized
+            """);
+        command.Parameters.Add(new() { Value = id });
+        command.Parameters.Add(new() { Value = tokenHash });
+        command.Parameters.Add(new() { Value = now });
+        return await command.ExecuteNonQueryAsync() == 1;
+    }
+
+    /// <summary>Ends every token issued before <paramref name="now"/> ("sign out everywhere").</summary>
+    public async Task<UserRow?> RevokeAllTokens(Guid id, DateTimeOffset now)
+    {
+        await using var command = db.CreateCommand("update users set tokens_valid_after = $2 where id = $1");
+        command.Parameters.Add(new() { Value = id });
+        command.Parameters.Add(new() { Value = now });
+        await command.ExecuteNonQueryAsync();
+        return await Get(id);
+    }
+
+    /// <summary>Ends one token (kept until it would have expired anyway; older entries are pruned here).</summary>
+    public async Task RevokeToken(Guid id, Guid tokenId, DateTimeOffset expiresAt, DateTimeOffset now)
+    {
+        await using var batch = db.CreateBatch();
+        PostgresCalendarStore.Add(batch, "insert into revoked_tokens (token_id, user_id, expires_at) values ($1, $2, $3) on conflict do nothing",
+            tokenId, id, expiresAt);
+        PostgresCalendarStore.Add(batch, "delete from revoked_tokens where user_id = $1 and expires_at < $2", id, now);
+        await batch.ExecuteNonQueryAsync();
+    }
+
+    public async Task<HashSet<Guid>> RevokedTokens(Guid id, DateTimeOffset now)
+    {
+        await using var command = db.CreateCommand("select token_id from revoked_tokens where user_id = $1 and expires_at >= $2");
+        command.Parameters.Add(new() { Value = id });
+        command.Parameters.Add(new() { Value = now });
+        var ids = new HashSet<Guid>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) ids.Add(reader.GetGuid(0));
+        return ids;
     }
 
     private static async Task<UserRow?> ReadOne(NpgsqlCommand command)
@@ -109,7 +188,8 @@ public sealed class UserStore(NpgsqlDataSource db)
         await using var r = await command.ExecuteReaderAsync();
         if (!await r.ReadAsync()) return null;
         return new UserRow(r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetString(3),
-            r.GetFieldValue<DateTimeOffset>(4), r.GetFieldValue<DateTimeOffset>(5), r.IsDBNull(6) ? null : r.GetString(6));
+            r.GetFieldValue<DateTimeOffset>(4), r.GetFieldValue<DateTimeOffset>(5), r.IsDBNull(6) ? null : r.GetString(6),
+            r.IsDBNull(7) ? null : r.GetFieldValue<DateTimeOffset>(7), r.IsDBNull(8) ? null : r.GetFieldValue<DateTimeOffset>(8));
     }
 }
 

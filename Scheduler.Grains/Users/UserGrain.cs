@@ -13,6 +13,7 @@ public sealed class UserGrain(
     [Microsoft.Extensions.DependencyInjection.FromKeyedServices(SchedulerClock.Key)] TimeProvider clock) : Grain, IUserGrain
 {
     private UserRow? _row;
+    private HashSet<Guid>? _revoked;
 
     private Guid Id => this.GetPrimaryKey();
 
@@ -41,6 +42,8 @@ public sealed class UserGrain(
 
     public async Task<BookingPage> ListBookingsAsBooker(BookingListQuery query)
     {
+        // What was booked with this address is someone else's until the account proves it owns it.
+        if (await Row() is not { IsVerified: true }) return new BookingPage([], false);
         var zone = NodaTime.DateTimeZoneProviders.Tzdb.GetZoneOrNull((await Row())?.TimeZone ?? "UTC") ?? NodaTime.DateTimeZone.Utc;
         var found = await Db.Read(() => bookings.ListBookings("user_id", Id, Listings.Range(query, zone, Now), query.Status));
         var (items, hasMore) = Listings.Take(found, query.Limit);
@@ -61,7 +64,45 @@ public sealed class UserGrain(
         return _row?.ToProfile();
     }
 
-    public Task<Guid?> FindBookingOrganizer(Guid bookingId) => Db.Read(() => bookings.FindBookingOrganizer(Id, bookingId));
+    public async Task<Guid?> FindBookingOrganizer(Guid bookingId) =>
+        await Row() is { IsVerified: true } ? await Db.Read(() => bookings.FindBookingOrganizer(Id, bookingId)) : null;
+
+    public async Task<bool> AcceptsToken(Guid tokenId, DateTimeOffset issuedAt)
+    {
+        if (await Row() is not { PasswordHash: not null } row) return false;
+        if (row.TokensValidAfter is { } after && issuedAt < after) return false;
+        return !(await Revoked()).Contains(tokenId);
+    }
+
+    /// <summary>Revoked token ids, loaded once. AcceptsToken interleaves: the first load to finish is kept.</summary>
+    private async Task<HashSet<Guid>> Revoked()
+    {
+        if (_revoked is { } known) return known;
+        var loaded = await Db.Read(() => users.RevokedTokens(Id, Now));
+        return _revoked ??= loaded;
+    }
+
+    public async Task RevokeToken(Guid tokenId, DateTimeOffset expiresAt)
+    {
+        await Write(async () => { await users.RevokeToken(Id, tokenId, expiresAt, Now); return true; });
+        (await Revoked()).Add(tokenId);
+    }
+
+    public async Task RevokeAllTokens() => _row = await Write(() => users.RevokeAllTokens(Id, Now));
+
+    public async Task<bool> StartEmailVerification(byte[] tokenHash)
+    {
+        if (await Row() is not { PasswordHash: not null, EmailVerifiedAt: null }) return false;
+        var now = Now;
+        return await Write(() => users.AddVerification(Id, tokenHash, now, now + EmailVerification.Lifetime));
+    }
+
+    public async Task<UserProfile?> VerifyEmail(byte[] tokenHash)
+    {
+        if (!await Write(() => users.Verify(Id, tokenHash, Now))) return null;
+        _row = await Db.Read(() => users.Get(Id));
+        return _row?.ToProfile();
+    }
 
     /// <summary>A failed write leaves the outcome unknown: forget the cached row and let the caller retry.</summary>
     private async Task<T> Write<T>(Func<Task<T>> write)

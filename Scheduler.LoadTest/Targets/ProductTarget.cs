@@ -6,7 +6,7 @@ namespace Scheduler.LoadTest.Targets;
 /// <summary>The product's public API (README, "The API at a glance").</summary>
 public sealed class ProductTarget(HttpClient http) : ITarget
 {
-    /// <summary>How many bookers the audit signs up (claiming their password-less account) to read their notifications.</summary>
+    /// <summary>How many bookers the audit signs up (and verifies through the mailed link) to read their notifications.</summary>
     public const int BookerSample = 5;
 
     /// <summary>The product keeps an organizer's newest 2000 notifications (README, "What was chosen").</summary>
@@ -88,7 +88,14 @@ public sealed class ProductTarget(HttpClient http) : ITarget
             note = $"the organizer's inbox is at the product's cap of {InboxCap}: organizer notifications not checked";
         }
 
-        // Anonymous bookers have no password; signing up with their email claims the account (README).
+        // Anonymous bookers have no password; signing up with their email and following the link
+        // mailed to it makes the account that booker (README, "Security"). The audit reads the link
+        // from the development mail sink's log (run.sh's $SCHEDULER_DATA_DIR/mail.log, named by
+        // SCHEDULER_MAIL_LOG); without it, bookers' notifications are not checked.
+        var mailLog = Environment.GetEnvironmentVariable("SCHEDULER_MAIL_LOG");
+        if (string.IsNullOrEmpty(mailLog) || !File.Exists(mailLog))
+            return new NotificationsSeen(forOrganizer, organizerChecked, new HashSet<Guid>(), new HashSet<Guid>(),
+                string.Join("; ", new[] { note, "bookers' notifications not checked: set SCHEDULER_MAIL_LOG to the mail sink's log" }.Where(n => n is not null)));
         var forBooker = new HashSet<Guid>();
         var checkedBookings = new HashSet<Guid>();
         foreach (var booking in bookerSample)
@@ -99,6 +106,9 @@ public sealed class ProductTarget(HttpClient http) : ITarget
                 using var signUp = await http.PostAsJsonAsync("/api/users",
                     new { name = "Audited booker", email = booking.Email, password, timeZone = "UTC" }, Http.Json, ct);
                 if (!signUp.IsSuccessStatusCode) continue;
+                if (await VerificationToken(mailLog, booking.Email, ct) is not { } link) continue;
+                using var verified = await http.PostAsJsonAsync("/api/auth/verify-email", new { token = link }, Http.Json, ct);
+                if (!verified.IsSuccessStatusCode) continue;
                 token = (await Http.Send(http, HttpMethod.Post, "/api/auth/token", new { email = booking.Email, password }, null, ct))
                     .GetProperty("accessToken").GetString()!;
                 _bookerTokens[booking.Email] = token;
@@ -107,6 +117,25 @@ public sealed class ProductTarget(HttpClient http) : ITarget
             if ((await Inbox(token, ct)).Contains(booking.Id)) forBooker.Add(booking.Id);
         }
         return new NotificationsSeen(forOrganizer, organizerChecked, forBooker, checkedBookings, note);
+    }
+
+    /// <summary>The token of the newest verification link mailed to <paramref name="email"/> (waits up to 10 s for the mail).</summary>
+    private static async Task<string?> VerificationToken(string mailLog, string email, CancellationToken ct)
+    {
+        var link = new System.Text.RegularExpressions.Regex(@"/verify-email#token=([A-Za-z0-9_-]+)");
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            string text;
+            await using (var file = new FileStream(mailLog, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+            using (var reader = new StreamReader(file))
+                text = await reader.ReadToEndAsync(ct);
+            // aiosmtpd prints each message between these markers.
+            var message = text.Split("---------- MESSAGE FOLLOWS ----------")
+                .LastOrDefault(m => m.Contains($"To: {email}", StringComparison.OrdinalIgnoreCase));
+            if (message is not null && link.Match(message) is { Success: true } found) return found.Groups[1].Value;
+            await Task.Delay(200, ct);
+        }
+        return null;
     }
 
     private async Task<List<Guid>> Inbox(string token, CancellationToken ct) =>

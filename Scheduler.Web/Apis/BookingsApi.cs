@@ -15,14 +15,19 @@ public static class BookingsApi
 
     public sealed record CancelRequest(string? Reason);
 
+    /// <summary>
+    /// A booking. <c>userId</c> (the booker's user) is shown to the organizer and the signed-in booker
+    /// only: answering an anonymous booking or a manage-token holder with it would tell anyone the
+    /// user id of the account holding any address they book with.
+    /// </summary>
     public sealed record BookingDto(
-        Guid Id, Guid EventId, Guid EventTypeId, Guid OrganizerId, Guid UserId, string Name, string Email, string? Notes,
+        Guid Id, Guid EventId, Guid EventTypeId, Guid OrganizerId, Guid? UserId, string Name, string Email, string? Notes,
         BookingStatus Status, DateTimeOffset Start, DateTimeOffset End, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
         string? CancellationReason, string? CancelledBy,
         [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ManageToken = null)
     {
-        public static BookingDto From(BookingView b, string? manageToken = null) => new(
-            b.Id, b.EventId, b.EventTypeId, b.OrganizerId, b.UserId, b.Name, b.Email, b.Notes, b.Status, b.Start, b.End,
+        public static BookingDto From(BookingView b, string? manageToken = null, bool showUser = true) => new(
+            b.Id, b.EventId, b.EventTypeId, b.OrganizerId, showUser ? b.UserId : null, b.Name, b.Email, b.Notes, b.Status, b.Start, b.End,
             b.CreatedAt, b.UpdatedAt, b.CancellationReason, PartyText(b.CancelledBy), manageToken);
 
         /// <summary>"organizer" or "booker", as the API has always shown them.</summary>
@@ -39,7 +44,7 @@ public static class BookingsApi
     public static IEndpointRouteBuilder MapBookingsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/bookings").WithTags("Bookings");
-        api.MapPost("/", Create).AllowAnonymous();
+        api.MapPost("/", Create).AllowAnonymous().RequireRateLimiting(RateLimits.Public);
         api.MapGet("/", List).RequireAuthorization();
         api.MapGet("/{id:guid}", Get).AllowAnonymous();
         api.MapPost("/{id:guid}/cancel", Cancel).AllowAnonymous();
@@ -52,7 +57,7 @@ public static class BookingsApi
     /// book as themselves. With an <c>Idempotency-Key</c>, a retry returns the original answer.
     /// </summary>
     public static async Task<Results<Created<BookingDto>, ProblemHttpResult>> Create(
-        CreateBookingRequest? body, HttpContext http, IGrainFactory grains, OrganizerDirectory directory,
+        CreateBookingRequest? body, HttpContext http, IGrainFactory grains, OrganizerDirectory directory, OrganizerThrottle throttle,
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey)
     {
         var v = new Validator();
@@ -68,6 +73,11 @@ public static class BookingsApi
         if (!v.IsValid) return Problems.Validation(v.Errors);
 
         if (await directory.FindOrganizer(eventTypeId!.Value) is not { } organizerId) return Problems.NotFound("event type");
+        if (throttle.TryBook(organizerId) is { } wait)
+        {
+            http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            return Problems.Result("rate-limited", "This organizer is taking too many bookings right now: retry shortly.");
+        }
         // Anonymous bookers (Guid.Empty): the calendar's commit finds or creates the user holding the
         // address, in the same transaction as the booking; nothing is written for a refused booking.
         var bookerId = profile?.Id ?? Guid.Empty;
@@ -77,7 +87,7 @@ public static class BookingsApi
         var outcome = await grains.GetGrain<ICalendarGrain>(organizerId).Book(request);
         return outcome.Kind switch
         {
-            BookingOutcomeKind.Created => TypedResults.Created($"/api/bookings/{outcome.Booking!.Id}", BookingDto.From(outcome.Booking, outcome.ManageToken)),
+            BookingOutcomeKind.Created => TypedResults.Created($"/api/bookings/{outcome.Booking!.Id}", BookingDto.From(outcome.Booking, outcome.ManageToken, showUser: profile is not null)),
             BookingOutcomeKind.SlotUnavailable => Problems.Result("slot-unavailable", outcome.Detail ?? "Someone else just booked this time. Pick another slot."),
             BookingOutcomeKind.OutsideAvailability => Problems.Result("outside-availability", outcome.Detail ?? "This start is not one of the event type's slots."),
             BookingOutcomeKind.IdempotencyMismatch => Problems.Result("idempotency-mismatch", "Use a new Idempotency-Key for a different request."),
@@ -141,7 +151,7 @@ public static class BookingsApi
         Guid id, string? token, HttpContext http, BookingAccess access)
     {
         var found = await access.Find(id, http.User, token);
-        return found is null ? Problems.NotFound("booking") : TypedResults.Ok(BookingDto.From(found.Booking));
+        return found is null ? Problems.NotFound("booking") : TypedResults.Ok(BookingDto.From(found.Booking, showUser: found.Role != BookingRole.TokenHolder));
     }
 
     /// <summary>Confirms a pending booking (organizer only). Confirming twice changes nothing; a cancelled booking cannot be confirmed.</summary>
@@ -168,6 +178,6 @@ public static class BookingsApi
         var found = await access.Find(id, http.User, token);
         if (found is null) return Problems.NotFound("booking");
         var outcome = await found.Calendar.Cancel(id, reason, found.Role == BookingRole.Organizer ? BookingParty.Organizer : BookingParty.Booker);
-        return outcome.Booking is null ? Problems.NotFound("booking") : TypedResults.Ok(BookingDto.From(outcome.Booking));
+        return outcome.Booking is null ? Problems.NotFound("booking") : TypedResults.Ok(BookingDto.From(outcome.Booking, showUser: found.Role != BookingRole.TokenHolder));
     }
 }

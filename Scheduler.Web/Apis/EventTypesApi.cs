@@ -48,7 +48,7 @@ public static class EventTypesApi
         api.MapGet("/{id:guid}", GetPublic).AllowAnonymous();
         api.MapPut("/{id:guid}", Update).RequireAuthorization();
         api.MapDelete("/{id:guid}", Delete).RequireAuthorization();
-        api.MapGet("/{id:guid}/slots", Slots).AllowAnonymous();
+        api.MapGet("/{id:guid}/slots", Slots).AllowAnonymous().RequireRateLimiting(RateLimits.Public);
         return app;
     }
 

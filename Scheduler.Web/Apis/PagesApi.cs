@@ -40,6 +40,7 @@ public static class PagesApi
         var pages = app.MapGroup("").AllowAnonymous().ExcludeFromDescription();
         pages.MapGet("/book/{id:guid}", (HttpContext http, IWebHostEnvironment env) => Page(http, env, "book.html"));
         pages.MapGet("/manage/{id:guid}", (HttpContext http, IWebHostEnvironment env) => Page(http, env, "manage.html"));
+        pages.MapGet("/verify-email", (HttpContext http, IWebHostEnvironment env) => Page(http, env, "verify.html"));
         pages.MapGet("/dashboard", (HttpContext http, IWebHostEnvironment env) => Page(http, env, "dashboard.html"));
         pages.MapGet("/", () => TypedResults.Redirect("/dashboard"));
         return app;

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Scheduler.Web.Hosting;
+using Scheduler.Web.Mail;
 
 namespace Scheduler.Web.Apis;
 
@@ -9,39 +10,50 @@ public static class UsersApi
     /// <summary>Sign-up request.</summary>
     public sealed record CreateUserRequest(string? Name, string? Email, string? Password, string? TimeZone);
 
-    /// <summary>A user as the API shows it.</summary>
-    public sealed record UserDto(Guid Id, string Name, string Email, string TimeZone, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+    /// <summary>A user as the API shows it; <c>emailVerified</c>: whether the mailed link was followed.</summary>
+    public sealed record UserDto(Guid Id, string Name, string Email, string TimeZone, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, bool EmailVerified)
     {
-        public static UserDto From(UserProfile p) => new(p.Id, p.Name, p.Email, p.TimeZone, p.CreatedAt, p.UpdatedAt);
+        public static UserDto From(UserProfile p) => new(p.Id, p.Name, p.Email, p.TimeZone, p.CreatedAt, p.UpdatedAt, p.EmailVerified);
     }
+
+    /// <summary>The token from a verification link (the part after <c>#token=</c>).</summary>
+    public sealed record VerifyEmailRequest(string? Token);
 
     public sealed record TokenRequest(string? Email, string? Password);
 
     /// <summary>Profile changes; a new password needs the current one.</summary>
     public sealed record UpdateMeRequest(string? Name, string? TimeZone, string? Password, string? CurrentPassword);
 
-    public sealed record TokenResponse(string AccessToken, string TokenType, int ExpiresIn);
+    /// <summary><c>everywhere</c>: end every token of the caller, not only this one.</summary>
+    public sealed record RevokeRequest(bool? Everywhere);
 
-    public const int MinPasswordLength = 8;
+    public sealed record TokenResponse(string AccessToken, string TokenType, int ExpiresIn);
 
     public static IEndpointRouteBuilder MapUsersApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/users", CreateUser).WithTags("Users").AllowAnonymous();
-        app.MapPost("/api/auth/token", IssueToken).WithTags("Users").AllowAnonymous();
+        app.MapPost("/api/users", CreateUser).WithTags("Users").AllowAnonymous().RequireRateLimiting(RateLimits.SignUp);
+        app.MapPost("/api/auth/token", IssueToken).WithTags("Users").AllowAnonymous().RequireRateLimiting(RateLimits.SignIn);
         app.MapGet("/api/me", GetMe).WithTags("Users").RequireAuthorization();
         app.MapPatch("/api/me", UpdateMe).WithTags("Users").RequireAuthorization();
+        app.MapPost("/api/auth/verify-email", VerifyEmail).WithTags("Users").AllowAnonymous();
+        // Each call mails the address: limited like sign-ups, so nobody can use it to flood an inbox.
+        app.MapPost("/api/me/verify-email", ResendVerification).WithTags("Users").RequireAuthorization().RequireRateLimiting(RateLimits.SignUp);
+        app.MapPost("/api/auth/revoke", Revoke).WithTags("Users").RequireAuthorization();
         return app;
     }
 
-    /// <summary>Signs up. An email that only ever booked (no password) is claimed by its owner.</summary>
+    /// <summary>
+    /// Signs up and mails a verification link to the address. Until it is followed, the account sees
+    /// nothing booked with its address (also not what was booked before it signed up).
+    /// </summary>
     public static async Task<Results<Created<UserDto>, ProblemHttpResult>> CreateUser(
-        CreateUserRequest? body, IGrainFactory grains, IPasswordHasher<UserProfile> hasher)
+        CreateUserRequest? body, IGrainFactory grains, IPasswordHasher<UserProfile> hasher, EmailVerifications verifications)
     {
         var v = new Validator();
         var name = v.RequiredText("name", body?.Name, 200);
         var email = v.Email("email", body?.Email);
         var zone = v.TimeZone("timeZone", body?.TimeZone);
-        NewPassword("password", body?.Password, v);
+        v.NewPassword("password", body?.Password);
         if (!v.IsValid) return Problems.Validation(v.Errors);
 
         var hash = hasher.HashPassword(null!, body!.Password!);
@@ -49,13 +61,8 @@ public static class UsersApi
             .SignUp(new SignUpRequest(name!, email!, hash, zone!.Id));
         if (result.Outcome == SignUpOutcome.EmailTaken || result.User is null)
             return Problems.Result("email-taken", "Sign in instead, or use another email address.");
+        await verifications.SendAsync(result.User);
         return TypedResults.Created("/api/me", UserDto.From(result.User));
-    }
-
-    private static void NewPassword(string field, string? password, Validator v)
-    {
-        if (password is null || password.Length < MinPasswordLength) v.Add(field, $"At least {MinPasswordLength} characters.");
-        else if (password.Length > 1024) v.Add(field, "At most 1024 characters.");
     }
 
     /// <summary>Changes the caller's name, time zone and/or password (with <c>currentPassword</c>).</summary>
@@ -67,8 +74,9 @@ public static class UsersApi
         var zone = body?.TimeZone is null ? null : v.TimeZone("timeZone", body.TimeZone);
         if (body?.Password is not null)
         {
-            NewPassword("password", body.Password, v);
+            v.NewPassword("password", body.Password);
             if (string.IsNullOrEmpty(body.CurrentPassword)) v.Add("currentPassword", "Required to change the password.");
+            else v.ExistingPassword("currentPassword", body.CurrentPassword);
         }
         if (!v.IsValid) return Problems.Validation(v.Errors);
 
@@ -88,20 +96,65 @@ public static class UsersApi
     // Compared against when the email is unknown, so both failures take as long.
     private static readonly string DummyHash = new PasswordHasher<UserProfile>().HashPassword(null!, "not-a-real-password");
 
-    /// <summary>Exchanges email and password for a bearer token.</summary>
+    /// <summary>
+    /// Exchanges email and password for a bearer token. Repeated failures for one account make it
+    /// wait (429 + Retry-After), whichever addresses they come from.
+    /// </summary>
     public static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> IssueToken(
-        TokenRequest? body, IGrainFactory grains, IPasswordHasher<UserProfile> hasher, AccessTokens tokens)
+        TokenRequest? body, HttpContext http, IGrainFactory grains, IPasswordHasher<UserProfile> hasher, AccessTokens tokens, AccountThrottle throttle)
     {
         var v = new Validator();
         var email = v.Email("email", body?.Email);
-        if (string.IsNullOrEmpty(body?.Password)) v.Add("password", "Required.");
+        v.ExistingPassword("password", body?.Password);
         if (!v.IsValid) return Problems.Validation(v.Errors);
 
+        var account = GrainKeys.NormalizeEmail(email!);
+        if (throttle.Blocked(account) is { } wait)
+        {
+            http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Problems.Result("rate-limited", "Too many failed sign-ins for this account: wait, then try again.");
+        }
         var credentials = await grains.GetGrain<IEmailGrain>(GrainKeys.Email(email!)).GetCredentials();
         var verdict = hasher.VerifyHashedPassword(null!, credentials?.PasswordHash ?? DummyHash, body!.Password!);
         if (credentials?.PasswordHash is null || verdict == PasswordVerificationResult.Failed)
+        {
+            throttle.Failed(account);
             return Problems.Result("invalid-credentials");
-        return TypedResults.Ok(new TokenResponse(tokens.Issue(credentials.UserId), "Bearer", (int)AccessTokens.Lifetime.TotalSeconds));
+        }
+        return TypedResults.Ok(new TokenResponse(tokens.Issue(credentials.UserId), "Bearer", (int)tokens.Lifetime.TotalSeconds));
+    }
+
+    /// <summary>Follows a mailed verification link: once, within 24 hours of its mailing.</summary>
+    public static async Task<Results<Ok<UserDto>, ProblemHttpResult>> VerifyEmail(VerifyEmailRequest? body, EmailVerifications verifications)
+    {
+        var verified = await verifications.VerifyAsync(body?.Token);
+        return verified is null
+            ? Problems.Result("invalid-verification", "Sign in and ask for a new link (POST /api/me/verify-email).")
+            : TypedResults.Ok(UserDto.From(verified));
+    }
+
+    /// <summary>Mails a new verification link to the caller's address (earlier links keep working until they expire).</summary>
+    public static async Task<Results<Accepted, ProblemHttpResult>> ResendVerification(
+        HttpContext http, IGrainFactory grains, EmailVerifications verifications)
+    {
+        var profile = await grains.GetGrain<IUserGrain>(http.User.RequiredUserId()).Get();
+        if (profile is null) return Problems.NotFound("user");
+        if (profile.EmailVerified) return Problems.Result("already-verified");
+        return await verifications.SendAsync(profile) ? TypedResults.Accepted((string?)null) : Problems.Result("already-verified");
+    }
+
+    /// <summary>Ends the token this request carries, or (<c>everywhere: true</c>) every token of the caller.</summary>
+    public static async Task<Results<NoContent, ProblemHttpResult>> Revoke(RevokeRequest? body, HttpContext http, IGrainFactory grains)
+    {
+        var user = grains.GetGrain<IUserGrain>(http.User.RequiredUserId());
+        if (body?.Everywhere == true)
+        {
+            await user.RevokeAllTokens();
+            return TypedResults.NoContent();
+        }
+        if (http.User.Token() is not { } token) return Problems.Result("unauthorized");
+        await user.RevokeToken(token.TokenId, token.ExpiresAt);
+        return TypedResults.NoContent();
     }
 
     /// <summary>The signed-in user.</summary>

@@ -29,20 +29,36 @@ public sealed class SigningKeyLoader(IGrainFactory grains, SigningKeys keys) : I
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
-public sealed class AccessTokens(SigningKeys keys, TimeProvider clock)
+/// <summary>
+/// Access tokens: JWTs naming the user (<c>sub</c>), the token (<c>jti</c>) and the exact issue time
+/// (<c>iat_ms</c>), valid for <see cref="Lifetime"/> (<c>SCHEDULER_TOKEN_LIFETIME</c>, default one hour).
+/// Each request also asks the user's grain whether the token still stands (revoked, signed out
+/// everywhere, password changed, user unknown).
+/// </summary>
+public sealed class AccessTokens(SigningKeys keys, TimeProvider clock, IConfiguration config)
 {
     public const string Issuer = "scheduler";
     public const string Audience = "scheduler-api";
-    public static readonly TimeSpan Lifetime = TimeSpan.FromHours(12);
+    public const string IssuedAtMsClaim = "iat_ms";
+
+    public TimeSpan Lifetime { get; } =
+        TimeSpan.TryParse(config["SCHEDULER_TOKEN_LIFETIME"], System.Globalization.CultureInfo.InvariantCulture, out var lifetime) && lifetime > TimeSpan.Zero
+            ? lifetime
+            : TimeSpan.FromHours(1);
 
     public string Issue(Guid userId)
     {
-        var now = clock.GetUtcNow().UtcDateTime;
+        var issuedAt = clock.GetUtcNow();
+        var now = issuedAt.UtcDateTime;
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
             Issuer = Issuer,
             Audience = Audience,
-            Subject = new ClaimsIdentity([new Claim(JwtRegisteredClaimNames.Sub, userId.ToString())]),
+            Subject = new ClaimsIdentity([
+                new Claim(JwtRegisteredClaimNames.Sub, userId.ToString()),
+                new Claim(JwtRegisteredClaimNames.Jti, Guid.CreateVersion7(issuedAt).ToString()),
+                new Claim(IssuedAtMsClaim, issuedAt.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture), ClaimValueTypes.Integer64),
+            ]),
             IssuedAt = now,
             NotBefore = now,
             Expires = now + Lifetime,
@@ -63,6 +79,27 @@ public sealed class AccessTokens(SigningKeys keys, TimeProvider clock)
         };
         options.Events = new JwtBearerEvents
         {
+            // A well-signed token must also name a user by id (a token from elsewhere, or a forged one
+            // with a valid key, could say anything): anything else is 401, never a failure later on.
+            OnTokenValidated = async context =>
+            {
+                var principal = context.Principal;
+                if (!Guid.TryParse(principal?.FindFirstValue(JwtRegisteredClaimNames.Sub), out var userId))
+                {
+                    context.Fail("The token's subject is not a user id.");
+                    return;
+                }
+                if (!Guid.TryParse(principal!.FindFirstValue(JwtRegisteredClaimNames.Jti), out var tokenId)
+                    || !long.TryParse(principal.FindFirstValue(IssuedAtMsClaim), out var issuedAtMs)
+                    || issuedAtMs is < 0 or > 253402300799999)
+                {
+                    context.Fail("The token does not say which token it is.");
+                    return;
+                }
+                var grains = context.HttpContext.RequestServices.GetRequiredService<IGrainFactory>();
+                if (!await grains.GetGrain<IUserGrain>(userId).AcceptsToken(tokenId, DateTimeOffset.FromUnixTimeMilliseconds(issuedAtMs)))
+                    context.Fail("The token was revoked, or its user does not exist.");
+            },
             // Browsers cannot set headers on WebSocket requests: SignalR sends the token in the query.
             OnMessageReceived = context =>
             {
@@ -81,6 +118,12 @@ public static class ClaimsPrincipalExtensions
     public static Guid? UserId(this ClaimsPrincipal user) =>
         user.Identity?.IsAuthenticated == true && Guid.TryParse(user.FindFirstValue(JwtRegisteredClaimNames.Sub), out var id)
             ? id
+            : null;
+
+    /// <summary>The signed-in caller's token id and expiry (for revoking it).</summary>
+    public static (Guid TokenId, DateTimeOffset ExpiresAt)? Token(this ClaimsPrincipal user) =>
+        Guid.TryParse(user.FindFirstValue(JwtRegisteredClaimNames.Jti), out var id) && long.TryParse(user.FindFirstValue(JwtRegisteredClaimNames.Exp), out var exp)
+            ? (id, DateTimeOffset.FromUnixTimeSeconds(exp))
             : null;
 
     public static Guid RequiredUserId(this ClaimsPrincipal user) =>

@@ -8,7 +8,10 @@ public sealed record FoundBooking(ICalendarGrain Calendar, BookingView Booking, 
 
 /// <summary>
 /// Who may see or change a booking: its organizer, its signed-in booker, or whoever holds its
-/// manage token. Anyone else gets exactly what an unknown id gets (null → 404).
+/// manage token. Anyone else gets exactly what an unknown id gets (null → 404). The booker role
+/// needs an account that verified its address (<see cref="IUserGrain.FindBookingOrganizer"/> finds
+/// nothing otherwise), and gives exactly what the manage token gives (view, cancel): a booking made
+/// anonymously with the address of an account is that account's to see, with no extra right.
 /// </summary>
 public sealed class BookingAccess(IGrainFactory grains)
 {

@@ -31,9 +31,11 @@ public static class OpenApi
     public static WebApplication MapSchedulerOpenApi(this WebApplication app)
     {
         app.MapOpenApi().AllowAnonymous();
+        // No fonts from Scalar's CDN: the page's CSP allows this origin only (SecurityHeaders).
         app.MapScalarApiReference("/docs", o => o
             .WithTitle("Scheduler API")
-            .AddPreferredSecuritySchemes(OpenApiOperations.BearerScheme))
+            .AddPreferredSecuritySchemes(OpenApiOperations.BearerScheme)
+            .DisableDefaultFonts())
             .AllowAnonymous();
         return app;
     }

@@ -33,19 +33,19 @@ public sealed class OpenApiSchemas : IOpenApiSchemaTransformer
         {
             ["name"] = new(Required: true, MinLength: 1, MaxLength: 200),
             ["email"] = new(Required: true, Format: "email", MaxLength: 254, Description: "Unique (case-insensitive) among accounts."),
-            ["password"] = new(Required: true, Format: "password", MinLength: UsersApi.MinPasswordLength, MaxLength: 1024),
+            ["password"] = new(Required: true, Format: "password", MinLength: Passwords.MinLength, MaxLength: Passwords.MaxLength),
             ["timeZone"] = new(Required: true, Description: Zone),
         },
         [typeof(UsersApi.TokenRequest)] = new Dictionary<string, Field>
         {
             ["email"] = new(Required: true, Format: "email", MaxLength: 254),
-            ["password"] = new(Required: true, Format: "password", MinLength: 1),
+            ["password"] = new(Required: true, Format: "password", MinLength: 1, MaxLength: Passwords.MaxLength),
         },
         [typeof(UsersApi.UpdateMeRequest)] = new Dictionary<string, Field>
         {
             ["name"] = new(MinLength: 1, MaxLength: 200),
             ["timeZone"] = new(Description: Zone),
-            ["password"] = new(Format: "password", MinLength: UsersApi.MinPasswordLength, MaxLength: 1024, Description: "A new password; needs currentPassword."),
+            ["password"] = new(Format: "password", MinLength: Passwords.MinLength, MaxLength: Passwords.MaxLength, Description: "A new password; needs currentPassword."),
             ["currentPassword"] = new(Format: "password", Description: "Required with password."),
         },
         [typeof(UsersApi.UserDto)] = new Dictionary<string, Field>

@@ -76,6 +76,27 @@ public sealed class Validator
         return true;
     }
 
+    /// <summary>
+    /// A new password: 8 to <see cref="Passwords.MaxLength"/> characters, not only whitespace or
+    /// control characters, not one of the most common passwords (<see cref="Passwords.IsCommon"/>).
+    /// </summary>
+    public string? NewPassword(string field, string? value)
+    {
+        if (value is null || value.Length < Passwords.MinLength) { Add(field, $"At least {Passwords.MinLength} characters."); return null; }
+        if (value.Length > Passwords.MaxLength) { Add(field, $"At most {Passwords.MaxLength} characters."); return null; }
+        if (value.All(c => char.IsWhiteSpace(c) || char.IsControl(c))) { Add(field, "Must contain letters, digits or symbols, not only spaces or control characters."); return null; }
+        if (Passwords.IsCommon(value)) { Add(field, "Too common: it is among the first passwords anyone tries. Choose another."); return null; }
+        return value;
+    }
+
+    /// <summary>A password being checked (sign-in, current password): required, and never longer than a new one may be.</summary>
+    public string? ExistingPassword(string field, string? value)
+    {
+        if (string.IsNullOrEmpty(value)) { Add(field, "Required."); return null; }
+        if (value.Length > Passwords.MaxLength) { Add(field, $"At most {Passwords.MaxLength} characters."); return null; }
+        return value;
+    }
+
     public string? Email(string field, string? value)
     {
         if (string.IsNullOrWhiteSpace(value)) { Add(field, "Required."); return null; }
@@ -154,6 +175,32 @@ public sealed class Validator
         }
         Add(field, "Not an ISO 8601 date-time with offset, e.g. 2026-03-02T09:00:00+01:00.");
         return null;
+    }
+}
+
+/// <summary>The password policy (README, "Security").</summary>
+public static class Passwords
+{
+    public const int MinLength = 8;
+
+    /// <summary>Long enough for any passphrase; short enough that hashing it costs what hashing any password costs.</summary>
+    public const int MaxLength = 128;
+
+    private static readonly HashSet<string> Common = Load();
+
+    public static bool IsCommon(string password) => Common.Contains(password.Trim());
+
+    private static HashSet<string> Load()
+    {
+        using var stream = typeof(Passwords).Assembly.GetManifestResourceStream("common-passwords.txt")
+            ?? throw new InvalidOperationException("The common-passwords list is not embedded.");
+        using var reader = new StreamReader(stream);
+        var set = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        while (reader.ReadLine() is { } line)
+        {
+            if (line.Length > 0 && !line.StartsWith('#')) set.Add(line.Trim());
+        }
+        return set;
     }
 }
 

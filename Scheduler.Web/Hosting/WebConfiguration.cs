@@ -12,12 +12,16 @@ using Orleans.Storage;
 using Scheduler.Database;
 using Scheduler.Web.Apis;
 using Scheduler.Web.Live;
+using Scheduler.Web.Mail;
 
 namespace Scheduler.Web.Hosting;
 
 public static class WebConfiguration
 {
     public const string DefaultUrls = "http://127.0.0.1:5080";
+
+    /// <summary>The largest request body accepted (the largest real one, a week of availability rules, is a few KB).</summary>
+    public const long MaxRequestBodyBytes = 1024 * 1024;
 
     /// <summary>Everything the front end needs: Orleans client, JSON, problem details, auth.</summary>
     public static WebApplicationBuilder AddSchedulerWeb(this WebApplicationBuilder builder)
@@ -28,6 +32,12 @@ public static class WebConfiguration
             throw new InvalidOperationException("SCHEDULER_DB (an Npgsql connection string) is not set. Start the system with ./run.sh.");
 
         builder.WebHost.UseUrls((config["SCHEDULER_URLS"] is { Length: > 0 } urls ? urls : DefaultUrls).Split(';', ','));
+        // No "Server: Kestrel": nothing to tell a scanner. API bodies are small; the limit answers 413 early.
+        builder.WebHost.ConfigureKestrel(o =>
+        {
+            o.AddServerHeader = false;
+            o.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
+        });
 
         builder.UseOrleansClient(client =>
         {
@@ -89,10 +99,15 @@ public static class WebConfiguration
         services.AddSingleton<IPasswordHasher<UserProfile>, PasswordHasher<UserProfile>>();
         services.AddSingleton<OrganizerDirectory>();
         services.AddSingleton<BookingAccess>();
+        services.AddSingleton(MailSettings.Read(config));
+        services.AddSingleton<IMailer, SmtpMailer>();
+        services.AddSingleton(PublicUrl.From(config, DefaultUrls));
+        services.AddSingleton<EmailVerifications>();
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<SigningKeys>(AccessTokens.Configure);
         services.AddAuthorization();
+        services.AddSchedulerRateLimits(config);
         return builder;
     }
 
@@ -117,12 +132,15 @@ public static class WebConfiguration
 
     public static WebApplication MapScheduler(this WebApplication app)
     {
+        app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRequestBodyLimit();
         // Static pages and assets are public: served before authentication and authorization run.
         app.UsePageAssets();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
 
         app.MapSchedulerOpenApi();
         app.MapPrometheusScrapingEndpoint("/metrics").WithMetadata(new HttpMethodMetadata(["GET"])).AllowAnonymous();
@@ -141,6 +159,31 @@ public static class WebConfiguration
     }
 }
 
+public static class RequestBodyLimit
+{
+    /// <summary>
+    /// Refuses a request whose declared body is larger than <see cref="WebConfiguration.MaxRequestBodyBytes"/>
+    /// before anything reads it: 413 problem+json (Kestrel enforces the same limit on bodies sent without a length).
+    /// </summary>
+    public static WebApplication UseRequestBodyLimit(this WebApplication app)
+    {
+        app.Use(async (context, next) =>
+        {
+            if (context.Request.ContentLength > WebConfiguration.MaxRequestBodyBytes)
+            {
+                context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+                context.Response.Headers.Connection = "close";
+                var problem = Problems.Create("too-large", $"Request bodies are at most {WebConfiguration.MaxRequestBodyBytes} bytes.");
+                await context.RequestServices.GetRequiredService<IProblemDetailsService>()
+                    .WriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem });
+                return;
+            }
+            await next(context);
+        });
+        return app;
+    }
+}
+
 /// <summary>
 /// Errors whose outcome is unknown (a failed or conflicting state write, a silo that went away)
 /// become 503 + Retry-After with problem type <c>retry</c>; bad request bodies become 400.
@@ -153,7 +196,8 @@ public sealed class RetryableExceptionHandler(IProblemDetailsService problems, I
         string? detail = null;
         if (exception is BadHttpRequestException bad)
         {
-            token = bad.StatusCode == 415 ? "unsupported-media-type" : "validation";
+            // Kestrel's refusals (body too large, too slow, bad framing) keep their status and get our types.
+            token = Problems.TokenForStatus(bad.StatusCode) is var known && known != "internal" ? known : "validation";
             detail = bad.Message;
         }
         else if (IsRetryable(exception))

@@ -57,13 +57,18 @@ public sealed class LiveRelayClient(IGrainFactory grains, IHubContext<Notificati
     {
         foreach (var change in batch.Changes)
         {
-            await hub.Clients.Groups(change.Audience.Select(NotificationsHub.GroupOf).ToList())
+            // The organizer's connections hear of it whether or not their address is verified; a booker's
+            // only once it is (NotificationsHub puts unverified accounts in their organizer group only).
+            var groups = change.Audience.Select(NotificationsHub.GroupOf).ToList();
+            groups.Add(NotificationsHub.OrganizerGroupOf(change.Booking.OrganizerId));
+            await hub.Clients.Groups(groups)
                 .SendAsync("BookingChanged", new BookingChangedMessage(change.Kind, BookingsApi.BookingDto.From(change.Booking), change.PublishedAt));
         }
         foreach (var notification in batch.Notifications)
         {
-            await hub.Clients.Group(NotificationsHub.GroupOf(notification.UserId))
-                .SendAsync("Notification", NotificationsApi.NotificationDto.From(notification));
+            List<string> groups = [NotificationsHub.GroupOf(notification.UserId)];
+            if (notification.AboutOwnCalendar) groups.Add(NotificationsHub.OrganizerGroupOf(notification.UserId));
+            await hub.Clients.Groups(groups).SendAsync("Notification", NotificationsApi.NotificationDto.From(notification));
         }
     }
 }

@@ -10,20 +10,26 @@ namespace Scheduler.Web.Live;
 /// connections are refused. The server calls <c>BookingChanged</c> and <c>Notification</c>.
 /// </summary>
 [Authorize]
-public sealed class NotificationsHub : Hub
+public sealed class NotificationsHub(IGrainFactory grains) : Hub
 {
     public const string Path = "/hubs/notifications";
 
+    /// <summary>Everything a user is told: their calendar's and, as a booker, their address's.</summary>
     public static string GroupOf(Guid userId) => "user:" + userId.ToString("N");
+
+    /// <summary>Only what concerns the user's own calendar: accounts that have not verified their address yet.</summary>
+    public static string OrganizerGroupOf(Guid userId) => "organizer:" + userId.ToString("N");
 
     public override async Task OnConnectedAsync()
     {
-        if (Context.User?.UserId() is not { } userId)
+        if (Context.User?.UserId() is not { } userId
+            || await grains.GetGrain<IUserGrain>(userId).Get() is not { } profile)
         {
             Context.Abort();
             return;
         }
-        await Groups.AddToGroupAsync(Context.ConnectionId, GroupOf(userId));
+        // Bookings made with the address are the account's only once it proved the address is its own.
+        await Groups.AddToGroupAsync(Context.ConnectionId, profile.EmailVerified ? GroupOf(userId) : OrganizerGroupOf(userId));
         await base.OnConnectedAsync();
     }
 }

@@ -32,11 +32,12 @@ public sealed class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture
 
     private sealed record Route(
         string Method, string Template, Func<Scenario, string> Path, Func<Scenario, Caller, object?>? Body,
-        Caller[] Allowed, bool SignInRequired, HttpStatusCode Status, Shape Expect);
+        Caller[] Allowed, bool SignInRequired, HttpStatusCode Status, Shape Expect, bool FreshToken = false);
 
     private sealed record Scenario(
         Organizer A, Organizer B, Organizer Booker, Guid EventTypeId, Guid BookingId, string ManageToken, Guid EventId,
-        Guid RuleId, Guid NotificationId, string OtherBookingsToken, string ForgedToken, Guid BlockId);
+        Guid RuleId, Guid NotificationId, string OtherBookingsToken, string ForgedToken, Guid BlockId,
+        IReadOnlyDictionary<Caller, string> VerificationTokens, IReadOnlyDictionary<Caller, string> FreshTokens);
 
     private static readonly Caller[] Everyone = Enum.GetValues<Caller>();
     private static readonly Caller[] SignedIn = Everyone.Where(IsSignedIn).ToArray();
@@ -84,6 +85,12 @@ public sealed class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture
         new("POST", "/api/auth/token", _ => "/api/auth/token", (s, _) => new { email = s.A.Email, password = "correct horse" }, Everyone, false,
             HttpStatusCode.OK, All(Has("accessToken"), Has("tokenType", (_, _) => "Bearer"))),
         new("GET", "/api/me", _ => "/api/me", null, SignedIn, true, HttpStatusCode.OK, Has("id", (s, c) => IdOf(s, c))),
+        // A mailed link's token works for whoever holds it (each caller follows one of its own).
+        new("POST", "/api/auth/verify-email", _ => "/api/auth/verify-email", (s, c) => new { token = s.VerificationTokens[c] }, Everyone, false,
+            HttpStatusCode.OK, Has("emailVerified", (_, _) => "true")),
+        // Every signed-in caller here has verified its address already: asking for a new link is 409.
+        new("POST", "/api/me/verify-email", _ => "/api/me/verify-email", null, SignedIn, true, HttpStatusCode.Conflict,
+            Has("type", (_, _) => "/problems/already-verified")),
         new("PATCH", "/api/me", _ => "/api/me", (_, _) => new { name = "Renamed" }, SignedIn, true, HttpStatusCode.OK,
             All(Has("id", (s, c) => IdOf(s, c)), Has("name", (_, _) => "Renamed"))),
         new("GET", "/api/event-types", _ => "/api/event-types", null, SignedIn, true, HttpStatusCode.OK, AnArray),
@@ -125,6 +132,8 @@ public sealed class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture
             All(IdIs(s => s.NotificationId), Has("readAt"))),
         // The bookings above are future and active: the owner deletes the event type with them.
         new("DELETE", "/api/event-types/{id:guid}", s => $"/api/event-types/{s.EventTypeId}?cancelBookings=true", null, Owner, true, HttpStatusCode.NoContent, NoBody),
+        // Revoking ends the caller's token: each caller revokes a token of its own, issued for this row.
+        new("POST", "/api/auth/revoke", _ => "/api/auth/revoke", (_, _) => new { everywhere = false }, SignedIn, true, HttpStatusCode.NoContent, NoBody, FreshToken: true),
         new("*", "/hubs/notifications/negotiate", _ => "/hubs/notifications/negotiate?negotiateVersion=1", null, SignedIn, true, HttpStatusCode.OK, Has("connectionToken")),
     ];
 
@@ -148,10 +157,24 @@ public sealed class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture
         Assert.Equal(HttpStatusCode.Created, block.StatusCode);
         await Eventually(async () => (await a.Client.Notifications()).Count > 0, what: "A's first notification");
         var notification = (await a.Client.Notifications())[0]!["id"]!.GetValue<Guid>();
+        var verificationTokens = new Dictionary<Caller, string>();
+        foreach (var caller in Everyone)
+        {
+            var email = $"verify-{Guid.NewGuid():N}@example.com";
+            var created = await anonymous.PostAsJsonAsync("/api/users", new { name = "V", email, password = "long-enough", timeZone = "UTC" });
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            verificationTokens[caller] = (await fixture.App.Mail.WaitForMailsTo(email)).Single().VerificationToken!;
+        }
+        var freshTokens = new Dictionary<Caller, string>();
+        foreach (var caller in Everyone.Where(IsSignedIn))
+        {
+            var email = caller switch { Caller.OrganizerA => a.Email, Caller.Booker => booker.Email, _ => b.Email };
+            freshTokens[caller] = await anonymous.TokenFor(email, "correct horse");
+        }
         return new Scenario(a, b, booker, eventTypeId, booking["id"]!.GetValue<Guid>(), booking["manageToken"]!.GetValue<string>(),
             booking["eventId"]!.GetValue<Guid>(), rule, notification, (await other.Json())["manageToken"]!.GetValue<string>(),
             ManageTokenFormat.Encode(a.Id, RandomNumberGenerator.GetBytes(ManageTokenFormat.MacLength)),
-            (await block.Json())["id"]!.GetValue<Guid>());
+            (await block.Json())["id"]!.GetValue<Guid>(), verificationTokens, freshTokens);
     }
 
     private static HttpRequestMessage Request(Route route, Scenario s, Caller caller)
@@ -174,6 +197,7 @@ public sealed class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture
             Caller.OrganizerB or Caller.OrganizerBWithForgedToken or Caller.OrganizerBWithOtherBookingsToken => s.B.Token,
             _ => null,
         };
+        if (token is not null && route.FreshToken) token = s.FreshTokens[caller];
         if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return request;
     }
@@ -237,7 +261,7 @@ public sealed class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture
     public void The_matrix_covers_every_route_the_application_maps()
     {
         var endpoints = fixture.App.WebServices.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>();
-        var pages = new[] { "/book/", "/manage/", "/dashboard", "/docs" };
+        var pages = new[] { "/book/", "/manage/", "/dashboard", "/docs", "/verify-email" };
         var mapped = endpoints
             .Where(e => e.RoutePattern.RawText is { } raw && !pages.Any(p => raw.StartsWith(p, StringComparison.Ordinal)) && raw != "/")
             .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["*"]).Select(m => $"{m} {e.RoutePattern.RawText!.TrimEnd('/')}"))

@@ -29,6 +29,18 @@ public sealed class CalendarStorageTests : IAsyncLifetime
         return Convert.ToInt64(await command.ExecuteScalarAsync());
     }
 
+    private async Task<List<Guid>> UserIdsOf(Guid[] bookingIds)
+    {
+        await using var connection = new NpgsqlConnection(_app.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("select distinct user_id from bookings where id = any($1)", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = bookingIds });
+        var ids = new List<Guid>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) ids.Add(reader.GetGuid(0));
+        return ids;
+    }
+
     private Task<long> Execute(string sql, params object[] values) => Scalar(sql + " returning 1", values);
 
     private async Task<string> RowCounts() =>
@@ -189,7 +201,8 @@ public sealed class CalendarStorageTests : IAsyncLifetime
         var answers = await Task.WhenAll(calendars.SelectMany(c => new[] { "09:00", "10:00", "11:00" }
             .Select(time => _app.CreateClient().Book(c.EventTypeId, At(FutureMonday, time), email))));
         Assert.All(answers, a => Assert.Equal(HttpStatusCode.Created, a.StatusCode));
-        var userIds = (await Task.WhenAll(answers.Select(a => a.Json()))).Select(b => b["userId"]!.GetValue<Guid>()).Distinct().ToList();
+        var bookingIds = (await Task.WhenAll(answers.Select(a => a.Json()))).Select(b => b["id"]!.GetValue<Guid>()).ToArray();
+        var userIds = await UserIdsOf(bookingIds);
         Assert.Single(userIds);
         Assert.Equal(1, await Scalar("select count(*) from users where email_normalized = $1", email.ToLowerInvariant()));
         Assert.Equal(12, await Scalar("select count(*) from bookings where user_id = $1", userIds[0]));

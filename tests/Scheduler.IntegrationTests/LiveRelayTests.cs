@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -148,5 +149,56 @@ public sealed class LiveRelayTests : IAsyncLifetime
         await using var anonymous = new Listener(_app.FrontEnd(0), token: null);
         var error = await Assert.ThrowsAsync<HttpRequestException>(() => anonymous.Connection.StartAsync());
         Assert.Equal(HttpStatusCode.Unauthorized, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task An_account_that_has_not_verified_its_address_hears_only_of_its_own_calendar()
+    {
+        var frontEnd = _app.FrontEnd(0);
+        var anonymous = frontEnd.CreateClient();
+        var (_, eventTypeId) = await anonymous.OrganizerWithEventType(_app);
+        var email = $"victim-{Guid.NewGuid():N}@example.com";
+        Assert.Equal(HttpStatusCode.Created, (await anonymous.Book(eventTypeId, At(FutureMonday, "09:00"), email)).StatusCode);
+
+        // Someone signs up with the booker's address (and never follows the link); they organize too.
+        var squatter = await anonymous.SignUpAndSignIn(_app, email: email, verify: false);
+        Assert.Equal(HttpStatusCode.OK, (await squatter.Client.PutAsJsonAsync("/api/availability",
+            new[] { new { dayOfWeek = "Monday", startTime = "09:00", endTime = "17:00" } })).StatusCode);
+        var own = await squatter.Client.PostAsJsonAsync("/api/event-types", new { title = "Own", durationMinutes = 30 });
+        var ownEventTypeId = (await own.Json())["id"]!.GetValue<Guid>();
+
+        await using var listener = new Listener(frontEnd, squatter.Token);
+        await listener.Connection.StartAsync();
+        var markers = new List<Guid>();
+        var slots = new Queue<string>(Enumerable.Range(0, 16).Select(i => $"{9 + i / 2:00}:{(i % 2) * 30:00}"));
+        async Task HearOwnBooking(string what) => await Eventually(async () =>
+        {
+            var before = markers.Count;
+            markers.Add((await (await anonymous.Book(ownEventTypeId, At(FutureMonday, slots.Dequeue()))).Json())["id"]!.GetValue<Guid>());
+            return await WaitUntil(() => listener.BookingChanges.Any(c => BookingIdOf(c) == markers[^1]));
+        }, within: TimeSpan.FromSeconds(60), what: what);
+
+        // Their own calendar's bookings reach them live (this also proves the subscription is up) ...
+        await HearOwnBooking("the squatter's own booking, live");
+        // ... bookings made with the address they have not proved do not ...
+        var secret = new List<Guid>();
+        foreach (var time in new[] { "10:00", "11:00" })
+            secret.Add((await (await anonymous.Book(eventTypeId, At(FutureMonday, time), email)).Json())["id"]!.GetValue<Guid>());
+        // ... which a later booking of their own, heard, closes: everything heard is about their own.
+        await HearOwnBooking("a later booking of the squatter's own, live");
+        Assert.All(listener.BookingChanges, c => Assert.Contains(BookingIdOf(c), markers));
+        Assert.All(listener.Notifications, n => Assert.Contains(n.GetProperty("bookingId").GetGuid(), markers));
+        Assert.DoesNotContain(listener.BookingChanges, c => secret.Contains(BookingIdOf(c)));
+    }
+
+    /// <summary>True once <paramref name="condition"/> holds, false after three seconds.</summary>
+    private static async Task<bool> WaitUntil(Func<bool> condition)
+    {
+        for (var i = 0; i < 30; i++)
+        {
+            if (condition()) return true;
+            await Task.Delay(100);
+        }
+        return condition();
     }
 }

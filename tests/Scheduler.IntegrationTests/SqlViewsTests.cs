@@ -52,9 +52,11 @@ public sealed class SqlViewsTests : IAsyncLifetime
         // users: never a password or its hash.
         var me = await (await organizer.Client.GetAsync("/api/me")).Json();
         var userRow = Assert.Single(await Query("select * from users where id = @id", ("id", organizer.Id)));
-        // The seed's columns first, as the views had them; then what the table adds (the normalized address).
+        // The seed's columns first, as the views had them; then what the table adds (the normalized
+        // address, when the account proved it owns it, and since when its tokens count).
         Assert.Equal(["id", "name", "email", "time_zone", "created_at", "updated_at", "has_password"], userRow.Keys.Take(7));
-        Assert.Equal(["email_normalized"], userRow.Keys.Skip(7));
+        Assert.Equal(["email_normalized", "email_verified_at", "tokens_valid_after"], userRow.Keys.Skip(7));
+        Assert.NotNull(userRow["email_verified_at"]);
         Assert.Equal(me["name"]!.GetValue<string>(), userRow["name"]);
         Assert.Equal(me["email"]!.GetValue<string>(), userRow["email"]);
         Assert.Equal(me["timeZone"]!.GetValue<string>(), userRow["time_zone"]);

@@ -93,23 +93,6 @@ public sealed class UsersApiTests(AppFixture fixture) : IClassFixture<AppFixture
     }
 
     [Fact]
-    public async Task A_passwordless_booker_can_claim_their_email_by_signing_up()
-    {
-        var (_, eventTypeId) = await Anonymous.OrganizerWithEventType(fixture.App);
-        var email = $"claim-{Guid.NewGuid():N}@example.com";
-        var booked = await Anonymous.Book(eventTypeId, At(FutureMonday, "09:00"), email);
-        Assert.Equal(HttpStatusCode.Created, booked.StatusCode);
-        var bookerId = (await booked.Json())["userId"]!.GetValue<Guid>();
-
-        var signUp = await Anonymous.PostAsJsonAsync("/api/users", new { name = "Claire", email, password = "now-with-password", timeZone = "UTC" });
-        Assert.Equal(HttpStatusCode.Created, signUp.StatusCode);
-        Assert.Equal(bookerId, (await signUp.Json())["id"]!.GetValue<Guid>());
-
-        var again = await Anonymous.PostAsJsonAsync("/api/users", new { name = "Mallory", email, password = "another-password", timeZone = "UTC" });
-        await again.AssertProblem(HttpStatusCode.Conflict, "email-taken");
-    }
-
-    [Fact]
     public async Task Health_is_ok_once_the_cluster_is_reachable()
     {
         var response = await Anonymous.GetAsync("/healthz");

@@ -92,8 +92,9 @@ public sealed class RunShSmokeTests(ITestOutputHelper output) : IAsyncLifetime
         await AssertReadableWithManageToken(second, bookedThroughFirst);
         await AssertReadableWithManageToken(first, bookedThroughSecond);
 
-        // run.sh and its four processes carry the cluster id, so finding none later means something.
-        Assert.Equal(5, _runSh.RemainingProcesses().Count);
+        // run.sh and its five processes (two silos, two front ends, the mail sink) carry the cluster id,
+        // so finding none later means something.
+        Assert.Equal(6, _runSh.RemainingProcesses().Count);
         Assert.True(await _runSh.Terminate(StopLimit), $"run.sh still running {StopLimit.TotalSeconds:0} s after SIGTERM:\n{_runSh.Output}");
         Assert.Equal(143, _runSh.ExitCode); // 128 + SIGTERM: stopped on request, not by a failure
         Assert.Empty(_runSh.RemainingProcesses());

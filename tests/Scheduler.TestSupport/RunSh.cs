@@ -45,6 +45,8 @@ public sealed class RunSh : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        // Tests measure the product, not its abuse limits (README, "Security"); a test may override this.
+        startInfo.Environment["RateLimits__Profile"] = "relaxed";
         foreach (var (name, value) in environment) startInfo.Environment[name] = value;
 
         var process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };

@@ -32,6 +32,8 @@ async function signIn(event) {
 }
 
 function signOut() {
+  // Signing out ends the token on the server too (a copy left elsewhere is worthless from now on).
+  if (state.token) api('/api/auth/revoke', { method: 'POST', body: {}, token: state.token });
   sessionStorage.removeItem(TokenKey);
   state.token = null;
   state.connection?.stop();

@@ -14,16 +14,29 @@ public static class Api
 
     public sealed record Organizer(Guid Id, string Email, string Token, HttpClient Client);
 
-    public static async Task<Organizer> SignUpAndSignIn(this HttpClient anonymous, SchedulerApp app, string timeZone = "Europe/Berlin", string? email = null)
+    /// <summary>Signs up, follows the mailed verification link (unless <paramref name="verify"/> is false) and signs in.</summary>
+    public static async Task<Organizer> SignUpAndSignIn(this HttpClient anonymous, SchedulerApp app, string timeZone = "Europe/Berlin", string? email = null, bool verify = true)
     {
         email ??= $"org-{Guid.NewGuid():N}@example.com";
         var created = await anonymous.PostAsJsonAsync("/api/users", new { name = "Olga Organizer", email, password = "correct horse", timeZone });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var id = (await created.Json())["id"]!.GetValue<Guid>();
+        if (verify) await anonymous.FollowVerificationLink(app, email);
         var token = await anonymous.TokenFor(email, "correct horse");
         var client = app.CreateClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return new Organizer(id, email, token, client);
+    }
+
+    /// <summary>Reads the newest verification mail to <paramref name="email"/> and posts its link's token, as the page does.</summary>
+    public static async Task<JsonNode> FollowVerificationLink(this HttpClient anonymous, SchedulerApp app, string email, int mailNumber = 1)
+    {
+        var mails = await app.Mail.WaitForMailsTo(email, mailNumber);
+        var token = mails[mailNumber - 1].VerificationToken;
+        Assert.NotNull(token);
+        var verified = await anonymous.PostAsJsonAsync("/api/auth/verify-email", new { token });
+        Assert.Equal(HttpStatusCode.OK, verified.StatusCode);
+        return await verified.Json();
     }
 
     public static async Task<string> TokenFor(this HttpClient client, string email, string password)

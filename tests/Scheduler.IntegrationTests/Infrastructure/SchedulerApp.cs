@@ -34,6 +34,12 @@ public sealed class SchedulerApp : IAsyncDisposable
     /// <summary>When set, the first silo serves Prometheus metrics on this loopback port.</summary>
     public int? SiloMetricsPort { get; init; }
 
+    /// <summary>Where the front ends send mail (SCHEDULER_SMTP): the mails a user would get.</summary>
+    public SmtpSink Mail { get; } = new();
+
+    /// <summary>Front-end configuration on top of the defaults (abuse limits relaxed: tests measure the product).</summary>
+    public Dictionary<string, string> WebSettings { get; } = new() { ["RateLimits:Profile"] = "relaxed" };
+
     /// <summary>When set, grains and Orleans' reminder service read this clock (the runtime keeps real time).</summary>
     public FakeTimeProvider? Time { get; init; }
 
@@ -148,6 +154,7 @@ public sealed class SchedulerApp : IAsyncDisposable
         await StopSilosAsync();
         if (_database is not null) await _database.DisposeAsync();
         _database = null;
+        await Mail.DisposeAsync();
     }
 
     private static int FreePort()
@@ -163,6 +170,8 @@ public sealed class SchedulerApp : IAsyncDisposable
         {
             builder.UseSetting("SCHEDULER_DB", app.ConnectionString);
             builder.UseSetting("SCHEDULER_CLUSTER_ID", app.ClusterId);
+            builder.UseSetting("SCHEDULER_SMTP", app.Mail.Address);
+            foreach (var (key, value) in app.WebSettings) builder.UseSetting(key, value);
             builder.ConfigureLogging(logging => logging.ClearProviders());
         }
     }

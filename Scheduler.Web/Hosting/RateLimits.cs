@@ -1,0 +1,135 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.RateLimiting;
+
+namespace Scheduler.Web.Hosting;
+
+/// <summary>
+/// Abuse limits (configuration section <c>RateLimits</c>, e.g. <c>RateLimits__SignInPerIp=30</c> in the
+/// environment). The defaults suit a real deployment; <c>RateLimits:Profile=relaxed</c> multiplies every
+/// limit by 1000 (the load tester and the test suite measure the engine, not the limiter). Limits are
+/// kept per front end (each process counts its own callers).
+/// </summary>
+public sealed class RateLimitSettings
+{
+    /// <summary>How long each window is (all limits are "so many per window").</summary>
+    public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary><c>POST /api/auth/token</c> per client IP.</summary>
+    public int SignInPerIp { get; set; } = 30;
+
+    /// <summary>Failed sign-ins per account (email) before it is refused until the window passes.</summary>
+    public int FailedSignInsPerAccount { get; set; } = 5;
+
+    /// <summary><c>POST /api/users</c> per client IP.</summary>
+    public int SignUpPerIp { get; set; } = 10;
+
+    /// <summary>Public slot reads and bookings per client IP.</summary>
+    public int PublicPerIp { get; set; } = 120;
+
+    /// <summary>Bookings per organizer (all callers together).</summary>
+    public int BookingsPerOrganizer { get; set; } = 600;
+
+    public string Profile { get; set; } = "default";
+
+    public int Scaled(int limit) => string.Equals(Profile, "relaxed", StringComparison.OrdinalIgnoreCase) ? limit * 1000 : limit;
+}
+
+public static class RateLimits
+{
+    public const string SignIn = "sign-in";
+    public const string SignUp = "sign-up";
+    public const string Public = "public";
+
+    public static IServiceCollection AddSchedulerRateLimits(this IServiceCollection services, IConfiguration config)
+    {
+        var settings = new RateLimitSettings();
+        config.GetSection("RateLimits").Bind(settings);
+        services.AddSingleton(settings);
+        services.AddSingleton<AccountThrottle>();
+        services.AddSingleton<OrganizerThrottle>();
+        services.AddRateLimiter(o =>
+        {
+            o.AddPolicy(SignIn, context => PerIp(context, settings, settings.SignInPerIp));
+            o.AddPolicy(SignUp, context => PerIp(context, settings, settings.SignUpPerIp));
+            o.AddPolicy(Public, context => PerIp(context, settings, settings.PublicPerIp));
+            o.OnRejected = (context, cancellationToken) =>
+                new ValueTask(WriteTooManyRequests(context.HttpContext,
+                    context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : settings.Window));
+        });
+        return services;
+    }
+
+    private static RateLimitPartition<string> PerIp(HttpContext context, RateLimitSettings settings, int limit) =>
+        RateLimitPartition.GetFixedWindowLimiter(ClientKey(context), _ => new FixedWindowRateLimiterOptions
+        {
+            PermitLimit = settings.Scaled(limit),
+            Window = settings.Window,
+            QueueLimit = 0,
+        });
+
+    /// <summary>The client's address (behind a reverse proxy, configure forwarded headers so this is the client's).</summary>
+    private static string ClientKey(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+
+    /// <summary>429 problem+json with <c>Retry-After</c> (whole seconds, at least 1).</summary>
+    public static async Task WriteTooManyRequests(HttpContext context, TimeSpan retryAfter)
+    {
+        var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+        context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+        context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        var problem = Problems.Create("rate-limited", $"Too many requests: retry in {seconds} s.");
+        await context.RequestServices.GetRequiredService<IProblemDetailsService>()
+            .WriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem });
+    }
+}
+
+/// <summary>
+/// Back-off per account: each failed sign-in uses a permit; when they are used up, sign-ins for that
+/// address (right password or not) are refused until the window passes, so guessing is slowed to
+/// <see cref="RateLimitSettings.FailedSignInsPerAccount"/> per window whatever the number of IPs.
+/// </summary>
+public sealed class AccountThrottle(RateLimitSettings settings) : IDisposable
+{
+    private readonly PartitionedRateLimiter<string> _failures = PartitionedRateLimiter.Create<string, string>(account =>
+        RateLimitPartition.GetFixedWindowLimiter(account, _ => new FixedWindowRateLimiterOptions
+        {
+            PermitLimit = settings.Scaled(settings.FailedSignInsPerAccount),
+            Window = settings.Window,
+            QueueLimit = 0,
+        }));
+
+    /// <summary>Null if the account may try; else how long until it may.</summary>
+    public TimeSpan? Blocked(string account)
+    {
+        using var probe = _failures.AttemptAcquire(account, 0);
+        return probe.IsAcquired ? null : probe.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : settings.Window;
+    }
+
+    public void Failed(string account)
+    {
+        using var _ = _failures.AttemptAcquire(account, 1);
+    }
+
+    public void Dispose() => _failures.Dispose();
+}
+
+/// <summary>Bookings per organizer, all callers together: one organizer's page cannot be flooded into the whole cluster's work.</summary>
+public sealed class OrganizerThrottle(RateLimitSettings settings) : IDisposable
+{
+    private readonly PartitionedRateLimiter<Guid> _bookings = PartitionedRateLimiter.Create<Guid, Guid>(organizer =>
+        RateLimitPartition.GetFixedWindowLimiter(organizer, _ => new FixedWindowRateLimiterOptions
+        {
+            PermitLimit = settings.Scaled(settings.BookingsPerOrganizer),
+            Window = settings.Window,
+            QueueLimit = 0,
+        }));
+
+    /// <summary>Null if the booking may go ahead (a permit is used); else how long until it may.</summary>
+    public TimeSpan? TryBook(Guid organizerId)
+    {
+        using var lease = _bookings.AttemptAcquire(organizerId, 1);
+        return lease.IsAcquired ? null : lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : settings.Window;
+    }
+
+    public void Dispose() => _bookings.Dispose();
+}

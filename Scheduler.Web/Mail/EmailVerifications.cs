@@ -1,0 +1,75 @@
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.WebUtilities;
+
+namespace Scheduler.Web.Mail;
+
+/// <summary>
+/// Proving that an account owns its address: a link with a 256-bit secret is mailed to the address;
+/// following it (the page posts the secret to <c>POST /api/auth/verify-email</c>) verifies the address
+/// once, within <see cref="EmailVerification.Lifetime"/>. Only the secret's SHA-256 is stored.
+/// </summary>
+public sealed class EmailVerifications(IGrainFactory grains, IMailer mailer, PublicUrl publicUrl, ILogger<EmailVerifications> logger)
+{
+    private const int SecretBytes = 32;
+
+    /// <summary>Mails a new link to the account's address. False when its address is verified already (or it has no account).</summary>
+    public async Task<bool> SendAsync(UserProfile user, CancellationToken cancellationToken = default)
+    {
+        // The user id travels in the token so any front end can route it to the user's grain.
+        var token = new byte[16 + SecretBytes];
+        user.Id.TryWriteBytes(token.AsSpan(0, 16), bigEndian: true, out _);
+        RandomNumberGenerator.Fill(token.AsSpan(16));
+        if (!await grains.GetGrain<IUserGrain>(user.Id).StartEmailVerification(SHA256.HashData(token))) return false;
+
+        // The secret rides in the fragment: browsers never send it to a server or in a Referer.
+        var link = $"{publicUrl.Base}/verify-email#token={WebEncoders.Base64UrlEncode(token)}";
+        try
+        {
+            await mailer.SendAsync(user.Email, "Confirm your email address for Scheduler", $"""
+                Hello {user.Name},
+
+                someone (we hope you) signed up for Scheduler with this address. To confirm that it is
+                yours, and to see the bookings made with it, open this link within {(int)EmailVerification.Lifetime.TotalHours} hours:
+
+                {link}
+
+                If this was not you, ignore this mail: nothing made with your address is shown to anyone
+                until this link is followed.
+                """, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The account exists either way; POST /api/me/verify-email sends a new link.
+            logger.LogWarning(e, "The verification mail for user {UserId} could not be sent", user.Id);
+        }
+        return true;
+    }
+
+    /// <summary>Uses up a link's token. Null when it is malformed, unknown, used or expired.</summary>
+    public async Task<UserProfile?> VerifyAsync(string? token)
+    {
+        if (string.IsNullOrEmpty(token) || token.Length > 100) return null;
+        byte[] bytes;
+        try { bytes = WebEncoders.Base64UrlDecode(token); }
+        catch (FormatException) { return null; }
+        if (bytes.Length != 16 + SecretBytes) return null;
+        var userId = new Guid(bytes.AsSpan(0, 16), bigEndian: true);
+        return await grains.GetGrain<IUserGrain>(userId).VerifyEmail(SHA256.HashData(bytes));
+    }
+}
+
+/// <summary>
+/// The address links in mails point to: <c>SCHEDULER_PUBLIC_URL</c>, else the first of
+/// <c>SCHEDULER_URLS</c>. Never the request's Host header, which the requester chooses: a sign-up
+/// with a forged Host would otherwise mail the owner a link that hands the secret to that host.
+/// </summary>
+public sealed record PublicUrl(string Base)
+{
+    public static PublicUrl From(IConfiguration config, string defaultUrls)
+    {
+        var url = config["SCHEDULER_PUBLIC_URL"] is { Length: > 0 } configured
+            ? configured
+            : (config["SCHEDULER_URLS"] is { Length: > 0 } urls ? urls : defaultUrls).Split(';', ',')[0];
+        return new PublicUrl(url.TrimEnd('/'));
+    }
+}
