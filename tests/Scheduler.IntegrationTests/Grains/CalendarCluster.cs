@@ -19,6 +19,9 @@ public sealed class CalendarCluster : IAsyncLifetime
 
     public IClusterClient Client => Cluster.Client;
 
+    /// <summary>Makes the calendars' next commits fail, before or after reaching the database.</summary>
+    public Infrastructure.StorageFaults Faults { get; } = new();
+
     public async Task InitializeAsync()
     {
         _database = await FreshDatabase.CreateAsync("grains");
@@ -30,6 +33,7 @@ public sealed class CalendarCluster : IAsyncLifetime
             ConnectionString = connectionString,
             SiloPort = silo.SiloPort,
             GatewayPort = silo.GatewayPort,
+            WrapCalendarStore = inner => new Infrastructure.FaultyCalendarStore(inner, Faults),
         }));
         _cluster = builder.Build();
         await _cluster.DeployAsync();

@@ -124,4 +124,50 @@ public sealed class CalendarGrainTests(CalendarCluster fixture) : IClassFixture<
         Assert.Equal(BookingOutcomeKind.SlotUnavailable, (await calendar.Book(Request(halfHour, Utc(FutureMonday, 10)))).Kind);
         Assert.Equal(BookingOutcomeKind.Created, (await calendar.Book(Request(halfHour, Utc(FutureMonday, 11)))).Kind);
     }
+
+    private static async Task<(BookingOutcome? Outcome, Exception? Error)> Capture(Task<BookingOutcome> call)
+    {
+        try { return (await call, null); }
+        catch (Exception e) { return (null, e); }
+    }
+
+    [Fact]
+    public async Task A_failed_commit_fails_every_caller_not_yet_durable_and_the_reloaded_calendar_holds_only_what_it_acknowledged()
+    {
+        var (calendar, halfHour, _) = await NewCalendar();
+        var durable = await calendar.Book(Request(halfHour, Utc(FutureMonday, 9)));
+        Assert.Equal(BookingOutcomeKind.Created, durable.Kind);
+        var before = ActivationOf(calendar);
+
+        // The next commit fails without reaching the database; decisions riding on it must not be acknowledged.
+        fixture.Faults.FailNextWrites(Infrastructure.FaultyCalendarStore.StateName, 1, Infrastructure.FaultMode.FailBeforeWrite);
+        var starts = Enumerable.Range(0, 8).Select(k => Utc(FutureMonday, 10).AddMinutes(30 * k)).ToList();
+        var answers = await Task.WhenAll(starts.Select(start => Capture(calendar.Book(Request(halfHour, start)))));
+
+        Assert.Contains(answers, a => a.Error is RetryLaterException);
+        Assert.All(answers, a => Assert.True(a.Error is RetryLaterException || a.Outcome?.Kind == BookingOutcomeKind.Created,
+            $"either booked or told to retry, not {a.Error?.GetType().Name ?? a.Outcome?.Kind.ToString()}"));
+
+        // Callers retry until a fresh activation answers (the broken one refuses and deactivates).
+        var elapsed = System.Diagnostics.Stopwatch.StartNew();
+        BookingOutcome? retried = null;
+        while (retried is null)
+        {
+            var attempt = await Capture(calendar.Book(Request(halfHour, Utc(FutureMonday.AddDays(1), 9))));
+            if (attempt.Error is RetryLaterException && elapsed.Elapsed < TimeSpan.FromSeconds(20)) { await Task.Delay(50); continue; }
+            Assert.Null(attempt.Error);
+            retried = attempt.Outcome;
+        }
+        Assert.Equal(BookingOutcomeKind.Created, retried!.Kind);
+        Assert.NotEqual(before, ActivationOf(calendar));
+
+        // What the reloaded calendar holds is exactly what was acknowledged: nothing of the failed commit.
+        var acknowledged = answers.Where(a => a.Outcome?.Kind == BookingOutcomeKind.Created).Select(a => a.Outcome!.Booking!.Id)
+            .Append(durable.Booking!.Id).Append(retried.Booking!.Id).Order().ToList();
+        var listed = await calendar.ListBookings(Upcoming);
+        Assert.Equal(acknowledged, listed.Items.Select(b => b.Id).Order().ToList());
+        // And the starts whose answers were "retry" are free again for the callers' retries.
+        foreach (var (start, answer) in starts.Zip(answers).Where(p => p.Second.Error is not null))
+            Assert.Equal(BookingOutcomeKind.Created, (await calendar.Book(Request(halfHour, start))).Kind);
+    }
 }
