@@ -30,6 +30,9 @@ public sealed class FakeScheduler : IAsyncDisposable
 {
     private sealed record User(Guid Id, string Email, string? Password);
 
+    /// <summary>Where the fake "mails" its verification links (the load tester reads it through SCHEDULER_MAIL_LOG).</summary>
+    public string MailLog { get; } = Path.Combine(Path.GetTempPath(), $"fake-scheduler-mail-{Guid.NewGuid():N}.log");
+
     private sealed record Booking(Guid Id, Guid OrganizerId, Guid UserId, string Email, DateTimeOffset Start, DateTimeOffset End);
 
     private sealed record Note(Guid Id, Guid UserId, Guid BookingId);
@@ -86,9 +89,12 @@ public sealed class FakeScheduler : IAsyncDisposable
                 if (_users.TryGetValue(email, out var known) && known.Password is not null) return Problem(409, "email-taken");
                 var user = new User(known?.Id ?? Guid.NewGuid(), email, body.GetProperty("password").GetString());
                 _users[email] = user;
+                // Like the product's mail sink: a verification link per sign-up, in aiosmtpd's format.
+                File.AppendAllText(MailLog, $"---------- MESSAGE FOLLOWS ----------\nTo: {email}\n\nhttp://fake/verify-email#token=fake-{user.Id:N}\n");
                 return Results.Json(new { id = user.Id, email }, statusCode: 201);
             }
         });
+        _app.MapPost("/api/auth/verify-email", () => Results.Json(new { verified = true }));
         _app.MapPost("/api/auth/token", async (HttpContext http) =>
         {
             var body = await Body(http);
