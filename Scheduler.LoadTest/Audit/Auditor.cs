@@ -71,7 +71,7 @@ public sealed class Auditor(ITarget target, TimeSpan settleTimeout)
         IReadOnlyList<Calendar> calendars, List<StoredBooking> accepted, List<Violation> violations, List<string> notes, CancellationToken ct)
     {
         var sample = accepted.OrderBy(b => b.Id).Take(BookerSample).ToList();
-        var deadline = DateTimeOffset.UtcNow + settleTimeout;
+        var settling = System.Diagnostics.Stopwatch.StartNew(); // bounds the wait; measures nothing
         while (true)
         {
             var missing = new List<Violation>();
@@ -93,7 +93,7 @@ public sealed class Auditor(ITarget target, TimeSpan settleTimeout)
                 missing.AddRange(mine.Where(b => seen.BookersChecked.Contains(b.Id) && !seen.ForBooker.Contains(b.Id))
                     .Select(b => new Violation(AuditRules.MissingNotification, $"booker {b.Email} has no notification of {b.Id}")));
             }
-            if (missing.Count == 0 || DateTimeOffset.UtcNow >= deadline)
+            if (missing.Count == 0 || settling.Elapsed >= settleTimeout)
             {
                 violations.AddRange(missing);
                 notes.AddRange(pageNotes);
@@ -143,7 +143,7 @@ public sealed class Auditor(ITarget target, TimeSpan settleTimeout)
                 violations.Add(new Violation(AuditRules.Lost, $"SQL: 201 {reader.GetGuid(0)} has no row in {schema}.bookings"));
         }
 
-        var deadline = DateTimeOffset.UtcNow + settleTimeout;
+        var settling = System.Diagnostics.Stopwatch.StartNew(); // bounds the wait; measures nothing
         while (true)
         {
             var missing = new List<Violation>();
@@ -166,7 +166,7 @@ public sealed class Auditor(ITarget target, TimeSpan settleTimeout)
                         missing.Add(new Violation(AuditRules.MissingNotification, $"SQL: no booker notification of {reader.GetGuid(0)}"));
                 }
             }
-            if (missing.Count == 0 || DateTimeOffset.UtcNow >= deadline)
+            if (missing.Count == 0 || settling.Elapsed >= settleTimeout)
             {
                 violations.AddRange(missing);
                 notes.Add($"SQL ({schema}): overlaps, {ids.Length} acknowledged rows and their {(organizerNotifications ? "organizer and booker" : "booker")} notifications checked");
