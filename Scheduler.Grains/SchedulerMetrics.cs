@@ -28,6 +28,10 @@ public static class SchedulerMetrics
     public static readonly Histogram<int> CommitBatchSize =
         Meter.CreateHistogram<int>("scheduler.commit.batch_size", "{booking}", "Bookings written by one calendar group commit");
 
+    /// <summary>Calendars' group commits one PostgreSQL transaction of the silo's commit queue carried.</summary>
+    public static readonly Histogram<int> CommitCalendars =
+        Meter.CreateHistogram<int>("scheduler.commit.calendars", "{commit}", "Calendar group commits carried by one PostgreSQL transaction");
+
     /// <summary>Commits that failed (storage error or a lost version race), tagged <c>reason</c>.</summary>
     public static readonly Counter<long> FailedCommits =
         Meter.CreateCounter<long>("scheduler.commit.failures", "{commit}", "Calendar group commits that failed");

@@ -45,10 +45,18 @@ public sealed class SchedulerSiloOptions
     /// </summary>
     public int? MetricsPort { get; init; }
 
+    /// <summary>
+    /// Most PostgreSQL transactions the silo's commit queue runs at once (SCHEDULER_COMMIT_WRITERS);
+    /// calendars' commits that arrive meanwhile leave together in the next one.
+    /// </summary>
+    public int CommitWriters { get; init; } = DefaultCommitWriters;
+
+    public const int DefaultCommitWriters = 2;
+
     /// <summary>Connections for Orleans' ADO.NET providers (clustering, reminders, grain storage).</summary>
     public int OrleansPoolSize { get; init; } = 6;
 
-    /// <summary>Reads SCHEDULER_DB, SCHEDULER_CLUSTER_ID, SCHEDULER_SILO_PORT, SCHEDULER_GATEWAY_PORT and SCHEDULER_DB_POOL.</summary>
+    /// <summary>Reads SCHEDULER_DB, SCHEDULER_CLUSTER_ID, SCHEDULER_SILO_PORT, SCHEDULER_GATEWAY_PORT, SCHEDULER_DB_POOL, SCHEDULER_METRICS_PORT and SCHEDULER_COMMIT_WRITERS.</summary>
     public static SchedulerSiloOptions FromEnvironment()
     {
         var connectionString = Environment.GetEnvironmentVariable("SCHEDULER_DB");
@@ -61,6 +69,7 @@ public sealed class SchedulerSiloOptions
             SiloPort = IntFromEnvironment("SCHEDULER_SILO_PORT", 11111),
             GatewayPort = IntFromEnvironment("SCHEDULER_GATEWAY_PORT", 30000),
             PoolSize = IntFromEnvironment("SCHEDULER_DB_POOL", DefaultPoolSize),
+            CommitWriters = Math.Max(1, IntFromEnvironment("SCHEDULER_COMMIT_WRITERS", DefaultCommitWriters)),
             MetricsPort = int.TryParse(Environment.GetEnvironmentVariable("SCHEDULER_METRICS_PORT"), out var metrics) ? metrics : null,
         };
     }

@@ -27,9 +27,11 @@ public static class SiloConfiguration
         var dataSource = new NpgsqlDataSourceBuilder(
             new NpgsqlConnectionStringBuilder(options.ConnectionString) { MaxPoolSize = options.PoolSize }.ConnectionString).Build();
         silo.Services.AddSingleton(dataSource);
-        silo.Services.AddSingleton<ICalendarStore>(_ =>
+        silo.Services.AddSingleton<ICalendarStore>(sp =>
         {
-            ICalendarStore store = new PostgresCalendarStore(dataSource);
+            // One commit queue per silo: many calendars' commits share each transaction.
+            ICalendarStore store = new CalendarCommitQueue(new PostgresCalendarStore(dataSource),
+                sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<CalendarCommitQueue>>(), options.CommitWriters);
             return options.WrapCalendarStore is { } wrap ? wrap(store) : store;
         });
         silo.Services.AddSingleton<BookingQueries>();

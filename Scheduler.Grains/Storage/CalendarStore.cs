@@ -38,7 +38,7 @@ public interface ICalendarStore
 /// <summary>Another activation of the same calendar committed first; this one's decisions were not stored.</summary>
 public sealed class CalendarVersionConflictException(string message, Exception inner) : Exception(message, inner);
 
-public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore
+public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore, ICalendarBatchWriter
 {
     public const string VersionConflictState = "SC409";
 
@@ -244,15 +244,199 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore
         BufferAfterMinutes = r.GetInt32(o + 18),
     };
 
-    public async Task<CommitResult> CommitAsync(CalendarCommit c)
+    public async Task<CommitResult> CommitAsync(CalendarCommit commit) => (await CommitManyAsync([commit]))[0];
+
+    /// <summary>
+    /// Writes several calendars' commits in one transaction (one <see cref="NpgsqlBatch"/>, one round
+    /// trip): each calendar's version is checked and incremented, and the hot rows (bookers, events,
+    /// bookings, notifications, replies) of all of them go in one statement per table. All or nothing:
+    /// if any calendar's version check or any row fails, nothing of any of them is written, and the
+    /// caller (<see cref="CalendarCommitQueue"/>) decides which calendar to blame.
+    /// </summary>
+    public async Task<IReadOnlyList<CommitResult>> CommitManyAsync(IReadOnlyList<CalendarCommit> commits)
     {
         // One batch, one round trip, one implicit transaction: a failing statement rolls back the
-        // statements before it and skips the ones after it.
+        // statements before it and skips the ones after it. Calendars in a fixed order, so two
+        // transactions touching the same rows (a duplicate activation) take their locks in one order.
+        var all = commits.OrderBy(c => c.OrganizerId).ToList();
         await using var batch = db.CreateBatch();
-        Add(batch, "select calendar_commit_version($1, $2, $3, $4, $5, $6)",
-            c.OrganizerId, c.ExpectedVersion, (object?)c.TimeZone ?? DBNull.Value, (object?)c.TokenKey ?? DBNull.Value,
-            (object?)c.BookingReminderDue ?? DBNull.Value, c.Now);
+        Add(batch, """
+            select calendar_commit_version(x.organizer, x.expected, x.zone, x.token, x.due, x.now)
+            from unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[]) with ordinality
+                 as x(organizer, expected, zone, token, due, now, n)
+            order by x.n
+            """,
+            Arr(all, c => c.OrganizerId), Arr(all, c => c.ExpectedVersion), Arr(all, c => c.TimeZone), Arr(all, c => c.TokenKey),
+            Arr(all, c => c.BookingReminderDue), Arr(all, c => c.Now));
 
+        // What organizers change rarely (event types, rules, overrides): statements of their own.
+        foreach (var c in all) AddSettings(batch, c);
+
+        // The anonymous bookers' users, with ids derived from their addresses: every calendar
+        // creating the same new address computes the same row, and an address that already has a
+        // user keeps it (the bookings below find it by address). Nothing here can fail the batch.
+        // Sorted by id, so concurrent transactions meet a shared new address in the same order.
+        var anonymous = all.SelectMany(c => c.NewBookings).Where(b => b.Anonymous).DistinctBy(b => b.UserId).OrderBy(b => b.UserId).ToList();
+        if (anonymous.Count > 0)
+        {
+            Add(batch, """
+                insert into users (id, name, email, time_zone, created_at, updated_at, has_password, email_normalized)
+                select x.id, x.name, x.email, 'UTC', x.created, x.created, false, x.normalized
+                from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) as x(id, name, email, normalized, created)
+                on conflict do nothing
+                """,
+                Arr(anonymous, b => b.UserId), Arr(anonymous, b => b.Name), Arr(anonymous, b => b.Email),
+                Arr(anonymous, b => GrainKeys.NormalizeEmail(b.Email)), Arr(anonymous, b => b.CreatedAt));
+        }
+
+        // Plain inserts (no ON CONFLICT) for rows with ids the calendars chose: a commit that already
+        // happened cannot be applied again anyway, since its version check would fail.
+        var events = all.SelectMany(c => c.NewEvents.Select(e => (c.OrganizerId, Row: e))).ToList();
+        if (events.Count > 0)
+        {
+            Add(batch, """
+                insert into events (id, event_type_id, user_id, title, description, start_time, end_time, location, created_at, updated_at)
+                select x.id, x.type, x.organizer, x.title, x.description, x.s, x.e, x.location, x.created, x.updated
+                from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::text[],
+                            $9::timestamptz[], $10::timestamptz[])
+                     as x(organizer, id, type, title, description, s, e, location, created, updated)
+                """,
+                Arr(events, r => r.OrganizerId), Arr(events, r => r.Row.Id), Arr(events, r => r.Row.EventTypeId), Arr(events, r => r.Row.Title),
+                Arr(events, r => r.Row.Description), Arr(events, r => r.Row.Start), Arr(events, r => r.Row.End), Arr(events, r => r.Row.Location),
+                Arr(events, r => r.Row.CreatedAt), Arr(events, r => r.Row.UpdatedAt));
+        }
+
+        foreach (var c in all)
+        {
+            if (c.RemovedBlocks is { Count: > 0 } removed)
+            {
+                // After the inserts: a block made and removed within one batch is inserted, then deleted.
+                Add(batch, "delete from events where user_id = $1 and id = any($2) and event_type_id is null", c.OrganizerId, removed.ToArray());
+            }
+        }
+
+        var bookingCommand = -1;
+        var bookings = all.SelectMany(c => c.NewBookings.Select(b => (c.OrganizerId, Row: b))).ToList();
+        if (bookings.Count > 0)
+        {
+            var b = bookings;
+            bookingCommand = batch.BatchCommands.Count;
+            Add(batch, """
+                insert into bookings (id, event_id, user_id, organizer_id, event_type_id, status, start_time, end_time,
+                                      created_at, updated_at, name, email, notes, cancellation_reason, cancelled_by,
+                                      manage_token_hash, reminder_sent, buffer_before_minutes, buffer_after_minutes)
+                select x.id, x.event,
+                       case when x.anonymous then (select u.id from users u where u.email_normalized = x.normalized) else x.booker end,
+                       x.organizer, x.type, x.status, x.s, x.e, x.created, x.updated, x.name, x.email, x.notes, x.reason, x.cancelled_by,
+                       x.token_hash, x.reminded, x.before, x.after
+                from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::bool[], $6::text[], $7::uuid[], $8::text[], $9::timestamptz[],
+                            $10::timestamptz[], $11::timestamptz[], $12::timestamptz[], $13::text[], $14::text[], $15::text[],
+                            $16::text[], $17::text[], $18::bytea[], $19::bool[], $20::int[], $21::int[])
+                     as x(organizer, id, event, booker, anonymous, normalized, type, status, s, e, created, updated, name, email, notes,
+                          reason, cancelled_by, token_hash, reminded, before, after)
+                returning id, user_id
+                """,
+                Arr(b, r => r.OrganizerId), Arr(b, r => r.Row.Id), Arr(b, r => r.Row.EventId), Arr(b, r => r.Row.UserId), Arr(b, r => r.Row.Anonymous),
+                Arr(b, r => GrainKeys.NormalizeEmail(r.Row.Email)), Arr(b, r => r.Row.EventTypeId), Arr(b, r => r.Row.Status.ToString()),
+                Arr(b, r => r.Row.Start), Arr(b, r => r.Row.End), Arr(b, r => r.Row.CreatedAt), Arr(b, r => r.Row.UpdatedAt),
+                Arr(b, r => r.Row.Name), Arr(b, r => r.Row.Email), Arr(b, r => r.Row.Notes), Arr(b, r => r.Row.CancellationReason),
+                Arr(b, r => StoredText.Of(r.Row.CancelledBy)), Arr(b, r => r.Row.ManageTokenHash), Arr(b, r => r.Row.ReminderSent),
+                Arr(b, r => r.Row.BufferBeforeMinutes), Arr(b, r => r.Row.BufferAfterMinutes));
+        }
+
+        var notifications = all.SelectMany(c => c.Notifications.Select(n => (c.OrganizerId, Row: n))).ToList();
+        if (notifications.Count > 0)
+        {
+            var n = notifications;
+            Add(batch, """
+                insert into notifications (id, user_id, message, sent_at, read_at, booking_id, kind, created_at, updated_at)
+                select x.id, y.user_id, x.message, x.sent, null, x.booking, x.kind, x.sent, x.sent
+                from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::timestamptz[])
+                     as x(organizer, id, recipient, booking, message, kind, sent)
+                cross join lateral (select coalesce(x.recipient, (select b.user_id from bookings b where b.id = x.booking)) as user_id) y
+                -- An anonymous booking made with the organizer's own address: one notification, not two.
+                where x.recipient is not null or y.user_id <> x.organizer
+                """,
+                Arr(n, r => r.OrganizerId), Arr(n, r => r.Row.Id), Arr(n, r => r.Row.UserId), Arr(n, r => r.Row.BookingId), Arr(n, r => r.Row.Message),
+                Arr(n, r => StoredText.Of(r.Row.Kind)), Arr(n, r => r.Row.SentAt));
+        }
+
+        var changed = all.SelectMany(c => c.ChangedBookings.Select(b => (c.OrganizerId, Row: b))).ToList();
+        if (changed.Count > 0)
+        {
+            var b = changed;
+            Add(batch, """
+                update bookings set status = x.status, updated_at = x.updated, cancellation_reason = x.reason,
+                                    cancelled_by = x.cancelled_by, reminder_sent = x.reminded
+                from unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::bool[])
+                     as x(organizer, id, status, updated, reason, cancelled_by, reminded)
+                where bookings.id = x.id and bookings.organizer_id = x.organizer
+                """,
+                Arr(b, r => r.OrganizerId), Arr(b, r => r.Row.Id), Arr(b, r => r.Row.Status.ToString()), Arr(b, r => r.Row.UpdatedAt),
+                Arr(b, r => r.Row.CancellationReason), Arr(b, r => StoredText.Of(r.Row.CancelledBy)), Arr(b, r => r.Row.ReminderSent));
+        }
+
+        var replies = all.SelectMany(c => c.Replies.Select(r => (c.OrganizerId, Row: r))).ToList();
+        if (replies.Count > 0)
+        {
+            var r = replies;
+            // A key whose reply expired (older than the calendar keeps in memory) may still have a row
+            // until the next prune: the new answer replaces it.
+            Add(batch, """
+                insert into idempotency_replies (organizer_id, key, fingerprint, outcome, booking_id, booking_status, reply, created_at)
+                select x.organizer, x.key, x.fingerprint, x.outcome, x.booking, x.status, null, x.created
+                from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::timestamptz[])
+                     as x(organizer, key, fingerprint, outcome, booking, status, created)
+                on conflict (organizer_id, key) do update set
+                  fingerprint = excluded.fingerprint, outcome = excluded.outcome, booking_id = excluded.booking_id,
+                  booking_status = excluded.booking_status, reply = null, created_at = excluded.created_at
+                """,
+                Arr(r, x => x.OrganizerId), Arr(r, x => x.Row.Key), Arr(r, x => x.Row.Fingerprint), Arr(r, x => x.Row.Kind.ToString()),
+                Arr(r, x => x.Row.BookingId), Arr(r, x => x.Row.BookingStatus?.ToString()), Arr(r, x => x.Row.CreatedAt));
+        }
+
+        var prunes = all.Where(c => c.PruneRepliesBefore is not null).ToList();
+        if (prunes.Count > 0)
+        {
+            Add(batch, """
+                delete from idempotency_replies r
+                using unnest($1::uuid[], $2::timestamptz[]) as x(organizer, cutoff)
+                where r.organizer_id = x.organizer and r.created_at < x.cutoff
+                """,
+                Arr(prunes, c => c.OrganizerId), Arr(prunes, c => c.PruneRepliesBefore!.Value));
+        }
+
+        var versions = new long[all.Count];
+        var users = new Dictionary<Guid, Guid>();
+        try
+        {
+            await using var reader = await batch.ExecuteReaderAsync();
+            for (var i = 0; i < versions.Length && await reader.ReadAsync(); i++) versions[i] = reader.GetInt64(0);
+            for (var i = 1; i < batch.BatchCommands.Count; i++)
+            {
+                await reader.NextResultAsync();
+                if (i != bookingCommand) continue;
+                while (await reader.ReadAsync()) users[reader.GetGuid(0)] = reader.GetGuid(1);
+            }
+            while (await reader.NextResultAsync()) { }
+        }
+        catch (PostgresException e) when (e.SqlState == VersionConflictState)
+        {
+            throw new CalendarVersionConflictException(e.MessageText, e);
+        }
+
+        var results = new Dictionary<CalendarCommit, CommitResult>(ReferenceEqualityComparer.Instance);
+        for (var i = 0; i < all.Count; i++)
+        {
+            var own = all[i].NewBookings.Where(b => users.ContainsKey(b.Id)).ToDictionary(b => b.Id, b => users[b.Id]);
+            results[all[i]] = new CommitResult(versions[i], own);
+        }
+        return commits.Select(c => results[c]).ToList();
+    }
+
+    /// <summary>One calendar's rarely changed rows: event types, weekly rules, date overrides.</summary>
+    private static void AddSettings(NpgsqlBatch batch, CalendarCommit c)
+    {
         if (c.EventTypes.Count > 0)
         {
             var t = c.EventTypes;
@@ -330,145 +514,6 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore
                 }
             }
         }
-
-        // Plain inserts (no ON CONFLICT) for rows with ids this calendar chose: a commit that already
-        // happened cannot be applied again anyway, since its version check would fail.
-        var bookings = c.NewBookings;
-        var anonymous = bookings.Where(b => b.Anonymous).ToList();
-        if (anonymous.Count > 0)
-        {
-            // The anonymous bookers' users, with ids derived from their addresses: every calendar
-            // creating the same new address computes the same row, and an address that already has a
-            // user keeps it (the bookings below find it by address). Nothing here can fail the batch.
-            Add(batch, """
-                insert into users (id, name, email, time_zone, created_at, updated_at, has_password, email_normalized)
-                select x.id, x.name, x.email, 'UTC', x.created, x.created, false, x.normalized
-                from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) as x(id, name, email, normalized, created)
-                on conflict do nothing
-                """,
-                Arr(anonymous, b => b.UserId), Arr(anonymous, b => b.Name), Arr(anonymous, b => b.Email),
-                Arr(anonymous, b => GrainKeys.NormalizeEmail(b.Email)), Arr(anonymous, b => b.CreatedAt));
-        }
-
-        if (c.NewEvents.Count > 0)
-        {
-            var e = c.NewEvents;
-            Add(batch, """
-                insert into events (id, event_type_id, user_id, title, description, start_time, end_time, location, created_at, updated_at)
-                select x.id, x.type, $1, x.title, x.description, x.s, x.e, x.location, x.created, x.updated
-                from unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::text[],
-                            $9::timestamptz[], $10::timestamptz[])
-                     as x(id, type, title, description, s, e, location, created, updated)
-                """,
-                c.OrganizerId, Arr(e, r => r.Id), Arr(e, r => r.EventTypeId), Arr(e, r => r.Title), Arr(e, r => r.Description),
-                Arr(e, r => r.Start), Arr(e, r => r.End), Arr(e, r => r.Location), Arr(e, r => r.CreatedAt), Arr(e, r => r.UpdatedAt));
-        }
-
-        if (c.RemovedBlocks is { Count: > 0 } removed)
-        {
-            // After the inserts: a block made and removed within one batch is inserted, then deleted.
-            Add(batch, "delete from events where user_id = $1 and id = any($2) and event_type_id is null", c.OrganizerId, removed.ToArray());
-        }
-
-        var bookingCommand = -1;
-        if (bookings.Count > 0)
-        {
-            var b = bookings;
-            bookingCommand = batch.BatchCommands.Count;
-            Add(batch, """
-                insert into bookings (id, event_id, user_id, organizer_id, event_type_id, status, start_time, end_time,
-                                      created_at, updated_at, name, email, notes, cancellation_reason, cancelled_by,
-                                      manage_token_hash, reminder_sent, buffer_before_minutes, buffer_after_minutes)
-                select x.id, x.event,
-                       case when x.anonymous then (select u.id from users u where u.email_normalized = x.normalized) else x.booker end,
-                       $1, x.type, x.status, x.s, x.e, x.created, x.updated, x.name, x.email, x.notes, x.reason, x.cancelled_by,
-                       x.token_hash, x.reminded, x.before, x.after
-                from unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::bool[], $6::text[], $7::uuid[], $8::text[], $9::timestamptz[],
-                            $10::timestamptz[], $11::timestamptz[], $12::timestamptz[], $13::text[], $14::text[], $15::text[],
-                            $16::text[], $17::text[], $18::bytea[], $19::bool[], $20::int[], $21::int[])
-                     as x(id, event, booker, anonymous, normalized, type, status, s, e, created, updated, name, email, notes,
-                          reason, cancelled_by, token_hash, reminded, before, after)
-                returning id, user_id
-                """,
-                c.OrganizerId, Arr(b, r => r.Id), Arr(b, r => r.EventId), Arr(b, r => r.UserId), Arr(b, r => r.Anonymous),
-                Arr(b, r => GrainKeys.NormalizeEmail(r.Email)), Arr(b, r => r.EventTypeId), Arr(b, r => r.Status.ToString()),
-                Arr(b, r => r.Start), Arr(b, r => r.End), Arr(b, r => r.CreatedAt), Arr(b, r => r.UpdatedAt),
-                Arr(b, r => r.Name), Arr(b, r => r.Email), Arr(b, r => r.Notes), Arr(b, r => r.CancellationReason),
-                Arr(b, r => StoredText.Of(r.CancelledBy)), Arr(b, r => r.ManageTokenHash), Arr(b, r => r.ReminderSent),
-                Arr(b, r => r.BufferBeforeMinutes), Arr(b, r => r.BufferAfterMinutes));
-        }
-
-        if (c.Notifications.Count > 0)
-        {
-            var n = c.Notifications;
-            Add(batch, """
-                insert into notifications (id, user_id, message, sent_at, read_at, booking_id, kind, created_at, updated_at)
-                select x.id, y.user_id, x.message, x.sent, null, x.booking, x.kind, x.sent, x.sent
-                from unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::timestamptz[])
-                     as x(id, recipient, booking, message, kind, sent)
-                cross join lateral (select coalesce(x.recipient, (select b.user_id from bookings b where b.id = x.booking)) as user_id) y
-                -- An anonymous booking made with the organizer's own address: one notification, not two.
-                where x.recipient is not null or y.user_id <> $1
-                """,
-                c.OrganizerId, Arr(n, r => r.Id), Arr(n, r => r.UserId), Arr(n, r => r.BookingId), Arr(n, r => r.Message), Arr(n, r => StoredText.Of(r.Kind)),
-                Arr(n, r => r.SentAt));
-        }
-
-        if (c.ChangedBookings.Count > 0)
-        {
-            var b = c.ChangedBookings;
-            Add(batch, """
-                update bookings set status = x.status, updated_at = x.updated, cancellation_reason = x.reason,
-                                    cancelled_by = x.cancelled_by, reminder_sent = x.reminded
-                from unnest($2::uuid[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::bool[])
-                     as x(id, status, updated, reason, cancelled_by, reminded)
-                where bookings.id = x.id and bookings.organizer_id = $1
-                """,
-                c.OrganizerId, Arr(b, r => r.Id), Arr(b, r => r.Status.ToString()), Arr(b, r => r.UpdatedAt),
-                Arr(b, r => r.CancellationReason), Arr(b, r => StoredText.Of(r.CancelledBy)), Arr(b, r => r.ReminderSent));
-        }
-
-        if (c.Replies.Count > 0)
-        {
-            var r = c.Replies;
-            // A key whose reply expired (older than the calendar keeps in memory) may still have a row
-            // until the next prune: the new answer replaces it.
-            Add(batch, """
-                insert into idempotency_replies (organizer_id, key, fingerprint, outcome, booking_id, booking_status, reply, created_at)
-                select $1, x.key, x.fingerprint, x.outcome, x.booking, x.status, null, x.created
-                from unnest($2::text[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::timestamptz[])
-                     as x(key, fingerprint, outcome, booking, status, created)
-                on conflict (organizer_id, key) do update set
-                  fingerprint = excluded.fingerprint, outcome = excluded.outcome, booking_id = excluded.booking_id,
-                  booking_status = excluded.booking_status, reply = null, created_at = excluded.created_at
-                """,
-                c.OrganizerId, Arr(r, x => x.Key), Arr(r, x => x.Fingerprint), Arr(r, x => x.Kind.ToString()),
-                Arr(r, x => x.BookingId), Arr(r, x => x.BookingStatus?.ToString()), Arr(r, x => x.CreatedAt));
-        }
-
-        if (c.PruneRepliesBefore is { } cutoff)
-            Add(batch, "delete from idempotency_replies where organizer_id = $1 and created_at < $2", c.OrganizerId, cutoff);
-
-        var users = new Dictionary<Guid, Guid>();
-        long version;
-        try
-        {
-            await using var reader = await batch.ExecuteReaderAsync();
-            await reader.ReadAsync();
-            version = reader.GetInt64(0);
-            for (var i = 1; i < batch.BatchCommands.Count; i++)
-            {
-                await reader.NextResultAsync();
-                if (i != bookingCommand) continue;
-                while (await reader.ReadAsync()) users[reader.GetGuid(0)] = reader.GetGuid(1);
-            }
-            while (await reader.NextResultAsync()) { }
-        }
-        catch (PostgresException e) when (e.SqlState == VersionConflictState)
-        {
-            throw new CalendarVersionConflictException(e.MessageText, e);
-        }
-        return new CommitResult(version, users);
     }
 
     internal static void Add(NpgsqlBatch batch, string sql, params object?[] values)

@@ -91,6 +91,43 @@ public sealed class CalendarStorageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_transaction_of_several_calendars_is_all_or_nothing_and_the_queue_fails_only_the_stale_calendar()
+    {
+        var anonymous = _app.CreateClient();
+        var organizers = (await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => anonymous.OrganizerWithEventType(_app)))).Select(o => o.Organizer.Id).ToArray();
+        var dataSource = NpgsqlDataSource.Create(_app.ConnectionString);
+        var store = new PostgresCalendarStore(dataSource);
+        var now = DateTimeOffset.UtcNow;
+        var loaded = await Task.WhenAll(organizers.Select(o => store.LoadAsync(o, now, TimeSpan.FromHours(25))));
+        var tag = Guid.NewGuid().ToString("N");
+
+        CalendarCommit CommitOf(int i, string key) => new(
+            organizers[i], loaded[i].Version, loaded[i].TimeZone, loaded[i].TokenKey, loaded[i].BookingReminderDue, now,
+            [], null, [], [], [], [], [new ReplyRow($"{key}-{tag}", "fingerprint", BookingOutcomeKind.SlotUnavailable, null, null, now)], null);
+        Task<long> Stored(string key) => Scalar("select count(*) from idempotency_replies where key = $1", $"{key}-{tag}");
+
+        // Another activation of the middle calendar committed behind this one's back.
+        Assert.Equal(1, await Execute("update calendars set version = version + 1 where organizer_id = $1", organizers[1]));
+
+        // One transaction: the stale calendar fails it, and nothing of the other two is written.
+        await Assert.ThrowsAsync<CalendarVersionConflictException>(() =>
+            store.CommitManyAsync([CommitOf(0, "together-0"), CommitOf(1, "together-1"), CommitOf(2, "together-2")]));
+        Assert.Equal(0, await Stored("together-0") + await Stored("together-1") + await Stored("together-2"));
+        Assert.Equal(loaded[0].Version, await Scalar("select version from calendars where organizer_id = $1", organizers[0]));
+
+        // Through the silo's queue (one writer, so commits arriving together share a transaction):
+        // only the stale calendar's commit fails; the others are stored with their versions.
+        var queue = new CalendarCommitQueue(store, Microsoft.Extensions.Logging.Abstractions.NullLogger<CalendarCommitQueue>.Instance, maxWrites: 1);
+        var commits = Enumerable.Range(0, 3).Select(i => queue.CommitAsync(CommitOf(i, $"queued-{i}"))).ToArray();
+        Assert.Equal(loaded[0].Version + 1, (await commits[0]).Version);
+        Assert.Equal(loaded[2].Version + 1, (await commits[2]).Version);
+        await Assert.ThrowsAsync<CalendarVersionConflictException>(() => commits[1]);
+        Assert.Equal(1, await Stored("queued-0"));
+        Assert.Equal(0, await Stored("queued-1"));
+        Assert.Equal(1, await Stored("queued-2"));
+    }
+
+    [Fact]
     public async Task The_exclusion_constraint_backstops_the_grain_and_fails_the_whole_commit()
     {
         var anonymous = _app.CreateClient();
