@@ -53,7 +53,11 @@ public sealed partial class CalendarGrain
         {
             Overrides = Overrides,
             Blocked = Blocked,
-            EventTypeBookings = StartsOf(eventType.Id),
+            // Only the daily and weekly limits read them: without limits, no index to keep (a hot
+            // calendar's would be copied on every booking).
+            EventTypeBookings = eventType.MaxBookingsPerDay is null && eventType.MaxBookingsPerWeek is null
+                ? BookingStarts.None
+                : StartsOf(eventType.Id),
         };
 
     /// <summary>A new active booking: one more busy interval and start, without a rebuild (a hot calendar holds thousands).</summary>
