@@ -44,17 +44,44 @@ public sealed class NotificationStore(NpgsqlDataSource db)
 
     public async Task<NotificationView?> MarkRead(Guid userId, Guid notificationId, DateTimeOffset now)
     {
+        // The primary key is (user_id, sent_at, id). Calendars give each notification a UUIDv7 id made
+        // from its sent_at, so the id says within a millisecond when it was sent: the update touches one
+        // entry of the index, not the user's whole range. Ids that are not UUIDv7 (rows migrated from
+        // an older version) and unknown ids take the user's range.
+        if (SentAtOf(notificationId) is { } sent && await MarkRead(userId, notificationId, now, sent) is { } found) return found;
+        return await MarkRead(userId, notificationId, now, null);
+    }
+
+    private async Task<NotificationView?> MarkRead(Guid userId, Guid notificationId, DateTimeOffset now, DateTimeOffset? sentAbout)
+    {
         // Idempotent: the first read time stays.
+        var near = sentAbout is null ? "" : "and sent_at >= $4 and sent_at < $5";
         await using var command = db.CreateCommand($"""
             update notifications set read_at = coalesce(read_at, $3), updated_at = case when read_at is null then $3 else updated_at end
-            where user_id = $1 and id = $2 and {Visible}
+            where user_id = $1 and id = $2 {near} and {Visible}
             returning {Columns}
             """);
         command.Parameters.Add(new() { Value = userId });
         command.Parameters.Add(new() { Value = notificationId });
         command.Parameters.Add(new() { Value = now });
+        if (sentAbout is { } sent)
+        {
+            command.Parameters.Add(new() { Value = sent });
+            command.Parameters.Add(new() { Value = sent.AddMilliseconds(2) });
+        }
         await using var reader = await command.ExecuteReaderAsync();
         return await reader.ReadAsync() ? Read(reader) : null;
+    }
+
+    /// <summary>The millisecond a UUIDv7 was made in (its first 48 bits); null for other versions.</summary>
+    internal static DateTimeOffset? SentAtOf(Guid id)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        id.TryWriteBytes(bytes, bigEndian: true, out _);
+        if (bytes[6] >> 4 != 7) return null;
+        long ms = 0;
+        for (var i = 0; i < 6; i++) ms = (ms << 8) | bytes[i];
+        return ms > DateTimeOffset.MaxValue.ToUnixTimeMilliseconds() ? null : DateTimeOffset.FromUnixTimeMilliseconds(ms);
     }
 
     public async Task<int> UnreadCount(Guid userId)
