@@ -34,27 +34,49 @@ public sealed class CalendarChanges
         && Notifications.Count == 0 && Replies.Count == 0 && PruneRepliesBefore is null;
 
     /// <summary>
+    /// Whether a reply is stored in the row of the booking it created (<c>bookings.idempotency_*</c>)
+    /// rather than as a row of <c>idempotency_replies</c>: when that booking is new in this batch and the
+    /// fingerprint is the front end's SHA-256 (hex), which the row keeps as 32 bytes.
+    /// </summary>
+    private bool Folds(IdempotencyRecord reply) =>
+        reply is { Kind: BookingOutcomeKind.Created, Booking: { } booking } && NewBookings.Contains(booking.Id)
+        && reply.Fingerprint.Length == 64 && reply.Fingerprint.All(char.IsAsciiHexDigitUpper);
+
+    private static BookingRow WithReply(BookingRow row, Dictionary<Guid, IdempotencyRecord> folded) =>
+        folded.TryGetValue(row.Id, out var reply)
+            ? row with { IdempotencyKey = reply.Key, IdempotencyFingerprint = Convert.FromHexString(reply.Fingerprint), IdempotencyStatus = reply.Booking!.Status }
+            : row;
+
+    /// <summary>
     /// Copies the changed rows out of the live state. Must run on the grain's turn, before any await:
     /// later decisions mutate the live records.
     /// </summary>
-    public CalendarCommit Snapshot(CalendarState state, DateTimeOffset now) => new(
-        state.OrganizerId,
-        state.Version,
-        state.TimeZone,
-        state.TokenKey,
-        state.BookingReminderDue,
-        now,
-        state.EventTypes.Where(e => EventTypes.Contains(e.Id)).Select(EventTypeRow.From).ToList(),
-        Availability ? state.Availability.Select(AvailabilityRow.From).ToList() : null,
-        NewEvents.ToList(),
-        NewBookings.Select(id => BookingRow.From(state.Bookings[id])).ToList(),
-        Bookings.Where(id => !NewBookings.Contains(id)).Select(id => BookingRow.From(state.Bookings[id])).ToList(),
-        Notifications.ToList(),
-        Replies.Select(r => new ReplyRow(r.Key, r.Fingerprint, r.Kind, r.Booking?.Id, r.Booking?.Status, r.CreatedAt)).ToList(),
-        PruneRepliesBefore,
-        Overrides.ToList(),
-        Overrides.Where(state.Overrides.ContainsKey).Select(d => DateOverrideRow.From(state.Overrides[d])).ToList(),
-        RemovedBlocks.ToList());
+    public CalendarCommit Snapshot(CalendarState state, DateTimeOffset now)
+    {
+        var folded = new Dictionary<Guid, IdempotencyRecord>();
+        foreach (var reply in Replies)
+        {
+            if (Folds(reply)) folded.TryAdd(reply.Booking!.Id, reply);
+        }
+        return new(
+            state.OrganizerId,
+            state.Version,
+            state.TimeZone,
+            state.TokenKey,
+            state.BookingReminderDue,
+            now,
+            state.EventTypes.Where(e => EventTypes.Contains(e.Id)).Select(EventTypeRow.From).ToList(),
+            Availability ? state.Availability.Select(AvailabilityRow.From).ToList() : null,
+            NewEvents.ToList(),
+            NewBookings.Select(id => WithReply(BookingRow.From(state.Bookings[id]), folded)).ToList(),
+            Bookings.Where(id => !NewBookings.Contains(id)).Select(id => BookingRow.From(state.Bookings[id])).ToList(),
+            Notifications.ToList(),
+            Replies.Where(r => !(r.Booking is { } b && folded.TryGetValue(b.Id, out var f) && ReferenceEquals(f, r))).Select(r => new ReplyRow(r.Key, r.Fingerprint, r.Kind, r.Booking?.Id, r.Booking?.Status, r.CreatedAt)).ToList(),
+            PruneRepliesBefore,
+            Overrides.ToList(),
+            Overrides.Where(state.Overrides.ContainsKey).Select(d => DateOverrideRow.From(state.Overrides[d])).ToList(),
+            RemovedBlocks.ToList());
+    }
 }
 
 /// <summary>One commit's rows, immutable: what <see cref="ICalendarStore.CommitAsync"/> writes in one transaction.</summary>
@@ -105,7 +127,8 @@ public sealed record BookingRow(
     Guid Id, Guid EventId, Guid EventTypeId, Guid UserId, bool Anonymous, string Name, string Email, string? Notes,
     BookingStatus Status, DateTimeOffset Start, DateTimeOffset End, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
     string? CancellationReason, BookingParty? CancelledBy, bool ReminderSent, byte[] ManageTokenHash,
-    int BufferBeforeMinutes = 0, int BufferAfterMinutes = 0)
+    int BufferBeforeMinutes = 0, int BufferAfterMinutes = 0,
+    string? IdempotencyKey = null, byte[]? IdempotencyFingerprint = null, BookingStatus? IdempotencyStatus = null)
 {
     public static BookingRow From(BookingRecord b) => new(
         b.Id, b.EventId, b.EventTypeId, b.UserId, b.Anonymous, b.Name, b.Email, b.Notes, b.Status, b.Start, b.End,

@@ -40,10 +40,11 @@ public sealed partial class CalendarGrain
         {
             if (State.Bookings.TryGetValue(bookingId, out var booking)) booking.UserId = userId;
         }
-        foreach (var reply in commit.Replies)
+        foreach (var (key, bookingId) in commit.Replies.Where(r => r.BookingId is not null).Select(r => (r.Key, r.BookingId!.Value))
+                     .Concat(commit.NewBookings.Where(b => b.IdempotencyKey is not null).Select(b => (b.IdempotencyKey!, b.Id))))
         {
-            if (reply.BookingId is { } bookingId && result.BookingUsers.TryGetValue(bookingId, out var user)
-                && State.IdempotencyKeys.TryGetValue(reply.Key, out var stored) && stored.Booking is not null)
+            if (result.BookingUsers.TryGetValue(bookingId, out var user)
+                && State.IdempotencyKeys.TryGetValue(key, out var stored) && stored.Booking is not null)
                 stored.Booking = stored.Booking with { UserId = user };
         }
         Publish(pushes, commit.Notifications);

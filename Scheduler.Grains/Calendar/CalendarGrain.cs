@@ -58,7 +58,8 @@ public sealed partial class CalendarGrain(
             EventTypes = snapshot.EventTypes,
             Availability = snapshot.Availability,
             Bookings = snapshot.ActiveBookings.ToDictionary(b => b.Id),
-            IdempotencyKeys = snapshot.Replies.ToDictionary(r => r.Key),
+            // The newest answer per key (a key whose reply expired may have been answered again).
+            IdempotencyKeys = snapshot.Replies.OrderBy(r => r.CreatedAt).GroupBy(r => r.Key).ToDictionary(g => g.Key, g => g.Last()),
             Overrides = new SortedDictionary<DateOnly, DateOverrideRecord>(snapshot.Overrides.ToDictionary(o => o.Date)),
             Blocks = snapshot.Blocks,
         };

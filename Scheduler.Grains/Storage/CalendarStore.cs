@@ -80,6 +80,12 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore,
             from idempotency_replies r left join bookings b on b.id = r.booking_id
             where r.organizer_id = $1 and r.created_at > $2
             """, organizerId, now - replyRetention);
+        // Replies kept in the rows of the bookings they created (V10): made in the retention window,
+        // so starting after its beginning too, which the organizer's start-time index finds.
+        Add(batch, $"""
+            select idempotency_key, idempotency_fingerprint, idempotency_status, {BookingColumns} from bookings
+            where organizer_id = $1 and start_time > $2 and created_at > $2 and idempotency_key is not null
+            """, organizerId, now - replyRetention);
         Add(batch, """
             select o.date, o.created_at, o.updated_at,
                    array(select (extract(epoch from i.start_time) / 60)::int from date_override_intervals i
@@ -178,6 +184,21 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore,
                 Kind = Enum.Parse<BookingOutcomeKind>(reader.GetString(2)),
                 Booking = first,
                 CreatedAt = reader.GetFieldValue<DateTimeOffset>(4),
+            });
+        }
+
+        await reader.NextResultAsync();
+        while (await reader.ReadAsync())
+        {
+            var b = ReadBooking(reader, 3);
+            replies.Add(new IdempotencyRecord
+            {
+                Key = reader.GetString(0),
+                Fingerprint = Convert.ToHexString(reader.GetFieldValue<byte[]>(1)),
+                Kind = BookingOutcomeKind.Created,
+                Booking = new BookingView(b.Id, b.EventId, b.EventTypeId, b.OrganizerId, b.UserId, b.Name, b.Email, b.Notes,
+                    Enum.Parse<BookingStatus>(reader.GetString(2)), b.Start, b.End, b.CreatedAt, b.CreatedAt, null, null),
+                CreatedAt = b.CreatedAt,
             });
         }
 
@@ -324,16 +345,17 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore,
             Add(batch, """
                 insert into bookings (id, event_id, user_id, organizer_id, event_type_id, status, start_time, end_time,
                                       created_at, updated_at, name, email, notes, cancellation_reason, cancelled_by,
-                                      manage_token_hash, reminder_sent, buffer_before_minutes, buffer_after_minutes)
+                                      manage_token_hash, reminder_sent, buffer_before_minutes, buffer_after_minutes,
+                                      idempotency_key, idempotency_fingerprint, idempotency_status)
                 select x.id, x.event,
                        case when x.anonymous then (select u.id from users u where u.email_normalized = x.normalized) else x.booker end,
                        x.organizer, x.type, x.status, x.s, x.e, x.created, x.updated, x.name, x.email, x.notes, x.reason, x.cancelled_by,
-                       x.token_hash, x.reminded, x.before, x.after
+                       x.token_hash, x.reminded, x.before, x.after, x.reply_key, x.reply_fingerprint, x.reply_status
                 from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::bool[], $6::text[], $7::uuid[], $8::text[], $9::timestamptz[],
                             $10::timestamptz[], $11::timestamptz[], $12::timestamptz[], $13::text[], $14::text[], $15::text[],
-                            $16::text[], $17::text[], $18::bytea[], $19::bool[], $20::int[], $21::int[])
+                            $16::text[], $17::text[], $18::bytea[], $19::bool[], $20::int[], $21::int[], $22::text[], $23::bytea[], $24::text[])
                      as x(organizer, id, event, booker, anonymous, normalized, type, status, s, e, created, updated, name, email, notes,
-                          reason, cancelled_by, token_hash, reminded, before, after)
+                          reason, cancelled_by, token_hash, reminded, before, after, reply_key, reply_fingerprint, reply_status)
                 returning id, user_id
                 """,
                 Arr(b, r => r.OrganizerId), Arr(b, r => r.Row.Id), Arr(b, r => r.Row.EventId), Arr(b, r => r.Row.UserId), Arr(b, r => r.Row.Anonymous),
@@ -341,7 +363,8 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore,
                 Arr(b, r => r.Row.Start), Arr(b, r => r.Row.End), Arr(b, r => r.Row.CreatedAt), Arr(b, r => r.Row.UpdatedAt),
                 Arr(b, r => r.Row.Name), Arr(b, r => r.Row.Email), Arr(b, r => r.Row.Notes), Arr(b, r => r.Row.CancellationReason),
                 Arr(b, r => StoredText.Of(r.Row.CancelledBy)), Arr(b, r => r.Row.ManageTokenHash), Arr(b, r => r.Row.ReminderSent),
-                Arr(b, r => r.Row.BufferBeforeMinutes), Arr(b, r => r.Row.BufferAfterMinutes));
+                Arr(b, r => r.Row.BufferBeforeMinutes), Arr(b, r => r.Row.BufferAfterMinutes), Arr(b, r => r.Row.IdempotencyKey),
+                Arr(b, r => r.Row.IdempotencyFingerprint), Arr(b, r => r.Row.IdempotencyStatus?.ToString()));
         }
 
         var notifications = all.SelectMany(c => c.Notifications.Select(n => (c.OrganizerId, Row: n))).ToList();

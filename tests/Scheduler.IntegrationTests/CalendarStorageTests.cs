@@ -62,6 +62,7 @@ public sealed class CalendarStorageTests : IAsyncLifetime
         Assert.Equal(0, await Scalar("select count(*) from bookings where email = 'stale@example.com'"));
         Assert.Equal(0, await Scalar("select count(*) from users where email = 'stale@example.com'"));
         Assert.Equal(0, await Scalar("select count(*) from idempotency_replies where key = 'stale-key'"));
+        Assert.Equal(0, await Scalar("select count(*) from bookings where idempotency_key = 'stale-key'"));
 
         // The calendar reloads: the retry decides afresh on the newer state and is stored once.
         Assert.Equal(HttpStatusCode.Created, (await anonymous.Book(eventTypeId, At(FutureMonday, "10:00"), "stale@example.com", "stale-key")).StatusCode);
@@ -125,6 +126,31 @@ public sealed class CalendarStorageTests : IAsyncLifetime
         Assert.Equal(1, await Stored("queued-0"));
         Assert.Equal(0, await Stored("queued-1"));
         Assert.Equal(1, await Stored("queued-2"));
+    }
+
+    [Fact]
+    public async Task Notifications_whose_ids_do_not_carry_their_time_are_still_marked_read()
+    {
+        var anonymous = _app.CreateClient();
+        var (organizer, _) = await anonymous.OrganizerWithEventType(_app);
+        // Rows as an older version stored them (random ids), and a UUIDv7 whose time is not its sent_at.
+        var legacy = Guid.NewGuid();
+        var skewed = Guid.CreateVersion7(DateTimeOffset.UtcNow);
+        foreach (var (id, sent) in new[] { (legacy, "2025-01-01T10:00:00Z"), (skewed, "2025-06-01T10:00:00Z") })
+        {
+            Assert.Equal(1, await Execute("""
+                insert into notifications (id, user_id, message, sent_at, booking_id, kind, created_at, updated_at)
+                values ($1, $2, 'From before', $3::timestamptz, null, null, $3::timestamptz, $3::timestamptz)
+                """, id, organizer.Id, sent));
+        }
+        foreach (var id in new[] { legacy, skewed })
+        {
+            var read = await organizer.Client.PostAsync($"/api/notifications/{id}/read", null);
+            Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+            Assert.NotNull((await read.Json())["readAt"]);
+        }
+        Assert.Equal(0, await Scalar("select count(*) from notifications where id = any($1) and read_at is null", new[] { legacy, skewed }));
+        await (await organizer.Client.PostAsync($"/api/notifications/{Guid.CreateVersion7()}/read", null)).AssertProblem(HttpStatusCode.NotFound, "not-found");
     }
 
     [Fact]

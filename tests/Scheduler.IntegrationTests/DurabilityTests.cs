@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using Scheduler.IntegrationTests.Infrastructure;
 using static Scheduler.IntegrationTests.Infrastructure.Api;
 
@@ -60,6 +61,37 @@ public sealed class DurabilityTests : IAsyncLifetime
         client.DefaultRequestHeaders.Authorization = new("Bearer", organizer.Token);
         var listed = await (await client.GetAsync("/api/bookings?limit=1000")).JsonArray();
         Assert.Equal(32, listed.Count);
+    }
+
+    [Fact]
+    public async Task An_Idempotency_Key_replays_the_first_answer_after_a_restart_even_when_the_booking_changed_since()
+    {
+        var anonymous = _app.CreateClient();
+        var (organizer, _) = await anonymous.OrganizerWithEventType(_app);
+        var type = await organizer.Client.PostAsJsonAsync("/api/event-types",
+            new { title = "Screening", durationMinutes = 30, location = "Phone", requiresConfirmation = true });
+        var eventTypeId = (await type.Json())["id"]!.GetValue<Guid>();
+        var start = At(FutureMonday.AddDays(3), "09:00");
+        var key = Guid.NewGuid().ToString();
+
+        var first = await anonymous.Book(eventTypeId, start, "replayed@example.com", key);
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        var answered = await first.Json();
+        Assert.Equal("Pending", answered["status"]!.GetValue<string>());
+        var id = answered["id"]!.GetValue<Guid>();
+        Assert.Equal(HttpStatusCode.OK, (await organizer.Client.PostAsync($"/api/bookings/{id}/confirm", null)).StatusCode);
+
+        // The calendar reloads its replies from the tables.
+        await _app.RestartAsync();
+        var again = await _app.CreateClient().Book(eventTypeId, start, "replayed@example.com", key);
+        Assert.Equal(HttpStatusCode.Created, again.StatusCode);
+        var replayed = await again.Json();
+        Assert.Equal(id, replayed["id"]!.GetValue<Guid>());
+        Assert.Equal("Pending", replayed["status"]!.GetValue<string>());
+        Assert.Equal(answered["manageToken"]!.GetValue<string>(), replayed["manageToken"]!.GetValue<string>());
+        // The same key with another request is still recognised as a different request.
+        await (await _app.CreateClient().Book(eventTypeId, At(FutureMonday.AddDays(3), "10:00"), "replayed@example.com", key))
+            .AssertProblem(HttpStatusCode.UnprocessableEntity, "idempotency-mismatch");
     }
 
     [Fact]
