@@ -16,6 +16,16 @@ public static class SiloConfiguration
     /// <summary>Name of the grain storage every Scheduler grain uses.</summary>
     public const string StorageName = "scheduler";
 
+    /// <summary>The engine's histogram of bookings per group commit (Prometheus: <c>scheduler_commit_batch_size</c>).</summary>
+    public const string BatchSizeInstrument = "scheduler.commit.batch_size";
+
+    /// <summary>
+    /// Bucket bounds of <see cref="BatchSizeInstrument"/>: powers of two, so one booking per commit, a
+    /// few, and a whole hot calendar's worth each have buckets of their own (OpenTelemetry's defaults,
+    /// 0, 5, 10, 25, …, are for milliseconds). The load tester reads them for its batch-size report.
+    /// </summary>
+    public static readonly double[] BatchSizeBuckets = [0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
+
     /// <summary>
     /// Configures a Scheduler silo: the seed's tables through one NpgsqlDataSource (calendars,
     /// users, notifications), and Orleans' ADO.NET clustering, grain storage (plain System.Text.Json,
@@ -74,6 +84,7 @@ public static class SiloConfiguration
             // The engine's meters (decisions, commits, batch sizes, slot queries), Orleans' and Npgsql's.
             silo.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
                 .AddMeter(SchedulerMetrics.MeterName, "Microsoft.Orleans", "Npgsql")
+                .AddView(BatchSizeInstrument, new ExplicitBucketHistogramConfiguration { Boundaries = BatchSizeBuckets })
                 .AddPrometheusHttpListener(o =>
                 {
                     o.Host = "127.0.0.1";
