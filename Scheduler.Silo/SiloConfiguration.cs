@@ -6,6 +6,7 @@ using Orleans.Storage;
 using Scheduler.Calendar;
 using Npgsql;
 using OpenTelemetry.Metrics;
+using Orleans.Dashboard;
 using Scheduler.Database;
 using Scheduler.Storage;
 
@@ -90,6 +91,12 @@ public static class SiloConfiguration
                     o.Host = "127.0.0.1";
                     o.Port = metricsPort;
                 }));
+        }
+        if (options.OrleansDashboard)
+        {
+            // Statistics for the Orleans Dashboard, which the front ends serve to operators (Scheduler.Web's
+            // OrleansDashboardAccess): a grain-call filter, a grain service and a log provider on this silo.
+            silo.AddDashboard();
         }
         silo.Services.TryAddKeyedSingleton(SchedulerClock.Key, TimeProvider.System);
         silo.Services.AddOptions<CalendarOptions>();
