@@ -14,6 +14,9 @@
 #                           (default /var/lib/scheduler as root, else ~/.local/share/scheduler)
 #   SCHEDULER_PG_PORT       port of the private PostgreSQL (default 55432)
 #   SCHEDULER_METRICS_PORT  when set, silo i serves Prometheus metrics on 127.0.0.1:PORT+i/metrics
+#   SCHEDULER_ORLEANS_DASHBOARD 1: silos collect the Orleans Dashboard's statistics and front end j serves
+#                           it to operators on http://127.0.0.1:DASHBOARD_PORT+j/orleans-dashboard/ only
+#   SCHEDULER_ORLEANS_DASHBOARD_PORT  first front end's operator (loopback) port (default 5090)
 #   SCHEDULER_PROBE_TIMEOUT seconds one start-up probe may take (default 5; see scripts/probes.sh)
 #   SCHEDULER_SMTP          host:port of the mail server; when unset, a local sink is started and
 #                           every mail lands in $SCHEDULER_DATA_DIR/mail.log (SCHEDULER_MAIL_SINK_PORT)
@@ -33,6 +36,14 @@ silo_port="${SCHEDULER_SILO_PORT:-11111}"
 gateway_port="${SCHEDULER_GATEWAY_PORT:-30000}"
 [[ "$silos" =~ ^[1-9][0-9]*$ ]] || die "SCHEDULER_SILOS must be a positive number, not '$silos'"
 [[ "$webs" =~ ^[1-9][0-9]*$ ]] || die "SCHEDULER_WEBS must be a positive number, not '$webs'"
+dashboard=""
+case "${SCHEDULER_ORLEANS_DASHBOARD:-}" in
+  1 | true) dashboard=1 ;;
+  "" | 0 | false) ;;
+  *) die "SCHEDULER_ORLEANS_DASHBOARD must be 1 or 0, not '$SCHEDULER_ORLEANS_DASHBOARD'" ;;
+esac
+dashboard_port="${SCHEDULER_ORLEANS_DASHBOARD_PORT:-5090}"
+[[ "$dashboard_port" =~ ^[1-9][0-9]*$ ]] || die "SCHEDULER_ORLEANS_DASHBOARD_PORT must be a port number, not '$dashboard_port'"
 one_http_url='^http://[^/:;,]+:[0-9]+/?$'
 if [ "$webs" -gt 1 ] && ! [[ "$urls" =~ $one_http_url ]]; then
   die "with SCHEDULER_WEBS > 1, SCHEDULER_URLS must be one http://host:port URL, not '$urls'"
@@ -124,6 +135,8 @@ for ((i = 0; i < silos; i++)); do
   # Silo i serves Prometheus metrics on SCHEDULER_METRICS_PORT + i when that is set.
   (cd "$silo_dir" || exit 1
    if [ -n "${SCHEDULER_METRICS_PORT:-}" ]; then export SCHEDULER_METRICS_PORT=$((SCHEDULER_METRICS_PORT + i)); fi
+   # Silos collect the Orleans Dashboard's statistics when it is on (front ends serve it).
+   if [ -n "$dashboard" ]; then export SCHEDULER_ORLEANS_DASHBOARD=1; else unset SCHEDULER_ORLEANS_DASHBOARD; fi
    SCHEDULER_SILO_PORT=$((silo_port + i)) SCHEDULER_GATEWAY_PORT=$((gateway_port + i)) exec dotnet Scheduler.Silo.dll) &
   pids+=($!)
   gateways+=($((gateway_port + i)))
@@ -131,15 +144,25 @@ done
 # Front ends wait for a gateway anyway; starting them once the silos listen saves their retries.
 wait_for "silo gateways" 120 listening "${gateways[@]}"
 
-for url in "${web_urls[@]}"; do
-  (cd "$web_dir" && SCHEDULER_URLS="$url" exec dotnet Scheduler.Web.dll) &
+dashboards=()
+for ((j = 0; j < webs; j++)); do
+  # Front end j serves the Orleans Dashboard (when on) on its own loopback port, SCHEDULER_ORLEANS_DASHBOARD_PORT + j.
+  (cd "$web_dir" || exit 1
+   if [ -n "$dashboard" ]; then
+     export SCHEDULER_ORLEANS_DASHBOARD=1 SCHEDULER_ORLEANS_DASHBOARD_PORT=$((dashboard_port + j))
+   else
+     unset SCHEDULER_ORLEANS_DASHBOARD SCHEDULER_ORLEANS_DASHBOARD_PORT
+   fi
+   SCHEDULER_URLS="${web_urls[$j]}" exec dotnet Scheduler.Web.dll) &
   pids+=($!)
+  [ -n "$dashboard" ] && dashboards+=("http://127.0.0.1:$((dashboard_port + j))/orleans-dashboard/")
 done
 # A front end answers /healthz 200 once it reaches the cluster.
 health_urls=()
 for url in "${web_urls[@]}"; do health_urls+=("${url%%[;,]*}"); done
 wait_for "front ends" 180 healthy "${health_urls[@]}"
 say "Scheduler is up: ${health_urls[*]}  (gateways ${gateways[*]}; API under /api, health at /healthz; Ctrl-C to stop)"
+if [ -n "$dashboard" ]; then say "Orleans Dashboard (operators, from this machine only): ${dashboards[*]}"; fi
 
 # Stay in the foreground until a process exits or we are told to stop.
 wait -n "${pids[@]}" || true

@@ -2,6 +2,7 @@ using System.Globalization;
 using Scheduler.LoadTest.Audit;
 using Scheduler.LoadTest.Database;
 using Scheduler.LoadTest.Engine;
+using Scheduler.LoadTest.Metrics;
 using Scheduler.LoadTest.Reports;
 using Scheduler.LoadTest.Scenarios;
 using Scheduler.LoadTest.Targets;
@@ -44,12 +45,18 @@ public static class LoadTestRun
             probe.StartSampling();
         }
 
+        // The silos' commit batch sizes, read right before and right after the load (warm-up included, like the database's counters).
+        using var batches = settings.MetricsSources is { Count: > 0 } sources ? new CommitBatchProbe(sources) : null;
+        if (batches is not null) console.MarkupLine($"reading commit batch sizes from {Markup.Escape(string.Join(", ", settings.MetricsSources))}");
+        var batchesBefore = batches is null ? null : await batches.Read(abort);
+
         var stats = new RunStats();
         var engine = new LoadEngine(settings, stats);
         var running = engine.Run(scenario.Step, abort);
         await ShowProgress(settings, stats, running, console);
         var measured = await running;
         var snapshot = stats.Take(measured);
+        var commitBatches = batches is null ? null : batches.Report(batchesBefore!, await batches.Read(abort));
         await scenario.Finish(abort);
 
         DbReport? database = null;
@@ -66,7 +73,7 @@ public static class LoadTestRun
         var audit = await new Auditor(target, settings.SettleTimeout)
             .Run(context.Calendars, booker.Ledger.ToList(), firstDay, settings.Db, scenario.Violations, abort);
 
-        var report = RunReport.Build(settings, runId, commandLine, startedAt, snapshot, scenario.ExtraLatencies, database, audit);
+        var report = RunReport.Build(settings, runId, commandLine, startedAt, snapshot, scenario.ExtraLatencies, database, commitBatches, audit);
         var (folder, json, html) = await ReportWriter.Write(report, settings.OutDir);
         Print(report, console);
         console.MarkupLine($"report: [bold]{Markup.Escape(html)}[/] (and report.json beside it)");

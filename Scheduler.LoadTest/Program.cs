@@ -27,13 +27,29 @@ var seed = new Option<int>("--seed") { Description = "Seed for the browse scenar
 var warmup = new Option<double>("--warmup") { Description = "Seconds of load before measuring", DefaultValueFactory = _ => 0, Recursive = true };
 var retries = new Option<int>("--retries") { Description = "Retries with the same Idempotency-Key on 503 or transport errors (0: none)", DefaultValueFactory = _ => 5, Recursive = true };
 var db = new Option<string?>("--db") { Description = "Npgsql connection string of the deployment's database: PostgreSQL commits and WAL per booking, peak connections, SQL audit", Recursive = true };
+var metrics = new Option<Uri[]?>("--metrics")
+{
+    Description = "Prometheus endpoint of a silo (SCHEDULER_METRICS_PORT), read before and after the load for the commit batch sizes; repeat it or separate with commas for several silos (default: <url>/metrics; the baseline: none)",
+    AllowMultipleArgumentsPerToken = false,
+    CustomParser = result =>
+    {
+        var parsed = new List<Uri>();
+        foreach (var text in result.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
+        {
+            if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https") parsed.Add(uri);
+            else result.AddError($"--metrics must be absolute http(s) URLs, not '{text}'");
+        }
+        return [.. parsed];
+    },
+    Recursive = true,
+};
 var outDir = new Option<string>("--out") { Description = "Folder for the reports (one sub-folder per run)", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("SCHEDULER_LOADTEST_OUT") ?? "loadtest-reports", Recursive = true };
 var bookEvery = new Option<int>("--book-every") { Description = "browse: one request in this many books a slot it saw", DefaultValueFactory = _ => 20, Recursive = true };
 var noLive = new Option<bool>("--no-live") { Description = "No live progress display (a line every 5 s instead)", Recursive = true };
 var settle = new Option<double>("--settle") { Description = "Seconds the audit waits for notifications and pushes delivered after the 201", DefaultValueFactory = _ => 30, Recursive = true };
 
 var root = new RootCommand("Scheduler load tester: floods a deployment with bookings, audits the result, compares with the plain-PostgreSQL baseline.");
-foreach (var option in new Option[] { url, target, baseline, concurrency, duration, requests, rate, organizers, seed, warmup, retries, db, outDir, bookEvery, noLive, settle })
+foreach (var option in new Option[] { url, target, baseline, concurrency, duration, requests, rate, organizers, seed, warmup, retries, db, metrics, outDir, bookEvery, noLive, settle })
     root.Options.Add(option);
 
 var descriptions = new Dictionary<string, string>
@@ -63,6 +79,7 @@ foreach (var name in Scenario.Names)
             Warmup = TimeSpan.FromSeconds(parse.GetValue(warmup)),
             Retries = Math.Max(0, parse.GetValue(retries)),
             Db = parse.GetValue(db),
+            Metrics = parse.GetValue(metrics) is { Length: > 0 } given ? given : null,
             OutDir = parse.GetValue(outDir)!,
             BookEvery = parse.GetValue(bookEvery),
             Live = !parse.GetValue(noLive),

@@ -1,3 +1,5 @@
+using Scheduler.LoadTest.Metrics;
+
 namespace Scheduler.LoadTest;
 
 /// <summary>Which server design a run drives: the product's API or the plain-PostgreSQL baseline.</summary>
@@ -10,6 +12,10 @@ public enum TargetKind
 /// <summary>Everything one run needs, as given on the command line.</summary>
 public sealed record RunSettings
 {
+    /// <summary>Where the commit batch sizes are read (<see cref="Metrics"/> as given, or its default).</summary>
+    public IReadOnlyList<Uri> MetricsSources =>
+        (Metrics ?? (Target == TargetKind.Product ? [new Uri(Url, "/metrics")] : [])).Select(CommitBatchProbe.Normalize).ToList();
+
     public required string Scenario { get; init; }
     public required Uri Url { get; init; }
     public TargetKind Target { get; init; } = TargetKind.Product;
@@ -28,6 +34,12 @@ public sealed record RunSettings
     public int Retries { get; init; } = 5;
     /// <summary>Admin connection string of the deployment's database, for the PostgreSQL counters and the SQL audit.</summary>
     public string? Db { get; init; }
+    /// <summary>
+    /// Prometheus endpoints of the deployment's silos (SCHEDULER_METRICS_PORT), read before and after the
+    /// load for the commit batch sizes; several silos add up. Null: the front end's own <c>/metrics</c>
+    /// for the product (it has them only when silo and front end share a process), none for the baseline.
+    /// </summary>
+    public IReadOnlyList<Uri>? Metrics { get; init; }
     public string OutDir { get; init; } = "loadtest-reports";
     /// <summary>Browse: one request in this many is a booking of a slot just seen (the trickle).</summary>
     public int BookEvery { get; init; } = 20;

@@ -12,3 +12,10 @@ using (var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole()))
 var builder = Host.CreateApplicationBuilder(args);
 builder.UseOrleans(silo => silo.UseScheduler(options));
 await builder.Build().RunAsync();
+
+/// <summary>
+/// Entry point, kept internal: the Orleans Dashboard package brings in ASP.NET Core, whose source
+/// generator would otherwise make it public and clash with the front end's public <c>Program</c> in
+/// the test projects that reference both.
+/// </summary>
+internal partial class Program;

@@ -53,10 +53,20 @@ public sealed class SchedulerSiloOptions
 
     public const int DefaultCommitWriters = 2;
 
+    /// <summary>
+    /// Whether this silo collects what the Orleans Dashboard shows (grain calls, activations, silo
+    /// counters; SCHEDULER_ORLEANS_DASHBOARD=1). The silo serves no page itself: front ends do, on an
+    /// operator listener. Off by default: it profiles every grain call while the dashboard is open.
+    /// </summary>
+    public bool OrleansDashboard { get; init; }
+
     /// <summary>Connections for Orleans' ADO.NET providers (clustering, reminders, grain storage).</summary>
     public int OrleansPoolSize { get; init; } = 6;
 
-    /// <summary>Reads SCHEDULER_DB, SCHEDULER_CLUSTER_ID, SCHEDULER_SILO_PORT, SCHEDULER_GATEWAY_PORT, SCHEDULER_DB_POOL, SCHEDULER_METRICS_PORT and SCHEDULER_COMMIT_WRITERS.</summary>
+    /// <summary>
+    /// Reads SCHEDULER_DB, SCHEDULER_CLUSTER_ID, SCHEDULER_SILO_PORT, SCHEDULER_GATEWAY_PORT, SCHEDULER_DB_POOL,
+    /// SCHEDULER_METRICS_PORT, SCHEDULER_COMMIT_WRITERS and SCHEDULER_ORLEANS_DASHBOARD.
+    /// </summary>
     public static SchedulerSiloOptions FromEnvironment()
     {
         var connectionString = Environment.GetEnvironmentVariable("SCHEDULER_DB");
@@ -71,8 +81,12 @@ public sealed class SchedulerSiloOptions
             PoolSize = IntFromEnvironment("SCHEDULER_DB_POOL", DefaultPoolSize),
             CommitWriters = Math.Max(1, IntFromEnvironment("SCHEDULER_COMMIT_WRITERS", DefaultCommitWriters)),
             MetricsPort = int.TryParse(Environment.GetEnvironmentVariable("SCHEDULER_METRICS_PORT"), out var metrics) ? metrics : null,
+            OrleansDashboard = IsOn(Environment.GetEnvironmentVariable("SCHEDULER_ORLEANS_DASHBOARD")),
         };
     }
+
+    /// <summary>"1" or "true" (any case) switch a feature on; anything else leaves it off.</summary>
+    private static bool IsOn(string? value) => value is "1" || string.Equals(value, "true", StringComparison.OrdinalIgnoreCase);
 
     private static int IntFromEnvironment(string name, int fallback) =>
         int.TryParse(Environment.GetEnvironmentVariable(name), out var value) ? value : fallback;

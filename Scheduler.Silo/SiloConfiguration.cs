@@ -6,6 +6,7 @@ using Orleans.Storage;
 using Scheduler.Calendar;
 using Npgsql;
 using OpenTelemetry.Metrics;
+using Orleans.Dashboard;
 using Scheduler.Database;
 using Scheduler.Storage;
 
@@ -15,6 +16,19 @@ public static class SiloConfiguration
 {
     /// <summary>Name of the grain storage every Scheduler grain uses.</summary>
     public const string StorageName = "scheduler";
+
+    /// <summary>The engine's histogram of bookings per group commit (Prometheus: <c>scheduler_commit_batch_size</c>).</summary>
+    public const string BatchSizeInstrument = "scheduler.commit.batch_size";
+
+    /// <summary>The silo commit queue's histogram of calendars' commits per PostgreSQL transaction (<c>scheduler_commit_calendars</c>).</summary>
+    public const string CalendarsPerTransactionInstrument = "scheduler.commit.calendars";
+
+    /// <summary>
+    /// Bucket bounds of <see cref="BatchSizeInstrument"/>: powers of two, so one booking per commit, a
+    /// few, and a whole hot calendar's worth each have buckets of their own (OpenTelemetry's defaults,
+    /// 0, 5, 10, 25, …, are for milliseconds). The load tester reads them for its batch-size report.
+    /// </summary>
+    public static readonly double[] BatchSizeBuckets = [0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
 
     /// <summary>
     /// Configures a Scheduler silo: the seed's tables through one NpgsqlDataSource (calendars,
@@ -85,11 +99,19 @@ public static class SiloConfiguration
             // The engine's meters (decisions, commits, batch sizes, slot queries), Orleans' and Npgsql's.
             silo.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
                 .AddMeter(SchedulerMetrics.MeterName, "Microsoft.Orleans", "Npgsql")
+                .AddView(BatchSizeInstrument, new ExplicitBucketHistogramConfiguration { Boundaries = BatchSizeBuckets })
+                .AddView(CalendarsPerTransactionInstrument, new ExplicitBucketHistogramConfiguration { Boundaries = BatchSizeBuckets })
                 .AddPrometheusHttpListener(o =>
                 {
                     o.Host = "127.0.0.1";
                     o.Port = metricsPort;
                 }));
+        }
+        if (options.OrleansDashboard)
+        {
+            // Statistics for the Orleans Dashboard, which the front ends serve to operators (Scheduler.Web's
+            // OrleansDashboardAccess): a grain-call filter, a grain service and a log provider on this silo.
+            silo.AddDashboard();
         }
         silo.Services.TryAddKeyedSingleton(SchedulerClock.Key, TimeProvider.System);
         silo.Services.AddOptions<CalendarOptions>();

@@ -13,7 +13,10 @@
 #   BENCH_DURATION     seconds of measured load per run (default 15)
 #   BENCH_CONCURRENCY  hot-calendar / many-calendars concurrency (default 64)
 #   BENCH_OUT          report folder (default loadtest-reports/bench-<UTC time>)
-#   BENCH_PORT         web port; the silo, gateway and PostgreSQL ports follow from it (default 5280)
+#   BENCH_PORT         web port; the silo, gateway, silo-metrics and PostgreSQL ports follow from it (default 5280)
+#
+# Product runs also read the silos' commit batch sizes from their Prometheus endpoints
+# (SCHEDULER_METRICS_PORT = BENCH_PORT + 4000, silo i on + i) with --metrics.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/postgres.sh
@@ -28,6 +31,10 @@ concurrency="${BENCH_CONCURRENCY:-64}"
 out="${BENCH_OUT:-loadtest-reports/bench-$(date -u +%Y%m%d-%H%M%S)}"
 web_port="${BENCH_PORT:-5280}"
 url="http://127.0.0.1:$web_port"
+metrics_port=$((web_port + 4000))
+metrics=()
+for ((i = 0; i < ${SCHEDULER_SILOS:-1}; i++)); do metrics+=("http://127.0.0.1:$((metrics_port + i))/metrics"); done
+metrics_list="$(IFS=,; echo "${metrics[*]}")"
 
 say "building (Release)…"
 dotnet build Scheduler.LoadTest/Scheduler.LoadTest.csproj -c Release -nologo -v quiet -clp:ErrorsOnly
@@ -57,6 +64,7 @@ trap 'exit 143' TERM
 say "starting ./run.sh with the baseline enabled (log: $log)"
 SCHEDULER_BASELINE=1 SCHEDULER_SKIP_BUILD=1 SCHEDULER_DATA_DIR="$data" \
   SCHEDULER_URLS="$url" SCHEDULER_SILO_PORT=$((web_port + 6000)) SCHEDULER_GATEWAY_PORT=$((web_port + 25000)) \
+  SCHEDULER_METRICS_PORT="$metrics_port" \
   SCHEDULER_PG_PORT=$((web_port + 50000)) SCHEDULER_PG_MAX_CONNECTIONS=100 SCHEDULER_PG_FSYNC=on \
   SCHEDULER_CLUSTER_ID="bench-$web_port" RateLimits__Profile=relaxed \
   ./run.sh >"$log" 2>&1 &
@@ -94,9 +102,12 @@ for scenario in "${scenarios[@]}"; do
   reports=()
   for target in "${targets[@]}"; do
     run_out="$out/$scenario-$target"
-    say "$scenario against the $target: ${loadtest[*]} $command --target $target $(args_for "$scenario") --url $url --db … --out $run_out"
+    # The product's group commits: batch sizes from the silos' metrics (the baseline makes none).
+    batch_args=()
+    [ "$target" = product ] && batch_args=(--metrics "$metrics_list")
+    say "$scenario against the $target: ${loadtest[*]} $command --target $target $(args_for "$scenario") --url $url ${batch_args[*]} --db … --out $run_out"
     # shellcheck disable=SC2046
-    SCHEDULER_MAIL_LOG="$data/mail.log" "${loadtest[@]}" "$command" --target "$target" $(args_for "$scenario") --url "$url" --db "$db" --out "$run_out" --no-live \
+    SCHEDULER_MAIL_LOG="$data/mail.log" "${loadtest[@]}" "$command" --target "$target" $(args_for "$scenario") --url "$url" "${batch_args[@]}" --db "$db" --out "$run_out" --no-live \
       || status=$?
     report="$(find "$run_out" -name report.json 2>/dev/null | sort | tail -1)"
     if [ -n "$report" ]; then reports+=("$report"); fi

@@ -46,5 +46,12 @@ public static class Comparison
         yield return ("WAL bytes per booking", a.Database?.WalBytesPerAcceptedBooking, b.Database?.WalBytesPerAcceptedBooking);
         yield return ("WAL flushes per booking", a.Database?.WalSyncsPerAcceptedBooking, b.Database?.WalSyncsPerAcceptedBooking);
         yield return ("peak server connections", a.Database?.PeakConnections, b.Database?.PeakConnections);
+        if (a.CommitBatches is { Found: true } || b.CommitBatches is { Found: true })
+        {
+            static double? Commits(RunReport r) => r.CommitBatches is { Found: true } c ? c.Commits : null;
+            yield return ("group commits (silo metrics)", Commits(a), Commits(b));
+            yield return ("bookings per group commit (mean)", a.CommitBatches?.MeanBatchSize, b.CommitBatches?.MeanBatchSize);
+            yield return ("bookings per group commit (p99 ≈)", a.CommitBatches?.P99, b.CommitBatches?.P99);
+        }
     }
 }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Scheduler.LoadTest.Metrics;
 
 namespace Scheduler.LoadTest.Reports;
 
@@ -32,6 +33,8 @@ public static class ReportWriter
     }
 
     private static string F(double value, string format = "0.0") => value.ToString(format, CultureInfo.InvariantCulture);
+
+    private static string Whole(double? value) => value is { } v ? F(v, "0") : "–";
 
     private static string E(object? value) => WebUtility.HtmlEncode(Convert.ToString(value, CultureInfo.InvariantCulture) ?? "");
 
@@ -67,6 +70,7 @@ public static class ReportWriter
             html.Append($"<h3>Latency histogram: {E(l.Name)}</h3>");
             html.Append(HistogramSvg(l));
         }
+        if (r.CommitBatches is { } batches) html.Append(CommitBatchesHtml(batches));
         html.Append("<h2>Throughput over time (requests completed per second)</h2>");
         html.Append(TimelineSvg(r.Timeline));
         if (r.ErrorKinds.Count > 0)
@@ -113,6 +117,39 @@ public static class ReportWriter
             if (db.PeakConnectionsByApplication is { Count: > 0 } apps)
                 yield return ("  by application_name", string.Join(", ", apps.OrderByDescending(a => a.Value).Select(a => $"{a.Key} {a.Value}")));
         }
+        if (r.CommitBatches is { Found: true } batches)
+        {
+            yield return ("group commits (silo metrics)", $"{batches.Commits} writing {F(batches.Bookings, "0")} bookings");
+            yield return ("bookings per commit: mean / p50 / p99", $"{(batches.MeanBatchSize is { } mean ? F(mean, "0.00") : "–")} / ≈{Whole(batches.P50)} / ≈{Whole(batches.P99)}");
+            yield return ("batch sizes (bookings: commits)", batches.Buckets.Count > 0 ? batches.Distribution : "no commits");
+            if (batches.Note is { } note) yield return ("  note", note);
+        }
+        else if (r.CommitBatches is { } missing)
+        {
+            yield return ("commit batch sizes", missing.Note ?? "not found");
+        }
+    }
+
+    /// <summary>Bookings per group commit, from the silos' histogram: one row per bucket with a bar of its share.</summary>
+    private static string CommitBatchesHtml(CommitBatchReport b)
+    {
+        var html = new StringBuilder("<h2>Commit batch sizes (silo metrics)</h2>");
+        html.Append($"<p>From {E(string.Join(", ", b.Sources))}, read before and after the load.");
+        if (b.Note is { } note) html.Append($" {E(note)}");
+        html.Append("</p>");
+        if (!b.Found) return html.ToString();
+        html.Append($"<p>{b.Commits} group commits wrote {F(b.Bookings, "0")} bookings: {(b.MeanBatchSize is { } mean ? F(mean, "0.00") : "–")} per commit on average, " +
+            $"p50 ≈ {Whole(b.P50)}, p99 ≈ {Whole(b.P99)} (estimated from the buckets).</p>");
+        if (b.Buckets.Count == 0) return html.ToString();
+        html.Append("<table><tr><th>bookings per commit</th><th>commits</th><th>share</th><th></th></tr>");
+        foreach (var bucket in b.Buckets)
+        {
+            var share = b.Commits > 0 ? (double)bucket.Commits / b.Commits : 0;
+            html.Append($"<tr><td>{E(bucket.Label)}</td><td>{bucket.Commits}</td><td>{F(100 * share)} %</td>" +
+                $"<td style=text-align:left><svg width=300 height=12 role=img aria-label=\"share\"><rect width={F(300 * share)} height=12 fill=#4a7bd0 /></svg></td></tr>");
+        }
+        html.Append("</table>");
+        return html.ToString();
     }
 
     private static string HistogramSvg(LatencySummary l)

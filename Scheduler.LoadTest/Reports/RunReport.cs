@@ -2,6 +2,7 @@ using HdrHistogram;
 using Scheduler.LoadTest.Audit;
 using Scheduler.LoadTest.Database;
 using Scheduler.LoadTest.Engine;
+using Scheduler.LoadTest.Metrics;
 
 namespace Scheduler.LoadTest.Reports;
 
@@ -76,10 +77,12 @@ public sealed record RunReport
     public required IReadOnlyList<TimelinePoint> Timeline { get; init; }
     public required IReadOnlyDictionary<string, long> ErrorKinds { get; init; }
     public DbReport? Database { get; init; }
+    /// <summary>The calendars' group commits during the run, from the silos' metrics (null: none were read).</summary>
+    public CommitBatchReport? CommitBatches { get; init; }
     public AuditReport? Audit { get; init; }
 
     public static RunReport Build(RunSettings settings, string runId, string commandLine, DateTimeOffset startedAt, RunStats.Snapshot stats,
-        IReadOnlyDictionary<string, HistogramBase> extra, DbReport? database, AuditReport? audit)
+        IReadOnlyDictionary<string, HistogramBase> extra, DbReport? database, CommitBatchReport? commitBatches, AuditReport? audit)
     {
         var seconds = Math.Max(stats.Measured.TotalSeconds, 0.001);
         var latencies = new List<LatencySummary> { LatencySummary.From("all requests", stats.All) };
@@ -117,6 +120,7 @@ public sealed record RunReport
                 row[(int)Outcome.Rejected], row[(int)Outcome.Error], row[(int)Outcome.Read])).ToList(),
             ErrorKinds = stats.Errors,
             Database = database,
+            CommitBatches = commitBatches,
             Audit = audit,
         };
     }

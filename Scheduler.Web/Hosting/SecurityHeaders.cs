@@ -16,6 +16,14 @@ public static partial class SecurityHeaders
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; " +
         "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+    /// <summary>
+    /// The Orleans Dashboard's pages (operators only, loopback) draw with inline styles (its lifecycle graph)
+    /// and an inline font: those two are allowed there; script stays this origin's files only.
+    /// </summary>
+    public static readonly string OrleansDashboardCsp = PageCsp
+        .Replace("style-src 'self'", "style-src 'self' 'unsafe-inline'", StringComparison.Ordinal)
+        .Replace("font-src 'self'", "font-src 'self' data:", StringComparison.Ordinal);
+
     public static WebApplication UseSecurityHeaders(this WebApplication app)
     {
         app.Use(async (context, next) =>

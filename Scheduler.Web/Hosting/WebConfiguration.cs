@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Routing;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using Orleans.Runtime;
 using OpenTelemetry.Metrics;
 using Orleans.Storage;
@@ -31,7 +32,10 @@ public static class WebConfiguration
         if (string.IsNullOrWhiteSpace(connectionString))
             throw new InvalidOperationException("SCHEDULER_DB (an Npgsql connection string) is not set. Start the system with ./run.sh.");
 
-        builder.WebHost.UseUrls((config["SCHEDULER_URLS"] is { Length: > 0 } urls ? urls : DefaultUrls).Split(';', ','));
+        var dashboard = OrleansDashboardSettings.Read(config);
+        var listen = (config["SCHEDULER_URLS"] is { Length: > 0 } urls ? urls : DefaultUrls).Split(';', ',').ToList();
+        if (dashboard.Enabled) listen.Add(dashboard.ListenUrl);
+        builder.WebHost.UseUrls([.. listen]);
         // No "Server: Kestrel": nothing to tell a scanner. API bodies are small; the limit answers 413 early.
         builder.WebHost.ConfigureKestrel(o =>
         {
@@ -61,6 +65,8 @@ public static class WebConfiguration
                 await Task.Delay(TimeSpan.FromSeconds(1), ct);
                 return true;
             });
+            // The Orleans Dashboard's client side (its grains run in the silos), for operators only: OrleansDashboardAccess.
+            if (dashboard.Enabled) client.AddDashboard();
         });
 
         var services = builder.Services;
@@ -107,6 +113,7 @@ public static class WebConfiguration
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<SigningKeys>(AccessTokens.Configure);
         services.AddAuthorization();
+        services.AddOrleansDashboardAccess(dashboard);
         services.AddSchedulerRateLimits(config);
         return builder;
     }
@@ -154,6 +161,7 @@ public static class WebConfiguration
         app.MapHub<NotificationsHub>(NotificationsHub.Path);
         app.MapProblemTypesApi();
         app.MapPages();
+        app.MapOrleansDashboardIfEnabled();
         RequireDeclaredAccess(app);
         return app;
     }

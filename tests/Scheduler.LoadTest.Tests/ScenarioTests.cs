@@ -126,4 +126,40 @@ public sealed class ScenarioTests(SystemFixture system)
         Assert.DoesNotMatch(new Regex(@"(src|href)\s*=", RegexOptions.IgnoreCase), html);
         Assert.EndsWith("</html>\n", html);
     }
+
+    [Fact]
+    public async Task Hot_calendar_reports_the_commit_batch_sizes_the_silo_saw()
+    {
+        var settings = RunHelper.Settings("hot-calendar", system.Url) with { Metrics = [system.SiloMetrics] };
+
+        var (outcome, output) = await RunHelper.Run(settings);
+
+        Assert.Equal(0, outcome.ExitCode);
+        var batches = RunHelper.ReadJson(outcome).CommitBatches!;
+        Assert.True(batches.Found, batches.Note);
+        Assert.Equal([system.SiloMetrics.ToString()], batches.Sources);
+        Assert.True(batches.Commits > 0, output);
+        // Every acknowledged booking was written by a commit the silo counted (other tests' calendars may add more).
+        Assert.True(batches.Bookings >= outcome.Report.Accepted, $"{batches.Bookings} bookings in commits, {outcome.Report.Accepted} accepted");
+        Assert.Equal(batches.Commits, batches.Buckets.Sum(b => b.Commits));
+        Assert.Equal(Math.Round(batches.Bookings / batches.Commits, 2), batches.MeanBatchSize);
+        Assert.True(batches.P50 <= batches.P99, $"p50 {batches.P50}, p99 {batches.P99}");
+        Assert.Contains("bookings per commit", output);
+        Assert.Contains("Commit batch sizes (silo metrics)", await File.ReadAllTextAsync(outcome.HtmlPath));
+    }
+
+    [Fact]
+    public async Task A_run_whose_metrics_cannot_be_read_says_so_and_still_passes()
+    {
+        var unreachable = new Uri("http://127.0.0.1:1/metrics");
+        var settings = RunHelper.Settings("hot-slot", system.Url) with { Concurrency = 5, Requests = 5, Metrics = [unreachable] };
+
+        var (outcome, output) = await RunHelper.Run(settings);
+
+        Assert.Equal(0, outcome.ExitCode);
+        var batches = outcome.Report.CommitBatches!;
+        Assert.False(batches.Found);
+        Assert.Contains($"could not read {unreachable}", batches.Note);
+        Assert.Contains("commit batch sizes", output);
+    }
 }

@@ -8,7 +8,7 @@ namespace Scheduler.LoadTest.Tests;
 /// <summary>
 /// The product started in-process (silo + web front end, the integration tests' harness, on a fresh
 /// database) with the baseline enabled, served by Kestrel on a real port so the load tester drives it
-/// by URL exactly as it drives a deployment.
+/// by URL exactly as it drives a deployment; the silo serves its Prometheus metrics on a port of its own.
 /// </summary>
 public sealed class SystemFixture : IAsyncLifetime
 {
@@ -18,9 +18,14 @@ public sealed class SystemFixture : IAsyncLifetime
 
     public Uri Url { get; private set; } = null!;
 
+    /// <summary>The silo's Prometheus endpoint (SCHEDULER_METRICS_PORT in a deployment): commit batch sizes.</summary>
+    public Uri SiloMetrics { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
-        App = await SchedulerApp.StartAsync("loadtest");
+        var metricsPort = FreePort();
+        App = await SchedulerApp.StartWithAsync("loadtest", siloMetricsPort: metricsPort);
+        SiloMetrics = new Uri($"http://127.0.0.1:{metricsPort}/metrics");
         var port = FreePort();
         // The front end binds SCHEDULER_URLS itself (UseUrls), which wins over a port given to UseKestrel.
         var web = App.FrontEnd(0).WithWebHostBuilder(b => b

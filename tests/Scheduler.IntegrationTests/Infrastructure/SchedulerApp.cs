@@ -34,6 +34,9 @@ public sealed class SchedulerApp : IAsyncDisposable
     /// <summary>When set, the first silo serves Prometheus metrics on this loopback port.</summary>
     public int? SiloMetricsPort { get; init; }
 
+    /// <summary>When set, the silos collect the Orleans Dashboard's statistics (SCHEDULER_ORLEANS_DASHBOARD on a silo).</summary>
+    public bool OrleansDashboard { get; init; }
+
     /// <summary>Where the front ends send mail (SCHEDULER_SMTP): the mails a user would get.</summary>
     public SmtpSink Mail { get; } = new();
 
@@ -54,11 +57,20 @@ public sealed class SchedulerApp : IAsyncDisposable
         return app;
     }
 
-    /// <summary>Like <see cref="StartAsync"/>, with the first silo serving Prometheus metrics on <paramref name="siloMetricsPort"/>.</summary>
-    public static async Task<SchedulerApp> StartWithAsync(string name, int siloMetricsPort)
+    /// <summary>
+    /// Like <see cref="StartAsync"/>, with the first silo serving Prometheus metrics on <paramref name="siloMetricsPort"/>
+    /// and the silos collecting the Orleans Dashboard's statistics when <paramref name="orleansDashboard"/>.
+    /// </summary>
+    public static async Task<SchedulerApp> StartWithAsync(string name, int? siloMetricsPort = null, bool orleansDashboard = false)
     {
         var database = await FreshDatabase.CreateAsync(name);
-        var app = new SchedulerApp { ConnectionString = database.ConnectionString, _database = database, SiloMetricsPort = siloMetricsPort };
+        var app = new SchedulerApp
+        {
+            ConnectionString = database.ConnectionString,
+            _database = database,
+            SiloMetricsPort = siloMetricsPort,
+            OrleansDashboard = orleansDashboard,
+        };
         await SchedulerDatabase.MigrateAsync(app.ConnectionString);
         await app.StartSilosAsync(1);
         return app;
@@ -80,6 +92,7 @@ public sealed class SchedulerApp : IAsyncDisposable
                 SiloPort = FreePort(),
                 GatewayPort = FreePort(),
                 MetricsPort = i == 0 ? SiloMetricsPort : null,
+                OrleansDashboard = OrleansDashboard,
                 WrapStorage = inner => new FaultyStorage(inner, Faults),
                 WrapCalendarStore = inner => new FaultyCalendarStore(inner, Faults),
                 // Reminders retry every two seconds instead of every minute, so reminder tests finish quickly.
