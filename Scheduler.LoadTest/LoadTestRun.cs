@@ -35,6 +35,7 @@ public static class LoadTestRun
         console.MarkupLine($"[bold]{scenario.Name}[/] against the [bold]{settings.Target.ToString().ToLowerInvariant()}[/] at {Markup.Escape(settings.Url.ToString())} (run {runId})");
         await scenario.Setup(abort);
         console.MarkupLine($"set up {context.Calendars.Count} organizer(s)");
+        if (scenario is HotCalendar { HistoryNote: { } history }) console.MarkupLine(Markup.Escape(history));
 
         await using var probe = settings.Db is null ? null : await DbProbe.Open(settings.Db);
         DbCounters? before = null;

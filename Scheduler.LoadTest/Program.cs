@@ -46,10 +46,20 @@ var metrics = new Option<Uri[]?>("--metrics")
 var outDir = new Option<string>("--out") { Description = "Folder for the reports (one sub-folder per run)", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("SCHEDULER_LOADTEST_OUT") ?? "loadtest-reports", Recursive = true };
 var bookEvery = new Option<int>("--book-every") { Description = "browse: one request in this many books a slot it saw", DefaultValueFactory = _ => 20, Recursive = true };
 var noLive = new Option<bool>("--no-live") { Description = "No live progress display (a line every 5 s instead)", Recursive = true };
+var history = new Option<string?>("--history")
+{
+    Description = "hot-calendar, product, with --db: PAST,FUTURE bookings (e.g. 10000,2000) written into the calendar before the load, to measure a calendar with a history",
+    Recursive = true,
+};
+history.Validators.Add(result =>
+{
+    if (result.GetValueOrDefault<string?>() is { } text && ParseHistory(text) is null)
+        result.AddError("--history takes PAST,FUTURE: two whole numbers ≥ 0, e.g. 10000,2000");
+});
 var settle = new Option<double>("--settle") { Description = "Seconds the audit waits for notifications and pushes delivered after the 201", DefaultValueFactory = _ => 30, Recursive = true };
 
 var root = new RootCommand("Scheduler load tester: floods a deployment with bookings, audits the result, compares with the plain-PostgreSQL baseline.");
-foreach (var option in new Option[] { url, target, baseline, concurrency, duration, requests, rate, organizers, seed, warmup, retries, db, metrics, outDir, bookEvery, noLive, settle })
+foreach (var option in new Option[] { url, target, baseline, concurrency, duration, requests, rate, organizers, seed, warmup, retries, db, metrics, outDir, bookEvery, noLive, settle, history })
     root.Options.Add(option);
 
 var descriptions = new Dictionary<string, string>
@@ -84,6 +94,7 @@ foreach (var name in Scenario.Names)
             BookEvery = parse.GetValue(bookEvery),
             Live = !parse.GetValue(noLive),
             SettleTimeout = TimeSpan.FromSeconds(parse.GetValue(settle)),
+            History = parse.GetValue(history) is { } h ? ParseHistory(h) : null,
         };
         try
         {
@@ -106,3 +117,9 @@ compare.SetAction((parse, _) => Scheduler.LoadTest.Reports.Comparison.Print(pars
 root.Subcommands.Add(compare);
 
 return await root.Parse(args).InvokeAsync();
+
+static (int Past, int Future)? ParseHistory(string text) =>
+    text.Split(',') is [var past, var future]
+    && int.TryParse(past, out var p) && int.TryParse(future, out var f) && p >= 0 && f >= 0
+        ? (p, f)
+        : null;

@@ -48,4 +48,6 @@ public sealed record RunSettings
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>How long the audit waits for notifications and pushes that are delivered after the 201.</summary>
     public TimeSpan SettleTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>hot-calendar: bookings that ended long ago and bookings beyond the run's slots, written into the calendar before the load (needs <see cref="Db"/>).</summary>
+    public (int Past, int Future)? History { get; init; }
 }

@@ -5,10 +5,12 @@
 # each run, the side-by-side comparison with ratios, and where the reports are. Stops all it started.
 #
 #   scripts/bench.sh                 hot-calendar only (64 concurrent bookers, 15 s)
-#   scripts/bench.sh all             hot-calendar hot-calendar-1000 hot-slot many-calendars browse browse-max live
+#   scripts/bench.sh all             hot-calendar hot-calendar-1000 hot-slot many-calendars browse browse-max live history
 #                                    (hot-calendar-1000: 1000 concurrent bookers; browse: open loop at 200 req/s
 #                                    for latency; browse-max: closed loop, 32 concurrent, for throughput)
 #   scripts/bench.sh hot-slot browse the named scenarios
+#   scripts/bench.sh history         the product on a calendar holding 10 000 past and 2 000 future bookings
+#                                    against the product on an empty one, and the reload time from the silo's log
 #
 #   BENCH_DURATION     seconds of measured load per run (default 15)
 #   BENCH_CONCURRENCY  hot-calendar / many-calendars concurrency (default 64)
@@ -25,7 +27,7 @@ say() { printf '[bench] %s\n' "$*" >&2; }
 
 scenarios=("$@")
 [ "${#scenarios[@]}" -eq 0 ] && scenarios=(hot-calendar)
-[ "${scenarios[0]}" = all ] && scenarios=(hot-calendar hot-calendar-1000 hot-slot many-calendars browse browse-max live)
+[ "${scenarios[0]}" = all ] && scenarios=(hot-calendar hot-calendar-1000 hot-slot many-calendars browse browse-max live history)
 duration="${BENCH_DURATION:-15}"
 concurrency="${BENCH_CONCURRENCY:-64}"
 out="${BENCH_OUT:-loadtest-reports/bench-$(date -u +%Y%m%d-%H%M%S)}"
@@ -86,6 +88,7 @@ args_for() { # SCENARIO
     browse) echo "--rate 200 -c 64 -m 16 -d $duration" ;;
     browse-max) echo "-c 32 -m 16 -d $duration" ;;
     live) echo "--rate 200 -c 64 -m 16 -d $duration" ;;
+    history) echo "-c $concurrency -n 8000" ;;
     *) say "unknown scenario $1"; exit 2 ;;
   esac
 }
@@ -97,23 +100,35 @@ for scenario in "${scenarios[@]}"; do
   # connections open after a run, which would leave a later baseline run too few under max_connections.
   targets=(baseline product)
   [ "$scenario" = live ] && targets=(product) # the baseline has no live pushes
+  # history: the product on a calendar that already holds 10 000 past and 2 000 future bookings,
+  # against the product on an empty one (hot-calendar, 8 000 bookings each).
+  [ "$scenario" = history ] && targets=(empty history)
   command="${scenario%-1000}"
   command="${command%-max}"
+  [ "$scenario" = history ] && command=hot-calendar
   reports=()
   for target in "${targets[@]}"; do
     run_out="$out/$scenario-$target"
     # The product's group commits: batch sizes from the silos' metrics (the baseline makes none).
     batch_args=()
-    [ "$target" = product ] && batch_args=(--metrics "$metrics_list")
-    say "$scenario against the $target: ${loadtest[*]} $command --target $target $(args_for "$scenario") --url $url ${batch_args[*]} --db … --out $run_out"
+    [ "$target" != baseline ] && batch_args=(--metrics "$metrics_list")
+    [ "$target" = history ] && batch_args+=(--history 10000,2000)
+    as="$target"
+    [ "$scenario" = history ] && as=product
+    say "$scenario ($target): ${loadtest[*]} $command --target $as $(args_for "$scenario") --url $url ${batch_args[*]} --db … --out $run_out"
     # shellcheck disable=SC2046
-    SCHEDULER_MAIL_LOG="$data/mail.log" "${loadtest[@]}" "$command" --target "$target" $(args_for "$scenario") --url "$url" "${batch_args[@]}" --db "$db" --out "$run_out" --no-live \
+    SCHEDULER_MAIL_LOG="$data/mail.log" "${loadtest[@]}" "$command" --target "$as" $(args_for "$scenario") --url "$url" "${batch_args[@]}" --db "$db" --out "$run_out" --no-live \
       || status=$?
     report="$(find "$run_out" -name report.json 2>/dev/null | sort | tail -1)"
     if [ -n "$report" ]; then reports+=("$report"); fi
   done
   if [ "${#reports[@]}" -eq 2 ]; then
-    "${loadtest[@]}" compare "${reports[1]}" "${reports[0]}" # product, baseline
+    [ "$scenario" = history ] && say "history: left column with the history, right column the empty calendar"
+    "${loadtest[@]}" compare "${reports[1]}" "${reports[0]}" # product, baseline (history: with history, empty)
+  fi
+  if [ "$scenario" = history ]; then
+    say "the calendar's reload with its history (silo log):"
+    grep -h "loaded in" "$log" | grep -v " 0 active bookings" | tail -1 >&2 || true
   fi
   summary+=("$scenario: ${reports[*]}")
 done

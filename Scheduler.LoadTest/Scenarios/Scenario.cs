@@ -1,4 +1,5 @@
 using HdrHistogram;
+using Scheduler.LoadTest.Database;
 using Scheduler.LoadTest.Engine;
 using Scheduler.LoadTest.Targets;
 
@@ -79,7 +80,25 @@ public sealed class HotCalendar(ScenarioContext context) : Scenario(context)
 {
     public override string Name => "hot-calendar";
 
-    public override Task Setup(CancellationToken ct) => Context.CreateCalendars(1, CalendarShape.AllDayFiveMinutes, ct);
+    public override async Task Setup(CancellationToken ct)
+    {
+        await Context.CreateCalendars(1, CalendarShape.AllDayFiveMinutes, ct);
+        if (Context.Settings.History is not { } history) return;
+        if (Context.Settings.Db is not { } db || Context.Settings.Target != TargetKind.Product)
+            throw new InvalidOperationException("--history writes into the product's tables: it needs --db and the product target");
+        var calendar = Context.Calendars[0];
+        await HistorySeed.Write(db, calendar, history.Past, history.Future, Context.FirstDay, Context.RunId, ct);
+        // The calendar notices and reloads on its next commit (a 503 the booker retries).
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var (result, _) = await Context.Booker.Book(HistorySeed.Touch(calendar, Context.FirstDay, Context.RunId), ct);
+        if (result.Outcome != Outcome.Accepted)
+            throw new InvalidOperationException($"the first booking after writing the history was not accepted: {result.Outcome} {result.Status} {result.Detail}");
+        HistoryNote = $"history: {history.Past} past and {history.Future} future bookings written; the first booking after it " +
+            $"(the calendar reloading them) answered in {watch.ElapsedMilliseconds} ms after {result.Retries} retr{(result.Retries == 1 ? "y" : "ies")}";
+    }
+
+    /// <summary>What <c>--history</c> wrote, for the console.</summary>
+    public string? HistoryNote { get; private set; }
 
     public override Task<RequestResult> Step(long index, CancellationToken ct) =>
         Book(Context.Calendars[0], Context.GridSlot(index), index, ct);

@@ -1,4 +1,5 @@
 using Scheduler.LoadTest.Audit;
+using Scheduler.LoadTest.Targets;
 
 namespace Scheduler.LoadTest.Tests;
 
@@ -30,6 +31,23 @@ public sealed class AuditTests
             Environment.SetEnvironmentVariable("SCHEDULER_MAIL_LOG", null);
             File.Delete(fake.MailLog);
         }
+    }
+
+    [Fact]
+    public void A_calendars_history_counts_for_overlaps_but_is_never_taken_for_a_requests_booking()
+    {
+        var organizer = Guid.NewGuid();
+        var at = new DateTimeOffset(2031, 3, 3, 9, 0, 0, TimeSpan.Zero);
+        StoredBooking History(int minutes) => new(Guid.NewGuid(), organizer, Guid.NewGuid(),
+            $"history-run@{Scheduler.LoadTest.Database.HistorySeed.Domain}", at.AddMinutes(minutes), at.AddMinutes(minutes + 30), "Confirmed");
+
+        // Written history alone: nobody asked for it, and that is not a violation.
+        Assert.Empty(AuditRules.Check([], [History(0), History(60)]));
+        // Overlapping history is still a double booking; an unknown booking is still unrequested.
+        var violations = AuditRules.Check([], [History(0), History(15),
+            new StoredBooking(Guid.NewGuid(), organizer, null, "stranger@example.com", at.AddHours(5), at.AddHours(6), "Confirmed")]).ToList();
+        Assert.Contains(violations, v => v.Check == AuditRules.DoubleBooking);
+        Assert.Single(violations, v => v.Check == AuditRules.Unrequested);
     }
 
     [Fact]
