@@ -88,7 +88,7 @@ args_for() { # SCENARIO
     browse) echo "--rate 200 -c 64 -m 16 -d $duration" ;;
     browse-max) echo "-c 32 -m 16 -d $duration" ;;
     live) echo "--rate 200 -c 64 -m 16 -d $duration" ;;
-    history) echo "-c $concurrency -n 8000 --warmup 3" ;;
+    history) echo "-c $concurrency -d 10 --warmup 3" ;;
     *) say "unknown scenario $1"; exit 2 ;;
   esac
 }
