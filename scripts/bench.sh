@@ -84,7 +84,7 @@ args_for() { # SCENARIO
     hot-calendar) echo "-c $concurrency -d $duration" ;;
     hot-calendar-1000) echo "-c 1000 -d $duration" ;;
     hot-slot) echo "-c 1000 -n 1000" ;;
-    many-calendars) echo "-c $concurrency -m 16 -d $duration" ;;
+    many-calendars) echo "-c $concurrency -m 20 -d $duration" ;;
     browse) echo "--rate 200 -c 64 -m 16 -d $duration" ;;
     browse-max) echo "-c 32 -m 16 -d $duration" ;;
     live) echo "--rate 200 -c 64 -m 16 -d $duration" ;;
