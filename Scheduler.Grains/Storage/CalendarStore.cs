@@ -174,8 +174,7 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore,
             {
                 // The body the first answer showed: the booking as it was created.
                 var b = ReadBooking(reader, 6);
-                first = new BookingView(b.Id, b.EventId, b.EventTypeId, b.OrganizerId, b.UserId, b.Name, b.Email, b.Notes,
-                    Enum.Parse<BookingStatus>(reader.GetString(5)), b.Start, b.End, b.CreatedAt, b.CreatedAt, null, null);
+                first = FirstAnswer(b, Enum.Parse<BookingStatus>(reader.GetString(5)));
             }
             replies.Add(new IdempotencyRecord
             {
@@ -196,8 +195,7 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore,
                 Key = reader.GetString(0),
                 Fingerprint = Convert.ToHexString(reader.GetFieldValue<byte[]>(1)),
                 Kind = BookingOutcomeKind.Created,
-                Booking = new BookingView(b.Id, b.EventId, b.EventTypeId, b.OrganizerId, b.UserId, b.Name, b.Email, b.Notes,
-                    Enum.Parse<BookingStatus>(reader.GetString(2)), b.Start, b.End, b.CreatedAt, b.CreatedAt, null, null),
+                Booking = FirstAnswer(b, Enum.Parse<BookingStatus>(reader.GetString(2))),
                 CreatedAt = b.CreatedAt,
             });
         }
@@ -236,6 +234,11 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore,
         return new CalendarSnapshot(version, timeZone, tokenKey, reminderDue, organizerZone, eventTypes, availability, bookings, replies,
             overrides, blocks);
     }
+
+    /// <summary>A booking as the reply that created it showed it: the status it was answered with, not yet updated.</summary>
+    private static BookingView FirstAnswer(BookingRecord b, BookingStatus answered) =>
+        new(b.Id, b.EventId, b.EventTypeId, b.OrganizerId, b.UserId, b.Name, b.Email, b.Notes, answered, b.Start, b.End,
+            b.CreatedAt, b.CreatedAt, null, null);
 
     private static int? NullableInt(NpgsqlDataReader reader, int column) => reader.IsDBNull(column) ? null : reader.GetInt32(column);
 
