@@ -37,7 +37,8 @@ public static class LoadTestRun
         console.MarkupLine($"set up {context.Calendars.Count} organizer(s)");
         if (scenario is HotCalendar { HistoryNote: { } history }) console.MarkupLine(Markup.Escape(history));
 
-        await using var probe = settings.Db is null ? null : await DbProbe.Open(settings.Db);
+        // The counters cost two waits of DbProbe.SettleTime (PostgreSQL publishes other backends' counters late).
+        await using var probe = settings.Db is null || !settings.DbCounters ? null : await DbProbe.Open(settings.Db);
         DbCounters? before = null;
         if (probe is not null)
         {

@@ -56,10 +56,11 @@ history.Validators.Add(result =>
     if (result.GetValueOrDefault<string?>() is { } text && ParseHistory(text) is null)
         result.AddError("--history takes PAST,FUTURE: two whole numbers ≥ 0, e.g. 10000,2000");
 });
+var noDbCounters = new Option<bool>("--no-db-counters") { Description = "With --db: skip PostgreSQL's commit, WAL and connection counters (and their two 11 s waits); keep the SQL audit and --history", Recursive = true };
 var settle = new Option<double>("--settle") { Description = "Seconds the audit waits for notifications and pushes delivered after the 201", DefaultValueFactory = _ => 30, Recursive = true };
 
 var root = new RootCommand("Scheduler load tester: floods a deployment with bookings, audits the result, compares with the plain-PostgreSQL baseline.");
-foreach (var option in new Option[] { url, target, baseline, concurrency, duration, requests, rate, organizers, seed, warmup, retries, db, metrics, outDir, bookEvery, noLive, settle, history })
+foreach (var option in new Option[] { url, target, baseline, concurrency, duration, requests, rate, organizers, seed, warmup, retries, db, metrics, outDir, bookEvery, noLive, settle, history, noDbCounters })
     root.Options.Add(option);
 
 var descriptions = new Dictionary<string, string>
@@ -95,6 +96,7 @@ foreach (var name in Scenario.Names)
             Live = !parse.GetValue(noLive),
             SettleTimeout = TimeSpan.FromSeconds(parse.GetValue(settle)),
             History = parse.GetValue(history) is { } h ? ParseHistory(h) : null,
+            DbCounters = !parse.GetValue(noDbCounters),
         };
         try
         {

@@ -50,4 +50,6 @@ public sealed record RunSettings
     public TimeSpan SettleTimeout { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>hot-calendar: bookings that ended long ago and bookings beyond the run's slots, written into the calendar before the load (needs <see cref="Db"/>).</summary>
     public (int Past, int Future)? History { get; init; }
+    /// <summary>With <see cref="Db"/>: read PostgreSQL's counters around the load (false: <c>--db</c> only for the SQL audit and <c>--history</c>).</summary>
+    public bool DbCounters { get; init; } = true;
 }

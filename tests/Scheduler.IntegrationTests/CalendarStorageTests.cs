@@ -98,7 +98,8 @@ public sealed class CalendarStorageTests : IAsyncLifetime
         var organizers = (await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => anonymous.OrganizerWithEventType(_app)))).Select(o => o.Organizer.Id).ToArray();
         var dataSource = NpgsqlDataSource.Create(_app.ConnectionString);
         var store = new PostgresCalendarStore(dataSource);
-        var now = DateTimeOffset.UtcNow;
+        // A fixed instant: the commits' times are data here, and nothing in these calendars depends on the clock.
+        var now = new DateTimeOffset(2030, 6, 1, 12, 0, 0, TimeSpan.Zero);
         var loaded = await Task.WhenAll(organizers.Select(o => store.LoadAsync(o, now, TimeSpan.FromHours(25))));
         var tag = Guid.NewGuid().ToString("N");
 
@@ -135,7 +136,7 @@ public sealed class CalendarStorageTests : IAsyncLifetime
         var (organizer, _) = await anonymous.OrganizerWithEventType(_app);
         // Rows as an older version stored them (random ids), and a UUIDv7 whose time is not its sent_at.
         var legacy = Guid.NewGuid();
-        var skewed = Guid.CreateVersion7(DateTimeOffset.UtcNow);
+        var skewed = Guid.CreateVersion7(new DateTimeOffset(2030, 6, 1, 12, 0, 0, TimeSpan.Zero));
         foreach (var (id, sent) in new[] { (legacy, "2025-01-01T10:00:00Z"), (skewed, "2025-06-01T10:00:00Z") })
         {
             Assert.Equal(1, await Execute("""
@@ -150,7 +151,7 @@ public sealed class CalendarStorageTests : IAsyncLifetime
             Assert.NotNull((await read.Json())["readAt"]);
         }
         Assert.Equal(0, await Scalar("select count(*) from notifications where id = any($1) and read_at is null", new[] { legacy, skewed }));
-        await (await organizer.Client.PostAsync($"/api/notifications/{Guid.CreateVersion7()}/read", null)).AssertProblem(HttpStatusCode.NotFound, "not-found");
+        await (await organizer.Client.PostAsync($"/api/notifications/{Guid.CreateVersion7(new DateTimeOffset(2030, 6, 1, 12, 0, 0, TimeSpan.Zero))}/read", null)).AssertProblem(HttpStatusCode.NotFound, "not-found");
     }
 
     [Fact]
