@@ -14,10 +14,11 @@ namespace Scheduler;
 /// A failed write poisons the writer: every caller whose decision is not yet durable gets a
 /// <see cref="RetryLaterException"/>, later calls are refused, and <c>onFailure</c> (deactivation)
 /// makes the next call reload from storage. Nothing is "undone" in memory, and nothing is retried:
-/// after a failed write the only honest answer is "unknown — retry".
+/// after a failed write the only honest answer is "unknown — retry". <c>onIdle</c> is told when a
+/// completed write finds no decision waiting (the writer stops until the next one), and after a failure.
 /// Not thread-safe by design: it runs on the grain's single-threaded scheduler.
 /// </remarks>
-public sealed class GroupCommit<TBatch>(Func<TBatch> newBatch, Func<TBatch, Task> write, Action<Exception> onFailure)
+public sealed class GroupCommit<TBatch>(Func<TBatch> newBatch, Func<TBatch, Task> write, Action<Exception> onFailure, Action? onIdle = null)
     where TBatch : class
 {
     private TBatch? _pending;
@@ -86,10 +87,12 @@ public sealed class GroupCommit<TBatch>(Func<TBatch> newBatch, Func<TBatch, Task
                 _pending = null;
                 _inFlightDone = null;
                 onFailure(e);
+                onIdle?.Invoke();
                 return;
             }
             _inFlightDone = null;
             done.TrySetResult();
         }
+        onIdle?.Invoke();
     }
 }

@@ -32,6 +32,13 @@ public static class SchedulerMetrics
     public static readonly Histogram<int> CommitCalendars =
         Meter.CreateHistogram<int>("scheduler.commit.calendars", "{commit}", "Calendar group commits carried by one PostgreSQL transaction");
 
+    /// <summary>
+    /// Times a commit-queue writer stopped waiting for the calendars it had just answered (one of them
+    /// neither wrote again nor said it was idle in time): should stay near zero.
+    /// </summary>
+    public static readonly Counter<long> CommitReturnTimeouts =
+        Meter.CreateCounter<long>("scheduler.commit.return_timeouts", "{transaction}", "Commit-queue writers that stopped waiting for answered calendars");
+
     /// <summary>Commits that failed (storage error or a lost version race), tagged <c>reason</c>.</summary>
     public static readonly Counter<long> FailedCommits =
         Meter.CreateCounter<long>("scheduler.commit.failures", "{commit}", "Calendar group commits that failed");

@@ -51,7 +51,7 @@ public sealed class SchedulerSiloOptions
     /// </summary>
     public int CommitWriters { get; init; } = DefaultCommitWriters;
 
-    public const int DefaultCommitWriters = 2;
+    public const int DefaultCommitWriters = 1;
 
     /// <summary>
     /// Whether this silo collects what the Orleans Dashboard shows (grain calls, activations, silo

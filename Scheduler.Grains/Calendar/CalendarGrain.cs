@@ -63,7 +63,7 @@ public sealed partial class CalendarGrain(
             Overrides = new SortedDictionary<DateOnly, DateOverrideRecord>(snapshot.Overrides.ToDictionary(o => o.Date)),
             Blocks = snapshot.Blocks,
         };
-        _writer = new GroupCommit<CalendarChanges>(() => new CalendarChanges(), WriteAsync, OnWriteFailed);
+        _writer = new GroupCommit<CalendarChanges>(() => new CalendarChanges(), WriteAsync, OnWriteFailed, () => store.CommitsIdle(OrganizerId));
         _zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(State.TimeZone!) ?? DateTimeZone.Utc;
         // Also after a crash between a booking's commit and its reminder's registration.
         RearmBookingReminder();

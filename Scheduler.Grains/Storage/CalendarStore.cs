@@ -33,6 +33,13 @@ public interface ICalendarStore
     /// written), or the database's exception when it refuses any row (nothing is written either).
     /// </summary>
     Task<CommitResult> CommitAsync(CalendarCommit commit);
+
+    /// <summary>
+    /// The calendar's last commit completed and it has nothing more to write for now (its next
+    /// decision will call <see cref="CommitAsync"/>). A store that batches several calendars per
+    /// transaction uses this to stop waiting for the calendar; others ignore it.
+    /// </summary>
+    void CommitsIdle(Guid organizerId) { }
 }
 
 /// <summary>Another activation of the same calendar committed first; this one's decisions were not stored.</summary>

@@ -82,4 +82,5 @@ public sealed class FaultyCalendarStore(ICalendarStore inner, StorageFaults faul
         if (mode == FaultMode.FailAfterWrite) throw new IOException("Injected commit fault (committed, but the answer was lost).");
         return result;
     }
+    public void CommitsIdle(Guid organizerId) => inner.CommitsIdle(organizerId);
 }

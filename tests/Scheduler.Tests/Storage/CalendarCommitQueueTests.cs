@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 using Scheduler.Calendar;
 using Scheduler.Storage;
@@ -53,6 +54,80 @@ public sealed class CalendarCommitQueueTests
         organizer, Version - 1, null, null, null, DateTimeOffset.UnixEpoch, [], null, [], [], [], [], [], null);
 
     private static CalendarCommitQueue Queue(Writer writer, int maxWrites) => new(writer, NullLogger<CalendarCommitQueue>.Instance, maxWrites);
+
+    /// <summary>A queue whose writers wait for answered calendars until the test moves the clock by <see cref="ReturnWait"/>.</summary>
+    private static CalendarCommitQueue Queue(Writer writer, FakeTimeProvider time) =>
+        new(writer, NullLogger<CalendarCommitQueue>.Instance, maxWrites: 1, returnWait: ReturnWait, time: time);
+
+    private static readonly TimeSpan ReturnWait = TimeSpan.FromMilliseconds(2);
+
+    [Fact]
+    public async Task A_calendar_answered_by_a_transaction_that_comes_back_with_its_next_commit_rides_in_the_next_transaction()
+    {
+        var writer = new Writer();
+        var queue = Queue(writer, new FakeTimeProvider());
+        Guid a = Guid.NewGuid(), b = Guid.NewGuid();
+
+        var first = queue.CommitAsync(Commit(a));
+        var running = await writer.Started(1);
+        var waiting = queue.CommitAsync(Commit(b));
+        Writer.Succeed(running);
+        await first.WaitAsync(Patience);
+        // a resumes and writes again: the next transaction carries it with b instead of leaving without it.
+        var again = queue.CommitAsync(Commit(a));
+        var next = await writer.Started(2);
+        Assert.Equal(new[] { a, b }.Order(), next.Calendars.Order());
+        Writer.Succeed(next);
+        await Task.WhenAll(waiting, again).WaitAsync(Patience);
+        Assert.Equal(2, writer.Writes.Count);
+    }
+
+    [Fact]
+    public async Task A_calendar_answered_with_nothing_more_to_write_releases_the_writer_at_once()
+    {
+        var writer = new Writer();
+        var queue = Queue(writer, new FakeTimeProvider());
+        Guid a = Guid.NewGuid(), b = Guid.NewGuid();
+
+        var first = queue.CommitAsync(Commit(a));
+        var running = await writer.Started(1);
+        var waiting = queue.CommitAsync(Commit(b));
+        Writer.Succeed(running);
+        await first.WaitAsync(Patience);
+        queue.CommitsIdle(a);
+        var next = await writer.Started(2);
+        Assert.Equal([b], next.Calendars);
+        Writer.Succeed(next);
+        await waiting.WaitAsync(Patience);
+    }
+
+    [Fact]
+    public async Task A_calendar_that_does_not_come_back_holds_the_next_transaction_only_for_the_wait()
+    {
+        var writer = new Writer();
+        var time = new FakeTimeProvider();
+        var queue = Queue(writer, time);
+        Guid a = Guid.NewGuid(), b = Guid.NewGuid();
+
+        var first = queue.CommitAsync(Commit(a));
+        var running = await writer.Started(1);
+        var waiting = queue.CommitAsync(Commit(b));
+        Writer.Succeed(running);
+        await first.WaitAsync(Patience);
+        Assert.Single(writer.Writes);
+        Assert.False(waiting.IsCompleted);
+
+        time.Advance(ReturnWait);
+        var next = await writer.Started(2);
+        Assert.Equal([b], next.Calendars);
+        Writer.Succeed(next);
+        await waiting.WaitAsync(Patience);
+        queue.CommitsIdle(b);
+        // a comes back late: it is simply written next.
+        var late = queue.CommitAsync(Commit(a));
+        Writer.Succeed(await writer.Started(3));
+        await late.WaitAsync(Patience);
+    }
 
     [Fact]
     public async Task Commits_of_calendars_arriving_while_a_transaction_runs_leave_together_in_the_next_one()

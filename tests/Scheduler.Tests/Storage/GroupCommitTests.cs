@@ -17,8 +17,10 @@ public sealed class GroupCommitTests
         public List<(List<string> Carried, TaskCompletionSource Done)> Writes { get; } = [];
         public List<Exception> Failures { get; } = [];
         public GroupCommit<Batch> Writer { get; }
+        private int _idles;
+        public int Idles => Volatile.Read(ref _idles);
 
-        public Harness() => Writer = new GroupCommit<Batch>(() => new Batch(), Write, Failures.Add);
+        public Harness() => Writer = new GroupCommit<Batch>(() => new Batch(), Write, Failures.Add, () => Interlocked.Increment(ref _idles));
 
         private Task Write(Batch batch)
         {
@@ -68,6 +70,27 @@ public sealed class GroupCommitTests
         h.Writes[1].Done.SetResult();
         await Task.WhenAll(second, third).WaitAsync(TimeSpan.FromSeconds(5));
         Assert.Equal(2, h.Writes.Count);
+    }
+
+    [Fact]
+    public async Task The_writer_says_it_is_idle_only_when_a_completed_write_finds_no_decision_waiting()
+    {
+        var h = new Harness();
+        var first = h.Decide("a");
+        var second = h.Decide("b");
+        h.Writes[0].Done.SetResult();
+        await first.WaitAsync(TimeSpan.FromSeconds(5));
+        await WaitFor(() => h.Writes.Count == 2);
+        Assert.Equal(0, h.Idles);
+
+        h.Writes[1].Done.SetResult();
+        await second.WaitAsync(TimeSpan.FromSeconds(5));
+        await WaitFor(() => h.Idles == 1);
+
+        var failing = h.Decide("c");
+        h.Writes[2].Done.SetException(new IOException("refused"));
+        await Assert.ThrowsAsync<RetryLaterException>(() => failing.WaitAsync(TimeSpan.FromSeconds(5)));
+        await WaitFor(() => h.Idles == 2);
     }
 
     [Fact]
