@@ -13,6 +13,9 @@
 #                                    against the product on an empty one, and the reload time from the silo's log
 #
 #   BENCH_DURATION     seconds of measured load per run (default 15)
+#   BENCH_WARMUP       seconds of unmeasured load before each throughput run (hot-calendar, hot-calendar-1000,
+#                      many-calendars, browse-max; product and baseline alike), so that no compared run is the
+#                      one paying for cold code paths; the database counters and batch sizes include it (default 3)
 #   BENCH_CONCURRENCY  hot-calendar / many-calendars concurrency (default 64)
 #   BENCH_OUT          report folder (default loadtest-reports/bench-<UTC time>)
 #   BENCH_PORT         web port; the silo, gateway, silo-metrics and PostgreSQL ports follow from it (default 5280)
@@ -29,6 +32,7 @@ scenarios=("$@")
 [ "${#scenarios[@]}" -eq 0 ] && scenarios=(hot-calendar)
 [ "${scenarios[0]}" = all ] && scenarios=(hot-calendar hot-calendar-1000 hot-slot many-calendars browse browse-max live history)
 duration="${BENCH_DURATION:-15}"
+warmup="${BENCH_WARMUP:-3}"
 concurrency="${BENCH_CONCURRENCY:-64}"
 out="${BENCH_OUT:-loadtest-reports/bench-$(date -u +%Y%m%d-%H%M%S)}"
 web_port="${BENCH_PORT:-5280}"
@@ -81,12 +85,12 @@ db="Host=127.0.0.1;Port=$((web_port + 50000));Username=postgres;Password=$(cat "
 
 args_for() { # SCENARIO
   case "$1" in
-    hot-calendar) echo "-c $concurrency -d $duration" ;;
-    hot-calendar-1000) echo "-c 1000 -d $duration" ;;
+    hot-calendar) echo "-c $concurrency -d $duration --warmup $warmup" ;;
+    hot-calendar-1000) echo "-c 1000 -d $duration --warmup $warmup" ;;
     hot-slot) echo "-c 1000 -n 1000" ;;
-    many-calendars) echo "-c $concurrency -m 20 -d $duration" ;;
+    many-calendars) echo "-c $concurrency -m 20 -d $duration --warmup $warmup" ;;
     browse) echo "--rate 200 -c 64 -m 16 -d $duration" ;;
-    browse-max) echo "-c 32 -m 16 -d $duration" ;;
+    browse-max) echo "-c 32 -m 16 -d $duration --warmup $warmup" ;;
     live) echo "--rate 200 -c 64 -m 16 -d $duration" ;;
     history) echo "-c $concurrency -d 10 --warmup 3" ;;
     *) say "unknown scenario $1"; exit 2 ;;
