@@ -292,10 +292,7 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore,
         var all = commits.OrderBy(c => c.OrganizerId).ToList();
         await using var batch = db.CreateBatch();
         Add(batch, """
-            select calendar_commit_version(x.organizer, x.expected, x.zone, x.token, x.due, x.now)
-            from unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[]) with ordinality
-                 as x(organizer, expected, zone, token, due, now, n)
-            order by x.n
+            select calendar_commit_versions($1::uuid[], $2::bigint[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[])
             """,
             Arr(all, c => c.OrganizerId), Arr(all, c => c.ExpectedVersion), Arr(all, c => c.TimeZone), Arr(all, c => c.TokenKey),
             Arr(all, c => c.BookingReminderDue), Arr(all, c => c.Now));

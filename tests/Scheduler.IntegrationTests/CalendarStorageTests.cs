@@ -92,6 +92,34 @@ public sealed class CalendarStorageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Two_activations_writing_a_calendar_for_the_first_time_the_second_one_fails_with_the_others_of_its_transaction()
+    {
+        var anonymous = _app.CreateClient();
+        var (organizer, _) = await anonymous.OrganizerWithEventType(_app);
+        var store = new PostgresCalendarStore(NpgsqlDataSource.Create(_app.ConnectionString));
+        var now = new DateTimeOffset(2030, 6, 1, 12, 0, 0, TimeSpan.Zero);
+        var existing = await store.LoadAsync(organizer.Id, now, TimeSpan.FromHours(25));
+        var fresh = Guid.NewGuid();
+        var tag = Guid.NewGuid().ToString("N");
+
+        CalendarCommit CommitOf(Guid calendar, long expected, string key) => new(
+            calendar, expected, "UTC", null, null, now,
+            [], null, [], [], [], [], [new ReplyRow($"{key}-{tag}", "fingerprint", BookingOutcomeKind.SlotUnavailable, null, null, now)], null);
+
+        var first = await store.CommitManyAsync([CommitOf(fresh, 0, "first")]);
+        Assert.Equal(1, first[0].Version);
+        // A second activation that also found no row, in one transaction with a calendar whose version is right.
+        await Assert.ThrowsAsync<CalendarVersionConflictException>(() =>
+            store.CommitManyAsync([CommitOf(fresh, 0, "second"), CommitOf(organizer.Id, existing.Version, "beside")]));
+        Assert.Equal(1, await Scalar("select version from calendars where organizer_id = $1", fresh));
+        Assert.Equal(existing.Version, await Scalar("select version from calendars where organizer_id = $1", organizer.Id));
+        Assert.Equal(0, await Scalar("select count(*) from idempotency_replies where key in ($1, $2)", $"second-{tag}", $"beside-{tag}"));
+        // Alone and at the right versions, both are written, and the versions come back in the order given.
+        var next = await store.CommitManyAsync([CommitOf(organizer.Id, existing.Version, "beside"), CommitOf(fresh, 1, "second")]);
+        Assert.Equal([existing.Version + 1, 2], next.Select(r => r.Version));
+    }
+
+    [Fact]
     public async Task A_transaction_of_several_calendars_is_all_or_nothing_and_the_queue_fails_only_the_stale_calendar()
     {
         var anonymous = _app.CreateClient();
