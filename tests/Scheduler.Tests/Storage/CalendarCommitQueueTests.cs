@@ -61,18 +61,27 @@ public sealed class CalendarCommitQueueTests
 
     private static readonly TimeSpan ReturnWait = TimeSpan.FromMilliseconds(2);
 
-    [Fact]
-    public async Task A_calendar_answered_by_a_transaction_that_comes_back_with_its_next_commit_rides_in_the_next_transaction()
+    /// <summary>
+    /// Calendar a's commit is written and answered while calendar b's waits in the queue; returns both
+    /// calendars and b's pending commit. The writer is now waiting for a to come back.
+    /// </summary>
+    private static async Task<(Guid A, Guid B, Task<CommitResult> Waiting)> AnsweredWhileAnotherWaits(Writer writer, CalendarCommitQueue queue)
     {
-        var writer = new Writer();
-        var queue = Queue(writer, new FakeTimeProvider());
         Guid a = Guid.NewGuid(), b = Guid.NewGuid();
-
         var first = queue.CommitAsync(Commit(a));
         var running = await writer.Started(1);
         var waiting = queue.CommitAsync(Commit(b));
         Writer.Succeed(running);
         await first.WaitAsync(Patience);
+        return (a, b, waiting);
+    }
+
+    [Fact]
+    public async Task A_calendar_answered_by_a_transaction_that_comes_back_with_its_next_commit_rides_in_the_next_transaction()
+    {
+        var writer = new Writer();
+        var queue = Queue(writer, new FakeTimeProvider());
+        var (a, b, waiting) = await AnsweredWhileAnotherWaits(writer, queue);
         // a resumes and writes again: the next transaction carries it with b instead of leaving without it.
         var again = queue.CommitAsync(Commit(a));
         var next = await writer.Started(2);
@@ -87,13 +96,7 @@ public sealed class CalendarCommitQueueTests
     {
         var writer = new Writer();
         var queue = Queue(writer, new FakeTimeProvider());
-        Guid a = Guid.NewGuid(), b = Guid.NewGuid();
-
-        var first = queue.CommitAsync(Commit(a));
-        var running = await writer.Started(1);
-        var waiting = queue.CommitAsync(Commit(b));
-        Writer.Succeed(running);
-        await first.WaitAsync(Patience);
+        var (a, b, waiting) = await AnsweredWhileAnotherWaits(writer, queue);
         queue.CommitsIdle(a);
         var next = await writer.Started(2);
         Assert.Equal([b], next.Calendars);
@@ -107,13 +110,7 @@ public sealed class CalendarCommitQueueTests
         var writer = new Writer();
         var time = new FakeTimeProvider();
         var queue = Queue(writer, time);
-        Guid a = Guid.NewGuid(), b = Guid.NewGuid();
-
-        var first = queue.CommitAsync(Commit(a));
-        var running = await writer.Started(1);
-        var waiting = queue.CommitAsync(Commit(b));
-        Writer.Succeed(running);
-        await first.WaitAsync(Patience);
+        var (a, b, waiting) = await AnsweredWhileAnotherWaits(writer, queue);
         Assert.Single(writer.Writes);
         Assert.False(waiting.IsCompleted);
 
