@@ -36,7 +36,7 @@ public interface ICalendarBatchWriter
 /// error (the connection dropped, perhaps after COMMIT) is not retried: the outcome is unknown, so
 /// every commit of that transaction fails and its calendar reloads from the tables.</para>
 /// </remarks>
-public sealed class CalendarCommitQueue(ICalendarBatchWriter writer, ILogger<CalendarCommitQueue> logger, int maxWrites = 2,
+public sealed class CalendarCommitQueue(ICalendarBatchWriter writer, ILogger<CalendarCommitQueue> logger, int maxWrites = 1,
     int maxCommitsPerWrite = 128, TimeSpan? returnWait = null, TimeProvider? time = null)
     : ICalendarStore
 {
