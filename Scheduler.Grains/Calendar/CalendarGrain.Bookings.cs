@@ -17,11 +17,12 @@ public sealed partial class CalendarGrain
     public async Task<BookingOutcome> Book(BookingRequest request)
     {
         _writer.ThrowIfBroken();
-        // Anonymous bookers: the user id their address would get if it has no user yet (a keyed
-        // hash, computed here without asking the database; the commit settles who holds the address).
+        // Anonymous bookers: a new user id their address gets if it has no user yet, time-ordered
+        // (UUIDv7) so the users' and bookers' index entries are appended rather than scattered over
+        // random pages (less WAL). The commit settles who holds the address: an address that already
+        // has a user keeps it, and two calendars creating one address meet at its unique index.
         var anonymous = request.BookerId == Guid.Empty;
-        var bookerId = anonymous ? await userIds.ForEmail(request.Email) : request.BookerId;
-        _writer.ThrowIfBroken();
+        var bookerId = anonymous ? Guid.CreateVersion7(Now) : request.BookerId;
         if (request.IdempotencyKey is { } key && State.IdempotencyKeys.TryGetValue(key, out var earlier))
         {
             if (earlier.Fingerprint != request.Fingerprint)
@@ -129,7 +130,8 @@ public sealed partial class CalendarGrain
         PushAfterCommit(booking, BookingChangeKind.Created);
         var pending = booking.Status == BookingStatus.Pending ? " It awaits your confirmation." : "";
         Notify(booking, BookingChangeKind.Created,
-            organizer: $"New booking: {booking.Name} <{booking.Email}> booked {Describe(booking)}.{pending}",
+            // The booker's address is on the booking the notification links to.
+            organizer: $"{booking.Name} booked {Describe(booking)}.{pending}",
             booker: booking.Status == BookingStatus.Pending
                 ? $"Your booking of {Describe(booking)} is requested and awaits the organizer's confirmation."
                 : $"Your booking of {Describe(booking)} is confirmed.");

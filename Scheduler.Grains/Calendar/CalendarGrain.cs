@@ -18,7 +18,6 @@ namespace Scheduler.Calendar;
 public sealed partial class CalendarGrain(
     ICalendarStore store,
     BookingQueries queries,
-    UserIds userIds,
     [Microsoft.Extensions.DependencyInjection.FromKeyedServices(SchedulerClock.Key)] TimeProvider clock,
     Microsoft.Extensions.Options.IOptions<CalendarOptions> options,
     ILogger<CalendarGrain> logger) : Grain, ICalendarGrain, IRemindable

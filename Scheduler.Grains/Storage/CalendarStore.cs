@@ -300,11 +300,12 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore,
         // What organizers change rarely (event types, rules, overrides): statements of their own.
         foreach (var c in all) AddSettings(batch, c);
 
-        // The anonymous bookers' users, with ids derived from their addresses: every calendar
-        // creating the same new address computes the same row, and an address that already has a
-        // user keeps it (the bookings below find it by address). Nothing here can fail the batch.
-        // Sorted by id, so concurrent transactions meet a shared new address in the same order.
-        var anonymous = all.SelectMany(c => c.NewBookings).Where(b => b.Anonymous).DistinctBy(b => b.UserId).OrderBy(b => b.UserId).ToList();
+        // The anonymous bookers' users: an address that already has a user keeps it (the bookings
+        // below find it by address), and two transactions creating one new address meet at its
+        // unique index, where the second does nothing. Nothing here can fail the batch. Sorted by
+        // address, so concurrent transactions meet shared new addresses in the same order.
+        var anonymous = all.SelectMany(c => c.NewBookings).Where(b => b.Anonymous)
+            .DistinctBy(b => GrainKeys.NormalizeEmail(b.Email)).OrderBy(b => GrainKeys.NormalizeEmail(b.Email), StringComparer.Ordinal).ToList();
         if (anonymous.Count > 0)
         {
             Add(batch, """
