@@ -278,262 +278,115 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore,
     public async Task<CommitResult> CommitAsync(CalendarCommit commit) => (await CommitManyAsync([commit]))[0];
 
     /// <summary>
-    /// Writes several calendars' commits in one transaction: each calendar's version is checked and
-    /// incremented, and the hot rows (bookers, events, bookings, notifications) of all of them go in
-    /// with one binary COPY per table, which PostgreSQL writes as one WAL record per heap page instead
-    /// of one per row. All or nothing: if any calendar's version check or any row fails, nothing of
-    /// any of them is written, and the caller (<see cref="CalendarCommitQueue"/>) decides which
-    /// calendar to blame.
+    /// Writes several calendars' commits in one transaction (one <see cref="NpgsqlBatch"/>, one round
+    /// trip): each calendar's version is checked and incremented, and the hot rows (bookers, events,
+    /// bookings, notifications, replies) of all of them go in one statement per table. All or nothing:
+    /// if any calendar's version check or any row fails, nothing of any of them is written, and the
+    /// caller (<see cref="CalendarCommitQueue"/>) decides which calendar to blame.
     /// </summary>
-    /// <remarks>
-    /// Round trips: one batch (BEGIN, versions, settings, the bookers' addresses locked and read),
-    /// two per COPY, one batch for the rest, COMMIT. COPY cannot skip a row that conflicts, so a
-    /// new booker's user is only copied after its address was locked (<c>lock_user_addresses</c>,
-    /// which sign-up takes too) and read in this transaction: nobody can create that address between
-    /// the read and the commit, and one booker's row can never fail the batch.
-    /// </remarks>
     public async Task<IReadOnlyList<CommitResult>> CommitManyAsync(IReadOnlyList<CalendarCommit> commits)
     {
-        // Calendars in a fixed order, so two transactions touching the same rows (a duplicate
-        // activation) take their locks in one order.
+        // One batch, one round trip, one implicit transaction: a failing statement rolls back the
+        // statements before it and skips the ones after it. Calendars in a fixed order, so two
+        // transactions touching the same rows (a duplicate activation) take their locks in one order.
         var all = commits.OrderBy(c => c.OrganizerId).ToList();
-        await using var connection = await db.OpenConnectionAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
-        try
-        {
-            var versions = await CheckVersions(connection, all);
-            var bookers = await ResolveBookers(connection, all);
-            await CopyRows(connection, all, bookers);
-            await WriteTheRest(connection, all);
-            await transaction.CommitAsync();
-            var results = new Dictionary<CalendarCommit, CommitResult>(ReferenceEqualityComparer.Instance);
-            for (var i = 0; i < all.Count; i++)
-            {
-                var own = all[i].NewBookings.ToDictionary(b => b.Id, b => bookers.UserOf(b));
-                results[all[i]] = new CommitResult(versions[i], own);
-            }
-            return commits.Select(c => results[c]).ToList();
-        }
-        catch (PostgresException e) when (e.SqlState == VersionConflictState)
-        {
-            throw new CalendarVersionConflictException(e.MessageText, e);
-        }
-    }
-
-    /// <summary>Round trip 1: BEGIN, the versions, the settings; the anonymous bookers' addresses locked and read.</summary>
-    private static async Task<long[]> CheckVersions(NpgsqlConnection connection, List<CalendarCommit> all)
-    {
-        await using var batch = new NpgsqlBatch(connection);
+        await using var batch = db.CreateBatch();
         Add(batch, """
             select calendar_commit_versions($1::uuid[], $2::bigint[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[])
             """,
             Arr(all, c => c.OrganizerId), Arr(all, c => c.ExpectedVersion), Arr(all, c => c.TimeZone), Arr(all, c => c.TokenKey),
             Arr(all, c => c.BookingReminderDue), Arr(all, c => c.Now));
+
         // What organizers change rarely (event types, rules, overrides): statements of their own.
         foreach (var c in all) AddSettings(batch, c);
-        var versions = new long[all.Count];
-        await using var reader = await batch.ExecuteReaderAsync();
-        for (var i = 0; i < versions.Length && await reader.ReadAsync(); i++) versions[i] = reader.GetInt64(0);
-        while (await reader.NextResultAsync()) { }
-        return versions;
-    }
 
-    /// <summary>Which user each anonymous booking belongs to, and which of them must be created.</summary>
-    private sealed class Bookers
-    {
-        /// <summary>Normalized address → the user holding it (found, or about to be copied).</summary>
-        public readonly Dictionary<string, Guid> ByAddress = new(StringComparer.Ordinal);
-
-        /// <summary>The anonymous bookings whose address has no user yet: one per address.</summary>
-        public readonly List<BookingRow> New = [];
-
-        public Guid UserOf(BookingRow b) => b.Anonymous ? ByAddress[GrainKeys.NormalizeEmail(b.Email)] : b.UserId;
-    }
-
-    /// <summary>
-    /// Round trip 2: locks the anonymous bookers' addresses (in one order, so two transactions cannot
-    /// deadlock on them), then reads which already have a user. The read is a statement of its own, so
-    /// it sees whatever a transaction that held one of the locks before us committed.
-    /// </summary>
-    private static async Task<Bookers> ResolveBookers(NpgsqlConnection connection, List<CalendarCommit> all)
-    {
-        var bookers = new Bookers();
-        var anonymous = all.SelectMany(c => c.NewBookings).Where(b => b.Anonymous).ToList();
-        if (anonymous.Count == 0) return bookers;
-        var addresses = anonymous.Select(b => GrainKeys.NormalizeEmail(b.Email)).Distinct(StringComparer.Ordinal).ToArray();
-        await using (var batch = new NpgsqlBatch(connection))
+        // The anonymous bookers' users: an address that already has a user keeps it (the bookings
+        // below find it by address), and two transactions creating one new address meet at its
+        // unique index, where the second does nothing. Nothing here can fail the batch. Sorted by
+        // address, so concurrent transactions meet shared new addresses in the same order.
+        var anonymous = all.SelectMany(c => c.NewBookings).Where(b => b.Anonymous)
+            .DistinctBy(b => GrainKeys.NormalizeEmail(b.Email)).OrderBy(b => GrainKeys.NormalizeEmail(b.Email), StringComparer.Ordinal).ToList();
+        if (anonymous.Count > 0)
         {
-            Add(batch, "select lock_user_addresses($1::text[])", [addresses]);
-            Add(batch, "select email_normalized, id from users where email_normalized = any($1::text[])", [addresses]);
-            await using var reader = await batch.ExecuteReaderAsync();
-            await reader.NextResultAsync();
-            while (await reader.ReadAsync()) bookers.ByAddress[reader.GetString(0)] = reader.GetGuid(1);
-        }
-        foreach (var b in anonymous)
-        {
-            var address = GrainKeys.NormalizeEmail(b.Email);
-            if (bookers.ByAddress.ContainsKey(address)) continue;
-            // The first booking of a new address names its user; later ones in the batch join it.
-            bookers.ByAddress[address] = b.UserId;
-            bookers.New.Add(b);
-        }
-        return bookers;
-    }
-
-    /// <summary>The hot rows, one binary COPY per table (two round trips each).</summary>
-    private static async Task CopyRows(NpgsqlConnection connection, List<CalendarCommit> all, Bookers bookers)
-    {
-        if (bookers.New.Count > 0)
-        {
-            await using var copy = await connection.BeginBinaryImportAsync(
-                "copy users (id, name, email, time_zone, created_at, updated_at, has_password, email_normalized) from stdin (format binary)");
-            foreach (var b in bookers.New)
-            {
-                await copy.StartRowAsync();
-                await copy.WriteAsync(b.UserId, NpgsqlDbType.Uuid);
-                await copy.WriteAsync(b.Name, NpgsqlDbType.Text);
-                await copy.WriteAsync(b.Email, NpgsqlDbType.Text);
-                await copy.WriteAsync("UTC", NpgsqlDbType.Text);
-                await copy.WriteAsync(b.CreatedAt, NpgsqlDbType.TimestampTz);
-                await copy.WriteAsync(b.CreatedAt, NpgsqlDbType.TimestampTz);
-                await copy.WriteAsync(false, NpgsqlDbType.Boolean);
-                await copy.WriteAsync(GrainKeys.NormalizeEmail(b.Email), NpgsqlDbType.Text);
-            }
-            await copy.CompleteAsync();
+            Add(batch, """
+                insert into users (id, name, email, time_zone, created_at, updated_at, has_password, email_normalized)
+                select x.id, x.name, x.email, 'UTC', x.created, x.created, false, x.normalized
+                from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) as x(id, name, email, normalized, created)
+                on conflict do nothing
+                """,
+                Arr(anonymous, b => b.UserId), Arr(anonymous, b => b.Name), Arr(anonymous, b => b.Email),
+                Arr(anonymous, b => GrainKeys.NormalizeEmail(b.Email)), Arr(anonymous, b => b.CreatedAt));
         }
 
+        // Plain inserts (no ON CONFLICT) for rows with ids the calendars chose: a commit that already
+        // happened cannot be applied again anyway, since its version check would fail.
         var events = all.SelectMany(c => c.NewEvents.Select(e => (c.OrganizerId, Row: e))).ToList();
         if (events.Count > 0)
         {
-            await using var copy = await connection.BeginBinaryImportAsync(
-                "copy events (id, event_type_id, user_id, title, description, start_time, end_time, location, created_at, updated_at) from stdin (format binary)");
-            foreach (var (organizer, e) in events)
+            Add(batch, """
+                insert into events (id, event_type_id, user_id, title, description, start_time, end_time, location, created_at, updated_at)
+                select x.id, x.type, x.organizer, x.title, x.description, x.s, x.e, x.location, x.created, x.updated
+                from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::text[],
+                            $9::timestamptz[], $10::timestamptz[])
+                     as x(organizer, id, type, title, description, s, e, location, created, updated)
+                """,
+                Arr(events, r => r.OrganizerId), Arr(events, r => r.Row.Id), Arr(events, r => r.Row.EventTypeId), Arr(events, r => r.Row.Title),
+                Arr(events, r => r.Row.Description), Arr(events, r => r.Row.Start), Arr(events, r => r.Row.End), Arr(events, r => r.Row.Location),
+                Arr(events, r => r.Row.CreatedAt), Arr(events, r => r.Row.UpdatedAt));
+        }
+
+        foreach (var c in all)
+        {
+            if (c.RemovedBlocks is { Count: > 0 } removed)
             {
-                await copy.StartRowAsync();
-                await copy.WriteAsync(e.Id, NpgsqlDbType.Uuid);
-                await Nullable(copy, e.EventTypeId, NpgsqlDbType.Uuid);
-                await copy.WriteAsync(organizer, NpgsqlDbType.Uuid);
-                await copy.WriteAsync(e.Title, NpgsqlDbType.Text);
-                await copy.WriteAsync(e.Description, NpgsqlDbType.Text);
-                await copy.WriteAsync(e.Start, NpgsqlDbType.TimestampTz);
-                await copy.WriteAsync(e.End, NpgsqlDbType.TimestampTz);
-                await copy.WriteAsync(e.Location, NpgsqlDbType.Text);
-                await copy.WriteAsync(e.CreatedAt, NpgsqlDbType.TimestampTz);
-                await copy.WriteAsync(e.UpdatedAt, NpgsqlDbType.TimestampTz);
+                // After the inserts: a block made and removed within one batch is inserted, then deleted.
+                Add(batch, "delete from events where user_id = $1 and id = any($2) and event_type_id is null", c.OrganizerId, removed.ToArray());
             }
-            await copy.CompleteAsync();
         }
 
         var bookings = all.SelectMany(c => c.NewBookings.Select(b => (c.OrganizerId, Row: b))).ToList();
         if (bookings.Count > 0)
         {
-            await using var copy = await connection.BeginBinaryImportAsync("""
-                copy bookings (id, event_id, user_id, organizer_id, event_type_id, status, start_time, end_time, created_at, updated_at,
-                               name, email, notes, cancellation_reason, cancelled_by, manage_token_hash, reminder_sent,
-                               buffer_before_minutes, buffer_after_minutes, idempotency_key, idempotency_fingerprint, idempotency_status)
-                from stdin (format binary)
-                """);
-            foreach (var (organizer, b) in bookings)
-            {
-                await copy.StartRowAsync();
-                await copy.WriteAsync(b.Id, NpgsqlDbType.Uuid);
-                await copy.WriteAsync(b.EventId, NpgsqlDbType.Uuid);
-                await copy.WriteAsync(bookers.UserOf(b), NpgsqlDbType.Uuid);
-                await copy.WriteAsync(organizer, NpgsqlDbType.Uuid);
-                await copy.WriteAsync(b.EventTypeId, NpgsqlDbType.Uuid);
-                await copy.WriteAsync(b.Status.ToString(), NpgsqlDbType.Text);
-                await copy.WriteAsync(b.Start, NpgsqlDbType.TimestampTz);
-                await copy.WriteAsync(b.End, NpgsqlDbType.TimestampTz);
-                await copy.WriteAsync(b.CreatedAt, NpgsqlDbType.TimestampTz);
-                await copy.WriteAsync(b.UpdatedAt, NpgsqlDbType.TimestampTz);
-                await copy.WriteAsync(b.Name, NpgsqlDbType.Text);
-                await copy.WriteAsync(b.Email, NpgsqlDbType.Text);
-                await Nullable(copy, b.Notes, NpgsqlDbType.Text);
-                await Nullable(copy, b.CancellationReason, NpgsqlDbType.Text);
-                await Nullable(copy, StoredText.Of(b.CancelledBy), NpgsqlDbType.Text);
-                await copy.WriteAsync(b.ManageTokenHash, NpgsqlDbType.Bytea);
-                await copy.WriteAsync(b.ReminderSent, NpgsqlDbType.Boolean);
-                await copy.WriteAsync(b.BufferBeforeMinutes, NpgsqlDbType.Integer);
-                await copy.WriteAsync(b.BufferAfterMinutes, NpgsqlDbType.Integer);
-                await Nullable(copy, b.IdempotencyKey, NpgsqlDbType.Text);
-                await Nullable(copy, b.IdempotencyFingerprint, NpgsqlDbType.Bytea);
-                await Nullable(copy, b.IdempotencyStatus?.ToString(), NpgsqlDbType.Text);
-            }
-            await copy.CompleteAsync();
+            var b = bookings;
+            Add(batch, """
+                insert into bookings (id, event_id, user_id, organizer_id, event_type_id, status, start_time, end_time,
+                                      created_at, updated_at, name, email, notes, cancellation_reason, cancelled_by,
+                                      manage_token_hash, reminder_sent, buffer_before_minutes, buffer_after_minutes,
+                                      idempotency_key, idempotency_fingerprint, idempotency_status)
+                select x.id, x.event,
+                       case when x.anonymous then (select u.id from users u where u.email_normalized = x.normalized) else x.booker end,
+                       x.organizer, x.type, x.status, x.s, x.e, x.created, x.updated, x.name, x.email, x.notes, x.reason, x.cancelled_by,
+                       x.token_hash, x.reminded, x.before, x.after, x.reply_key, x.reply_fingerprint, x.reply_status
+                from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::bool[], $6::text[], $7::uuid[], $8::text[], $9::timestamptz[],
+                            $10::timestamptz[], $11::timestamptz[], $12::timestamptz[], $13::text[], $14::text[], $15::text[],
+                            $16::text[], $17::text[], $18::bytea[], $19::bool[], $20::int[], $21::int[], $22::text[], $23::bytea[], $24::text[])
+                     as x(organizer, id, event, booker, anonymous, normalized, type, status, s, e, created, updated, name, email, notes,
+                          reason, cancelled_by, token_hash, reminded, before, after, reply_key, reply_fingerprint, reply_status)
+                returning id, user_id
+                """,
+                Arr(b, r => r.OrganizerId), Arr(b, r => r.Row.Id), Arr(b, r => r.Row.EventId), Arr(b, r => r.Row.UserId), Arr(b, r => r.Row.Anonymous),
+                Arr(b, r => GrainKeys.NormalizeEmail(r.Row.Email)), Arr(b, r => r.Row.EventTypeId), Arr(b, r => r.Row.Status.ToString()),
+                Arr(b, r => r.Row.Start), Arr(b, r => r.Row.End), Arr(b, r => r.Row.CreatedAt), Arr(b, r => r.Row.UpdatedAt),
+                Arr(b, r => r.Row.Name), Arr(b, r => r.Row.Email), Arr(b, r => r.Row.Notes), Arr(b, r => r.Row.CancellationReason),
+                Arr(b, r => StoredText.Of(r.Row.CancelledBy)), Arr(b, r => r.Row.ManageTokenHash), Arr(b, r => r.Row.ReminderSent),
+                Arr(b, r => r.Row.BufferBeforeMinutes), Arr(b, r => r.Row.BufferAfterMinutes), Arr(b, r => r.Row.IdempotencyKey),
+                Arr(b, r => r.Row.IdempotencyFingerprint), Arr(b, r => r.Row.IdempotencyStatus?.ToString()));
         }
 
-        // Notifications whose recipient this transaction knows: named ones, and the bookers of the
-        // bookings it writes. (An anonymous booking made with the organizer's own address notifies
-        // the organizer once, not twice.) The others are inserted in WriteTheRest.
-        var written = bookings.ToDictionary(b => b.Row.Id, b => bookers.UserOf(b.Row));
-        var notifications = new List<(NotificationRow Row, Guid Recipient)>();
-        foreach (var c in all)
-        {
-            foreach (var n in c.Notifications)
-            {
-                if (n.UserId is { } named) notifications.Add((n, named));
-                else if (written.TryGetValue(n.BookingId, out var booker) && booker != c.OrganizerId) notifications.Add((n, booker));
-            }
-        }
-        if (notifications.Count > 0)
-        {
-            await using var copy = await connection.BeginBinaryImportAsync(
-                "copy notifications (id, user_id, message, sent_at, read_at, booking_id, kind, created_at, updated_at) from stdin (format binary)");
-            foreach (var (n, recipient) in notifications)
-            {
-                await copy.StartRowAsync();
-                await copy.WriteAsync(n.Id, NpgsqlDbType.Uuid);
-                await copy.WriteAsync(recipient, NpgsqlDbType.Uuid);
-                await copy.WriteAsync(n.Message, NpgsqlDbType.Text);
-                await copy.WriteAsync(n.SentAt, NpgsqlDbType.TimestampTz);
-                await copy.WriteNullAsync();
-                await copy.WriteAsync(n.BookingId, NpgsqlDbType.Uuid);
-                await copy.WriteAsync(StoredText.Of(n.Kind), NpgsqlDbType.Text);
-                await copy.WriteAsync(n.SentAt, NpgsqlDbType.TimestampTz);
-                await copy.WriteAsync(n.SentAt, NpgsqlDbType.TimestampTz);
-            }
-            await copy.CompleteAsync();
-        }
-    }
-
-    private static Task Nullable<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type) where T : class =>
-        value is null ? copy.WriteNullAsync() : copy.WriteAsync(value, type);
-
-    private static Task Nullable<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type) where T : struct =>
-        value is { } v ? copy.WriteAsync(v, type) : copy.WriteNullAsync();
-
-    /// <summary>
-    /// The last batch before COMMIT: removed blocks, notifications to the bookers of earlier
-    /// bookings (found through their booking), changed bookings, Idempotency-Key replies, prunes.
-    /// </summary>
-    private static async Task WriteTheRest(NpgsqlConnection connection, List<CalendarCommit> all)
-    {
-        await using var batch = new NpgsqlBatch(connection);
-        foreach (var c in all)
-        {
-            if (c.RemovedBlocks is { Count: > 0 } removed)
-            {
-                // After the copies: a block made and removed within one batch is inserted, then deleted.
-                Add(batch, "delete from events where user_id = $1 and id = any($2) and event_type_id is null", c.OrganizerId, removed.ToArray());
-            }
-        }
-
-        var newBookings = all.SelectMany(c => c.NewBookings).Select(b => b.Id).ToHashSet();
-        var notifications = all.SelectMany(c => c.Notifications.Where(n => n.UserId is null && !newBookings.Contains(n.BookingId))
-            .Select(n => (c.OrganizerId, Row: n))).ToList();
+        var notifications = all.SelectMany(c => c.Notifications.Select(n => (c.OrganizerId, Row: n))).ToList();
         if (notifications.Count > 0)
         {
             var n = notifications;
             Add(batch, """
                 insert into notifications (id, user_id, message, sent_at, read_at, booking_id, kind, created_at, updated_at)
-                select x.id, b.user_id, x.message, x.sent, null, x.booking, x.kind, x.sent, x.sent
-                from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[])
-                     as x(organizer, id, booking, message, kind, sent)
-                join bookings b on b.id = x.booking
+                select x.id, y.user_id, x.message, x.sent, null, x.booking, x.kind, x.sent, x.sent
+                from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::timestamptz[])
+                     as x(organizer, id, recipient, booking, message, kind, sent)
+                cross join lateral (select coalesce(x.recipient, (select b.user_id from bookings b where b.id = x.booking)) as user_id) y
                 -- An anonymous booking made with the organizer's own address: one notification, not two.
-                where b.user_id <> x.organizer
+                where x.recipient is not null or y.user_id <> x.organizer
                 """,
-                Arr(n, r => r.OrganizerId), Arr(n, r => r.Row.Id), Arr(n, r => r.Row.BookingId), Arr(n, r => r.Row.Message),
+                Arr(n, r => r.OrganizerId), Arr(n, r => r.Row.Id), Arr(n, r => r.Row.UserId), Arr(n, r => r.Row.BookingId), Arr(n, r => r.Row.Message),
                 Arr(n, r => StoredText.Of(r.Row.Kind)), Arr(n, r => r.Row.SentAt));
         }
 
@@ -582,7 +435,32 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore,
                 Arr(prunes, c => c.OrganizerId), Arr(prunes, c => c.PruneRepliesBefore!.Value));
         }
 
-        if (batch.BatchCommands.Count > 0) await batch.ExecuteNonQueryAsync();
+        var versions = new long[all.Count];
+        var users = new Dictionary<Guid, Guid>();
+        try
+        {
+            await using var reader = await batch.ExecuteReaderAsync();
+            for (var i = 0; i < versions.Length && await reader.ReadAsync(); i++) versions[i] = reader.GetInt64(0);
+            // Only statements that return rows make result sets (Npgsql's NextResult skips the
+            // others), so the bookings' RETURNING is found by its columns, not by its position.
+            while (await reader.NextResultAsync())
+            {
+                if (reader.FieldCount != 2 || reader.GetName(0) != "id" || reader.GetName(1) != "user_id") continue;
+                while (await reader.ReadAsync()) users[reader.GetGuid(0)] = reader.GetGuid(1);
+            }
+        }
+        catch (PostgresException e) when (e.SqlState == VersionConflictState)
+        {
+            throw new CalendarVersionConflictException(e.MessageText, e);
+        }
+
+        var results = new Dictionary<CalendarCommit, CommitResult>(ReferenceEqualityComparer.Instance);
+        for (var i = 0; i < all.Count; i++)
+        {
+            var own = all[i].NewBookings.Where(b => users.ContainsKey(b.Id)).ToDictionary(b => b.Id, b => users[b.Id]);
+            results[all[i]] = new CommitResult(versions[i], own);
+        }
+        return commits.Select(c => results[c]).ToList();
     }
 
     /// <summary>One calendar's rarely changed rows: event types, weekly rules, date overrides.</summary>

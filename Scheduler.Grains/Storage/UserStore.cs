@@ -48,13 +48,6 @@ public sealed class UserStore(NpgsqlDataSource db)
     {
         await using var connection = await db.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
-        // The address's lock, which a calendar's commit holds while it creates an anonymous booker's
-        // user: we create the address after it, or it finds ours (it copies new users without ON CONFLICT).
-        await using (var lockAddress = new NpgsqlCommand("select lock_user_addresses(array[$1])", connection, transaction))
-        {
-            lockAddress.Parameters.Add(new() { Value = GrainKeys.NormalizeEmail(email) });
-            await lockAddress.ExecuteNonQueryAsync();
-        }
         await using (var insert = new NpgsqlCommand("""
             insert into users (id, name, email, time_zone, created_at, updated_at, has_password, email_normalized)
             values ($1, $2, $3, $4, $5, $5, false, $6)
