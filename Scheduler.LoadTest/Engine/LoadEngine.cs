@@ -21,23 +21,26 @@ public sealed class LoadEngine(RunSettings settings, RunStats stats)
         var end = settings.Warmup + settings.Duration;
         var warmedUp = settings.Warmup <= TimeSpan.Zero;
         var started = 0L;
+        var measuredStarts = 0L;
         var gate = new object();
 
-        bool ShouldStart(long index, TimeSpan at)
+        // The warm-up lasts its time whatever the request count; -n counts the measured requests only.
+        bool ShouldStart(TimeSpan at)
         {
             if (abort.IsCancellationRequested) return false;
-            if (!warmedUp && at >= warmupEnd)
+            if (!Volatile.Read(ref warmedUp))
             {
+                if (at < warmupEnd) return true;
                 lock (gate)
                 {
                     if (!warmedUp)
                     {
                         stats.Reset();
-                        warmedUp = true;
+                        Volatile.Write(ref warmedUp, true);
                     }
                 }
             }
-            return settings.Requests is { } limit ? index < limit : at < end;
+            return settings.Requests is { } limit ? Interlocked.Increment(ref measuredStarts) <= limit : at < end;
         }
 
         async Task One(long index, long dueTimestamp)
@@ -61,7 +64,7 @@ public sealed class LoadEngine(RunSettings settings, RunStats stats)
             for (long i = 0; ; i++)
             {
                 var due = TimeSpan.FromSeconds(i / rate);
-                if (!ShouldStart(i, due)) break;
+                if (!ShouldStart(due)) break;
                 var wait = due - clock.Elapsed;
                 if (wait > TimeSpan.FromMilliseconds(1)) await Task.Delay(wait, CancellationToken.None);
                 var dueTimestamp = Stopwatch.GetTimestamp() - (long)((clock.Elapsed - due).TotalSeconds * Stopwatch.Frequency);
@@ -82,7 +85,7 @@ public sealed class LoadEngine(RunSettings settings, RunStats stats)
                 while (true)
                 {
                     var index = Interlocked.Increment(ref started) - 1;
-                    if (!ShouldStart(index, clock.Elapsed)) break;
+                    if (!ShouldStart(clock.Elapsed)) break;
                     await One(index, Stopwatch.GetTimestamp());
                 }
             }));
