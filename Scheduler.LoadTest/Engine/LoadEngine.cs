@@ -24,13 +24,15 @@ public sealed class LoadEngine(RunSettings settings, RunStats stats)
         var measuredStarts = 0L;
         var gate = new object();
 
-        // The warm-up lasts its time whatever the request count; -n counts the measured requests only.
-        bool ShouldStart(TimeSpan at)
+        // The warm-up lasts its time whatever the request count; -n counts the measured requests
+        // only. A request belongs to the phase it was started (closed loop) or due (open loop) in: a
+        // warm-up request still in flight when the warm-up ends is not measured.
+        Phase ShouldStart(TimeSpan at)
         {
-            if (abort.IsCancellationRequested) return false;
+            if (abort.IsCancellationRequested) return Phase.Stop;
             if (!Volatile.Read(ref warmedUp))
             {
-                if (at < warmupEnd) return true;
+                if (at < warmupEnd) return Phase.Warmup;
                 lock (gate)
                 {
                     if (!warmedUp)
@@ -40,10 +42,11 @@ public sealed class LoadEngine(RunSettings settings, RunStats stats)
                     }
                 }
             }
-            return settings.Requests is { } limit ? Interlocked.Increment(ref measuredStarts) <= limit : at < end;
+            var more = settings.Requests is { } limit ? Interlocked.Increment(ref measuredStarts) <= limit : at < end;
+            return more ? Phase.Measured : Phase.Stop;
         }
 
-        async Task One(long index, long dueTimestamp)
+        async Task One(long index, long dueTimestamp, Phase phase)
         {
             RequestResult result;
             try
@@ -54,7 +57,7 @@ public sealed class LoadEngine(RunSettings settings, RunStats stats)
             {
                 result = new RequestResult(RequestKind.Booking, Outcome.Error, 0, 0, e.GetType().Name);
             }
-            stats.Record(result, Stopwatch.GetElapsedTime(dueTimestamp));
+            if (phase == Phase.Measured) stats.Record(result, Stopwatch.GetElapsedTime(dueTimestamp));
         }
 
         if (settings.Rate is { } rate)
@@ -64,7 +67,8 @@ public sealed class LoadEngine(RunSettings settings, RunStats stats)
             for (long i = 0; ; i++)
             {
                 var due = TimeSpan.FromSeconds(i / rate);
-                if (!ShouldStart(due)) break;
+                var phase = ShouldStart(due);
+                if (phase == Phase.Stop) break;
                 var wait = due - clock.Elapsed;
                 if (wait > TimeSpan.FromMilliseconds(1)) await Task.Delay(wait, CancellationToken.None);
                 var dueTimestamp = Stopwatch.GetTimestamp() - (long)((clock.Elapsed - due).TotalSeconds * Stopwatch.Frequency);
@@ -72,7 +76,7 @@ public sealed class LoadEngine(RunSettings settings, RunStats stats)
                 tasks.Add(Task.Run(async () =>
                 {
                     await inFlight.WaitAsync(CancellationToken.None);
-                    try { await One(index, dueTimestamp); }
+                    try { await One(index, dueTimestamp, phase); }
                     finally { inFlight.Release(); }
                 }));
             }
@@ -85,12 +89,15 @@ public sealed class LoadEngine(RunSettings settings, RunStats stats)
                 while (true)
                 {
                     var index = Interlocked.Increment(ref started) - 1;
-                    if (!ShouldStart(clock.Elapsed)) break;
-                    await One(index, Stopwatch.GetTimestamp());
+                    var phase = ShouldStart(clock.Elapsed);
+                    if (phase == Phase.Stop) break;
+                    await One(index, Stopwatch.GetTimestamp(), phase);
                 }
             }));
             await Task.WhenAll(workers);
         }
         return stats.Elapsed;
     }
+
+    private enum Phase { Stop, Warmup, Measured }
 }

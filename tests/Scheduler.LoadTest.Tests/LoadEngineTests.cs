@@ -42,8 +42,8 @@ public sealed class LoadEngineTests
         var (measured, steps) = await Run(Settings(40, TimeSpan.FromMilliseconds(300)));
 
         Assert.True(steps > 40 + 4, $"{steps} steps: the warm-up ended with the request count instead of its time");
-        // The 40 measured requests, plus at most one warm-up request per worker still in flight at the reset.
-        Assert.InRange(measured, 40, 40 + 4);
+        // Only the 40 requests started after it are measured, not warm-up requests still in flight.
+        Assert.Equal(40, measured);
     }
 
     [Fact]
@@ -53,6 +53,7 @@ public sealed class LoadEngineTests
         var (measured, steps) = await Run(Settings(30, TimeSpan.FromMilliseconds(100), rate: 1000));
 
         Assert.Equal(100 + 30, steps);
-        Assert.InRange(measured, 30, 30 + 4);
+        // However late the warm-up's requests ran (a busy machine), only the 30 due after it are measured.
+        Assert.Equal(30, measured);
     }
 }
