@@ -305,7 +305,8 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore,
         // unique index, where the second does nothing. Nothing here can fail the batch. Sorted by
         // address, so concurrent transactions meet shared new addresses in the same order.
         var anonymous = all.SelectMany(c => c.NewBookings).Where(b => b.Anonymous)
-            .DistinctBy(b => GrainKeys.NormalizeEmail(b.Email)).OrderBy(b => GrainKeys.NormalizeEmail(b.Email), StringComparer.Ordinal).ToList();
+            .Select(b => (Row: b, Address: GrainKeys.NormalizeEmail(b.Email)))
+            .DistinctBy(b => b.Address).OrderBy(b => b.Address, StringComparer.Ordinal).ToList();
         if (anonymous.Count > 0)
         {
             Add(batch, """
@@ -314,8 +315,8 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore,
                 from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) as x(id, name, email, normalized, created)
                 on conflict do nothing
                 """,
-                Arr(anonymous, b => b.UserId), Arr(anonymous, b => b.Name), Arr(anonymous, b => b.Email),
-                Arr(anonymous, b => GrainKeys.NormalizeEmail(b.Email)), Arr(anonymous, b => b.CreatedAt));
+                Arr(anonymous, b => b.Row.UserId), Arr(anonymous, b => b.Row.Name), Arr(anonymous, b => b.Row.Email),
+                Arr(anonymous, b => b.Address), Arr(anonymous, b => b.Row.CreatedAt));
         }
 
         // Plain inserts (no ON CONFLICT) for rows with ids the calendars chose: a commit that already
