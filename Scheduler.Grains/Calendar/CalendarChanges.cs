@@ -36,11 +36,12 @@ public sealed class CalendarChanges
     /// <summary>
     /// Whether a reply is stored in the row of the booking it created (<c>bookings.idempotency_*</c>)
     /// rather than as a row of <c>idempotency_replies</c>: when that booking is new in this batch and the
-    /// fingerprint is the front end's SHA-256 (hex), which the row keeps as 32 bytes.
+    /// fingerprint is the front end's SHA-256 prefix (hex), which the row keeps as bytes: 16 of them
+    /// (32 from a front end of the version before, which sent the whole hash).
     /// </summary>
     private bool Folds(IdempotencyRecord reply) =>
         reply is { Kind: BookingOutcomeKind.Created, Booking: { } booking } && NewBookings.Contains(booking.Id)
-        && reply.Fingerprint.Length == 64 && reply.Fingerprint.All(char.IsAsciiHexDigitUpper);
+        && reply.Fingerprint.Length is 32 or 64 && reply.Fingerprint.All(char.IsAsciiHexDigitUpper);
 
     private static BookingRow WithReply(BookingRow row, Dictionary<Guid, IdempotencyRecord> folded) =>
         folded.TryGetValue(row.Id, out var reply)

@@ -25,7 +25,7 @@ public sealed partial class CalendarGrain
         var bookerId = anonymous ? Guid.CreateVersion7(Now) : request.BookerId;
         if (request.IdempotencyKey is { } key && State.IdempotencyKeys.TryGetValue(key, out var earlier))
         {
-            if (earlier.Fingerprint != request.Fingerprint)
+            if (!Fingerprints.Same(earlier.Fingerprint, request.Fingerprint))
                 return new BookingOutcome(BookingOutcomeKind.IdempotencyMismatch, null, null, false);
             // The first request may still be waiting for its commit: answer only what is durable.
             await _writer.WhenDurableAsync();
@@ -170,7 +170,9 @@ public sealed partial class CalendarGrain
     {
         if (await FindBooking(bookingId) is not { } booking) return false;
         var expected = booking.ManageTokenHash;
-        var actual = SHA256.HashData(Encoding.UTF8.GetBytes(manageToken));
+        // 16 bytes since 2026-11-29; bookings made before keep their 32 (the whole SHA-256).
+        if (expected.Length is not (ManageTokenHashBytes or 32)) return false;
+        var actual = SHA256.HashData(Encoding.UTF8.GetBytes(manageToken)).AsSpan(0, expected.Length);
         return CryptographicOperations.FixedTimeEquals(expected, actual);
     }
 
@@ -270,5 +272,11 @@ public sealed partial class CalendarGrain
         return ManageTokenFormat.Encode(OrganizerId, mac);
     }
 
-    private static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
+    /// <summary>
+    /// A manage token carries a 256-bit MAC under the calendar's secret key; its stored hash keeps 128
+    /// bits of SHA-256, still beyond guessing or inverting, and 16 bytes less in every booking row.
+    /// </summary>
+    private const int ManageTokenHashBytes = 16;
+
+    private static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token))[..ManageTokenHashBytes];
 }

@@ -21,6 +21,19 @@ public sealed record UserRow(
 /// <summary>Users and their credentials (kept in their own table: a query over users never sees a hash).</summary>
 public sealed class UserStore(NpgsqlDataSource db)
 {
+    /// <summary>
+    /// Takes the transaction's advisory locks on normalized addresses ($1, text[]), in one order, so
+    /// two transactions that both create users are serialized per address: every statement that
+    /// inserts into users runs after this one in its transaction (a later statement's snapshot then
+    /// sees a row the other transaction committed meanwhile). Advisory locks write no WAL; a 32-bit
+    /// hash of the address only ever makes two addresses share a lock, never one address two.
+    /// </summary>
+    public const string LockAddresses = """
+        select count(pg_advisory_xact_lock(k.space, k.address))
+        from (select distinct hashtext('users.email_normalized') as space, hashtext(a) as address
+              from unnest($1::text[]) as a order by 2) as k
+        """;
+
     private const string Select = """
         select u.id, u.name, u.email, u.time_zone, u.created_at, u.updated_at, c.password_hash, u.email_verified_at, u.tokens_valid_after
         from users u left join credentials c on c.user_id = u.id
@@ -48,6 +61,13 @@ public sealed class UserStore(NpgsqlDataSource db)
     {
         await using var connection = await db.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
+        // The address's lock first (see LockAddresses): a calendar's commit creating the same address
+        // as a booker waits for us, or we for it, and neither fails.
+        await using (var lockAddress = new NpgsqlCommand(LockAddresses, connection, transaction))
+        {
+            lockAddress.Parameters.Add(new() { Value = new[] { GrainKeys.NormalizeEmail(email) } });
+            await lockAddress.ExecuteNonQueryAsync();
+        }
         await using (var insert = new NpgsqlCommand("""
             insert into users (id, name, email, time_zone, created_at, updated_at, has_password, email_normalized)
             values ($1, $2, $3, $4, $5, $5, false, $6)

@@ -301,4 +301,26 @@ public sealed class CalendarStorageTests : IAsyncLifetime
         // Each booker notification reached that one user.
         Assert.Equal(12, await Scalar("select count(*) from notifications where user_id = $1", userIds[0]));
     }
+
+    [Fact]
+    public async Task A_sign_up_and_bookings_creating_the_same_new_address_at_once_all_succeed_with_one_user()
+    {
+        var anonymous = _app.CreateClient();
+        var calendars = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => anonymous.OrganizerWithEventType(_app)));
+        for (var round = 0; round < 3; round++)
+        {
+            var email = $"racing-{round}-{Guid.NewGuid():N}@example.com";
+            var signUp = _app.CreateClient().PostAsJsonAsync("/api/users", new { name = "Racer", email, password = "racer-password", timeZone = "UTC" });
+            var bookings = calendars.SelectMany(c => new[] { "09:00", "10:00" }
+                .Select(time => _app.CreateClient().Book(c.EventTypeId, At(FutureMonday.AddDays(round), time), email))).ToList();
+            Assert.Equal(HttpStatusCode.Created, (await signUp).StatusCode);
+            var answers = await Task.WhenAll(bookings);
+            Assert.All(answers, a => Assert.Equal(HttpStatusCode.Created, a.StatusCode));
+            var bookingIds = (await Task.WhenAll(answers.Select(a => a.Json()))).Select(b => b["id"]!.GetValue<Guid>()).ToArray();
+            var userIds = await UserIdsOf(bookingIds);
+            Assert.Single(userIds);
+            Assert.Equal(1, await Scalar("select count(*) from users where email_normalized = $1", email));
+            Assert.Equal(1, await Scalar("select count(*) from credentials where user_id = $1", userIds[0]));
+        }
+    }
 }

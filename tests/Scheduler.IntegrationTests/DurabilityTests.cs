@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using Npgsql;
 using Scheduler.IntegrationTests.Infrastructure;
 using static Scheduler.IntegrationTests.Infrastructure.Api;
 
@@ -92,6 +93,47 @@ public sealed class DurabilityTests : IAsyncLifetime
         // The same key with another request is still recognised as a different request.
         await (await _app.CreateClient().Book(eventTypeId, At(FutureMonday.AddDays(3), "10:00"), "replayed@example.com", key))
             .AssertProblem(HttpStatusCode.UnprocessableEntity, "idempotency-mismatch");
+    }
+
+    [Fact]
+    public async Task Bookings_stored_with_the_whole_sha256_keep_their_manage_tokens_and_replays()
+    {
+        var anonymous = _app.CreateClient();
+        var (_, eventTypeId) = await anonymous.OrganizerWithEventType(_app);
+        var start = At(FutureMonday.AddDays(4), "09:00");
+        var key = Guid.NewGuid().ToString();
+        var first = await (await anonymous.Book(eventTypeId, start, "before-upgrade@example.com", key)).Json();
+        var id = first["id"]!.GetValue<Guid>();
+        var token = first["manageToken"]!.GetValue<string>();
+
+        // The row as the version before wrote it: the whole SHA-256 of the manage token, and a
+        // 32-byte fingerprint whose first half is what the front end sends now.
+        await using (var connection = new NpgsqlConnection(_app.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand("""
+                update bookings
+                   set manage_token_hash = sha256(convert_to($2, 'UTF8')),
+                       idempotency_fingerprint = idempotency_fingerprint || substring(sha256('second half'::bytea) from 1 for 16)
+                 where id = $1 and length(manage_token_hash) = 16 and length(idempotency_fingerprint) = 16
+                """, connection);
+            command.Parameters.Add(new NpgsqlParameter { Value = id });
+            command.Parameters.Add(new NpgsqlParameter { Value = token });
+            Assert.Equal(1, await command.ExecuteNonQueryAsync());
+        }
+        await _app.RestartAsync();
+
+        var client = _app.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/api/bookings/{id}?token={Uri.EscapeDataString(token)}")).StatusCode);
+        var forged = token[..^2] + (token[^2..] == "AA" ? "BB" : "AA");
+        Assert.NotEqual(HttpStatusCode.OK, (await client.GetAsync($"/api/bookings/{id}?token={Uri.EscapeDataString(forged)}")).StatusCode);
+        var again = await client.Book(eventTypeId, start, "before-upgrade@example.com", key);
+        Assert.Equal(HttpStatusCode.Created, again.StatusCode);
+        Assert.Equal(id, (await again.Json())["id"]!.GetValue<Guid>());
+        await (await client.Book(eventTypeId, At(FutureMonday.AddDays(4), "10:00"), "before-upgrade@example.com", key))
+            .AssertProblem(HttpStatusCode.UnprocessableEntity, "idempotency-mismatch");
+        var cancel = await client.PostAsJsonAsync($"/api/bookings/{id}/cancel?token={Uri.EscapeDataString(token)}", new { reason = "moved" });
+        Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
     }
 
     [Fact]
