@@ -356,11 +356,13 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore,
                 insert into bookings (id, event_id, user_id, organizer_id, event_type_id, status, start_time, end_time,
                                       created_at, updated_at, name, email, notes, cancellation_reason, cancelled_by,
                                       manage_token_hash, reminder_sent, buffer_before_minutes, buffer_after_minutes,
-                                      idempotency_key, idempotency_fingerprint, idempotency_status)
+                                      idempotency_key, idempotency_fingerprint, idempotency_status, calendar_number)
                 select x.id, x.event,
                        case when x.anonymous then (select u.id from users u where u.email_normalized = x.normalized) else x.booker end,
                        x.organizer, x.type, x.status, x.s, x.e, x.created, x.updated, x.name, x.email, x.notes, x.reason, x.cancelled_by,
-                       x.token_hash, x.reminded, x.before, x.after, x.reply_key, x.reply_fingerprint, x.reply_status
+                       x.token_hash, x.reminded, x.before, x.after, x.reply_key, x.reply_fingerprint, x.reply_status,
+                       -- The exclusion constraint's key (V13); the first statement wrote the calendar's row.
+                       (select c.number from calendars c where c.organizer_id = x.organizer)
                 from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::bool[], $6::text[], $7::uuid[], $8::text[], $9::timestamptz[],
                             $10::timestamptz[], $11::timestamptz[], $12::timestamptz[], $13::text[], $14::text[], $15::text[],
                             $16::text[], $17::text[], $18::bytea[], $19::bool[], $20::int[], $21::int[], $22::text[], $23::bytea[], $24::text[])
