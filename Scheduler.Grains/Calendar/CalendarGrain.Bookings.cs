@@ -273,8 +273,8 @@ public sealed partial class CalendarGrain
     }
 
     /// <summary>
-    /// A manage token carries a 256-bit MAC under the calendar's secret key; its stored hash keeps 128
-    /// bits of SHA-256, still beyond guessing or inverting, and 16 bytes less in every booking row.
+    /// A manage token carries 192 bits of MAC under the calendar's secret key; its stored hash keeps
+    /// 128 bits of SHA-256, still beyond guessing or inverting, and 16 bytes less in every booking row.
     /// </summary>
     private const int ManageTokenHashBytes = 16;
 
