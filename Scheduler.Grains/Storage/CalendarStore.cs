@@ -302,7 +302,7 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore,
 
         // The anonymous bookers' users: an address that already has a user keeps it (the bookings
         // below find it by address). Two transactions creating one new address take its address lock
-        // (UserStore.AddressLock; sign-up takes it too) in a statement before the insert, so the
+        // (UserStore.LockAddresses; sign-up takes it too) in a statement before the insert, so the
         // second one's insert, with a snapshot taken after the first committed, sees the row and
         // skips it: nothing here can fail the batch. A plain insert rather than ON CONFLICT DO NOTHING,
         // whose speculative insertion costs a WAL record of its own per row (48 bytes per booking).
