@@ -34,6 +34,10 @@ drop trigger if exists bookings_calendar_number on bookings;
 create trigger bookings_calendar_number before insert on bookings
   for each row when (new.calendar_number is null) execute function bookings_calendar_number();
 
+-- This script runs in one transaction holding bookings exclusively, so nothing is written unguarded
+-- while the constraint is rebuilt; dropping the old one first spares the backfill its index.
+alter table bookings drop constraint if exists bookings_no_overlap;
+
 update bookings b set calendar_number = c.number
 from calendars c
 where c.organizer_id = b.organizer_id and b.calendar_number is distinct from c.number;
@@ -43,7 +47,6 @@ alter table bookings drop constraint if exists bookings_calendar;
 alter table bookings add constraint bookings_calendar
   foreign key (organizer_id, calendar_number) references calendars (organizer_id, number);
 
-alter table bookings drop constraint if exists bookings_no_overlap;
 alter table bookings add constraint bookings_no_overlap exclude using gist (
   calendar_number with =, booking_blocks(start_time, end_time, buffer_before_minutes, buffer_after_minutes) with &&
 ) where (status in ('Pending', 'Confirmed'));

@@ -82,10 +82,12 @@ public sealed class UserStore(NpgsqlDataSource db)
             insert.Parameters.Add(new() { Value = GrainKeys.NormalizeEmail(email) });
             await insert.ExecuteNonQueryAsync();
         }
-        // Whoever holds the address now (us, or a booker created by a calendar a moment ago), locked.
+        // Whoever holds the address now (us, or a booker created by a calendar a moment ago), locked
+        // for the update below. NO KEY UPDATE, as the update changes no key: a calendar's commit
+        // holding a foreign-key lock on this row (its organizer's) never waits for us, nor we for it.
         Guid userId;
         await using (var owner = new NpgsqlCommand(
-            "select id from users where email_normalized = $1 for update", connection, transaction))
+            "select id from users where email_normalized = $1 for no key update", connection, transaction))
         {
             owner.Parameters.Add(new() { Value = GrainKeys.NormalizeEmail(email) });
             userId = (Guid)(await owner.ExecuteScalarAsync())!;
