@@ -311,7 +311,15 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore,
             .DistinctBy(b => b.Address).OrderBy(b => b.Address, StringComparer.Ordinal).ToList();
         if (anonymous.Count > 0)
         {
-            Add(batch, UserStore.LockAddresses, (object)Arr(anonymous, b => b.Address));
+            if (anonymous.Count > UserStore.MostAddressLocks)
+            {
+                Add(batch, UserStore.LockAllAddresses);
+            }
+            else
+            {
+                Add(batch, UserStore.ShareAllAddresses);
+                Add(batch, UserStore.LockAddresses, (object)Arr(anonymous, b => b.Address));
+            }
             Add(batch, """
                 insert into users (id, name, email, time_zone, created_at, updated_at, has_password, email_normalized)
                 select x.id, x.name, x.email, 'UTC', x.created, x.created, false, x.normalized
