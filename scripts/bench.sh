@@ -29,6 +29,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/postgres.sh
+source scripts/private-run.sh
 
 say() { printf '[bench] %s\n' "$*" >&2; }
 
@@ -55,38 +56,15 @@ loadtest=(dotnet Scheduler.LoadTest/bin/Release/net10.0/Scheduler.LoadTest.dll)
 
 # A fresh cluster each time, so every bench starts from the same empty database.
 data="$(mktemp -d /tmp/scheduler-bench-XXXXXX)"
-chmod 755 "$data"
 log="$data/run.log"
-run_pid=""
-cleanup() {
-  if [ -n "$run_pid" ] && kill -0 "$run_pid" 2>/dev/null; then
-    kill -TERM "$run_pid" 2>/dev/null || true
-    wait "$run_pid" 2>/dev/null || true
-  fi
-  pg_stop "$data/pgdata"
-  # run.sh's log (silo and front-end logs: the cause of any 5xx) stays with the reports.
-  mkdir -p "$out" && cp "$log" "$out/run.log" 2>/dev/null || true
-  rm -rf "$data"
-}
-trap cleanup EXIT
+# run.sh's log (silo and front-end logs: the cause of any 5xx) stays with the reports.
+trap 'private_run_stop "$data" "$out"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
 say "starting ./run.sh with the baseline enabled (log: $log)"
-SCHEDULER_BASELINE=1 SCHEDULER_SKIP_BUILD=1 SCHEDULER_DATA_DIR="$data" \
-  SCHEDULER_URLS="$url" SCHEDULER_SILO_PORT=$((web_port + 6000)) SCHEDULER_GATEWAY_PORT=$((web_port + 25000)) \
-  SCHEDULER_METRICS_PORT="$metrics_port" \
-  SCHEDULER_PG_PORT=$((web_port + 50000)) SCHEDULER_PG_MAX_CONNECTIONS=100 SCHEDULER_PG_FSYNC=on \
-  SCHEDULER_CLUSTER_ID="bench-$web_port" RateLimits__Profile=relaxed \
-  ./run.sh >"$log" 2>&1 &
-run_pid=$!
-for _ in $(seq 1 300); do
-  grep -q "Scheduler is up" "$log" 2>/dev/null && break
-  kill -0 "$run_pid" 2>/dev/null || { tail -30 "$log" >&2; say "run.sh exited"; exit 1; }
-  sleep 1
-done
-grep -q "Scheduler is up" "$log" || { tail -30 "$log" >&2; say "not up after 300 s"; exit 1; }
-db="Host=127.0.0.1;Port=$((web_port + 50000));Username=postgres;Password=$(cat "$data/pg-password");Database=scheduler"
+private_run_start "$data" "$web_port" bench SCHEDULER_BASELINE=1 || exit 1
+db="$(private_run_db "$data" "$web_port")"
 
 # A fresh silo and front end are slower for their first seconds of load (JIT tiers, thread pool and GC
 # heap sizes) than each run's own --warmup covers: without this, whichever scenario ran first was

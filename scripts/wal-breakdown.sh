@@ -13,6 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/postgres.sh
+source scripts/private-run.sh
 
 say() { printf '[wal] %s\n' "$*" >&2; }
 
@@ -30,35 +31,12 @@ dotnet build Scheduler.Silo/Scheduler.Silo.csproj -c Release -nologo -v quiet -c
 dotnet build Scheduler.Web/Scheduler.Web.csproj -c Release -nologo -v quiet -clp:ErrorsOnly
 
 data="$(mktemp -d /tmp/scheduler-wal-XXXXXX)"
-chmod 755 "$data"
-log="$data/run.log"
-run_pid=""
-cleanup() {
-  if [ -n "$run_pid" ] && kill -0 "$run_pid" 2>/dev/null; then
-    kill -TERM "$run_pid" 2>/dev/null || true
-    wait "$run_pid" 2>/dev/null || true
-  fi
-  pg_stop "$data/pgdata"
-  cp "$log" "$out/run.log" 2>/dev/null || true
-  rm -rf "$data"
-}
-trap cleanup EXIT
+trap 'private_run_stop "$data" "$out"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-say "starting ./run.sh (log: $log)"
-SCHEDULER_SKIP_BUILD=1 SCHEDULER_DATA_DIR="$data" \
-  SCHEDULER_URLS="$url" SCHEDULER_SILO_PORT=$((web_port + 6000)) SCHEDULER_GATEWAY_PORT=$((web_port + 25000)) \
-  SCHEDULER_METRICS_PORT=$((web_port + 4000)) SCHEDULER_PG_PORT="$pg_port" \
-  SCHEDULER_CLUSTER_ID="wal-$web_port" RateLimits__Profile=relaxed \
-  ./run.sh >"$log" 2>&1 &
-run_pid=$!
-for _ in $(seq 1 300); do
-  grep -q "Scheduler is up" "$log" 2>/dev/null && break
-  kill -0 "$run_pid" 2>/dev/null || { tail -30 "$log" >&2; say "run.sh exited"; exit 1; }
-  sleep 1
-done
-grep -q "Scheduler is up" "$log" || { tail -30 "$log" >&2; say "not up after 300 s"; exit 1; }
+say "starting ./run.sh (log: $data/run.log)"
+private_run_start "$data" "$web_port" wal || exit 1
 
 bindir="$(pg_bindir)"
 export PGPASSWORD; PGPASSWORD="$(cat "$data/pg-password")"
