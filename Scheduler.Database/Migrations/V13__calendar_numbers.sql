@@ -6,7 +6,7 @@
 -- Each calendar's number, given once, never changed.
 alter table calendars add column if not exists number integer generated always as identity;
 create unique index if not exists calendars_number on calendars (number);
--- What bookings' (organizer_id, calendar_number) refer to: a booking's number is its organizer's.
+-- The commit's lookup of a calendar's number (index-only).
 create unique index if not exists calendars_organizer_number on calendars (organizer_id, number);
 
 -- Bookings written without their calendar's row (only ever by hand: every commit writes its
@@ -43,9 +43,12 @@ from calendars c
 where c.organizer_id = b.organizer_id and b.calendar_number is distinct from c.number;
 alter table bookings alter column calendar_number set not null;
 
+-- No foreign key from (organizer_id, calendar_number) to calendars: its check runs per booking row
+-- with a plan PostgreSQL caches while calendars is small (a sequential scan), and calendars is the
+-- most updated table there is (every commit bumps a version), so each check walked hundreds of dead
+-- row versions. The number is derived from the organizer in the same statement (the commit's
+-- subselect, or the trigger above), never written by anything else.
 alter table bookings drop constraint if exists bookings_calendar;
-alter table bookings add constraint bookings_calendar
-  foreign key (organizer_id, calendar_number) references calendars (organizer_id, number);
 
 alter table bookings add constraint bookings_no_overlap exclude using gist (
   calendar_number with =, booking_blocks(start_time, end_time, buffer_before_minutes, buffer_after_minutes) with &&

@@ -301,30 +301,23 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore,
         foreach (var c in all) AddSettings(batch, c);
 
         // The anonymous bookers' users: an address that already has a user keeps it (the bookings
-        // below find it by address). Two transactions creating one new address take its address lock
-        // (UserStore.LockAddresses; sign-up takes it too) in a statement before the insert, so the
-        // second one's insert, with a snapshot taken after the first committed, sees the row and
-        // skips it: nothing here can fail the batch. A plain insert rather than ON CONFLICT DO NOTHING,
-        // whose speculative insertion costs a WAL record of its own per row (48 bytes per booking).
+        // below find it by address), and two transactions creating one new address meet at its
+        // unique index, where the second does nothing. Nothing here can fail the batch. Sorted by
+        // address, so concurrent transactions meet shared new addresses in the same order.
+        // (ON CONFLICT's speculative insertion writes a confirmation record per row, 48 bytes of WAL
+        // per booking; a plain insert under advisory locks per address was tried and reverted: its
+        // NOT EXISTS anti-join, planned while users was small, kept a hash join over the whole table
+        // and tripled PostgreSQL's CPU per booking. README, "The last 2 KiB".)
         var anonymous = all.SelectMany(c => c.NewBookings).Where(b => b.Anonymous)
             .Select(b => (Row: b, Address: GrainKeys.NormalizeEmail(b.Email)))
             .DistinctBy(b => b.Address).OrderBy(b => b.Address, StringComparer.Ordinal).ToList();
         if (anonymous.Count > 0)
         {
-            if (anonymous.Count > UserStore.MostAddressLocks)
-            {
-                Add(batch, UserStore.LockAllAddresses);
-            }
-            else
-            {
-                Add(batch, UserStore.ShareAllAddresses);
-                Add(batch, UserStore.LockAddresses, (object)Arr(anonymous, b => b.Address));
-            }
             Add(batch, """
                 insert into users (id, name, email, time_zone, created_at, updated_at, has_password, email_normalized)
                 select x.id, x.name, x.email, 'UTC', x.created, x.created, false, x.normalized
                 from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) as x(id, name, email, normalized, created)
-                where not exists (select 1 from users u where u.email_normalized = x.normalized)
+                on conflict do nothing
                 """,
                 Arr(anonymous, b => b.Row.UserId), Arr(anonymous, b => b.Row.Name), Arr(anonymous, b => b.Row.Email),
                 Arr(anonymous, b => b.Address), Arr(anonymous, b => b.Row.CreatedAt));

@@ -21,34 +21,6 @@ public sealed record UserRow(
 /// <summary>Users and their credentials (kept in their own table: a query over users never sees a hash).</summary>
 public sealed class UserStore(NpgsqlDataSource db)
 {
-    /// <summary>
-    /// Takes the transaction's advisory locks on normalized addresses ($1, text[]), in one order, so
-    /// two transactions that both create users are serialized per address: every statement that
-    /// inserts into users runs after this one in its transaction (a later statement's snapshot then
-    /// sees a row the other transaction committed meanwhile). Advisory locks write no WAL; a 32-bit
-    /// hash of the address only ever makes two addresses share a lock, never one address two.
-    /// Run <see cref="ShareAllAddresses"/> first; a transaction with more than
-    /// <see cref="MostAddressLocks"/> addresses takes <see cref="LockAllAddresses"/> instead.
-    /// </summary>
-    public const string LockAddresses = """
-        select count(pg_advisory_xact_lock(k.space, k.address))
-        from (select distinct hashtext('users.email_normalized') as space, hashtext(a) as address
-              from unnest($1::text[]) as a order by 2) as k
-        """;
-
-    /// <summary>Taken before <see cref="LockAddresses"/>: shared with every other transaction but one holding all addresses.</summary>
-    public const string ShareAllAddresses = "select pg_advisory_xact_lock_shared(hashtext('users.email_normalized/all'), 0)";
-
-    /// <summary>
-    /// Every address at once, for a transaction creating more than <see cref="MostAddressLocks"/>
-    /// users (a calendar's batch under thousands of concurrent bookers): PostgreSQL keeps all locks in
-    /// one shared table (max_locks_per_transaction × max_connections entries, 6 400 by default), and
-    /// one transaction taking a lock per address could exhaust it ("out of shared memory") and fail.
-    /// </summary>
-    public const string LockAllAddresses = "select pg_advisory_xact_lock(hashtext('users.email_normalized/all'), 0)";
-
-    public const int MostAddressLocks = 256;
-
     private const string Select = """
         select u.id, u.name, u.email, u.time_zone, u.created_at, u.updated_at, c.password_hash, u.email_verified_at, u.tokens_valid_after
         from users u left join credentials c on c.user_id = u.id
@@ -76,17 +48,6 @@ public sealed class UserStore(NpgsqlDataSource db)
     {
         await using var connection = await db.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
-        // The address's lock first (see LockAddresses): a calendar's commit creating the same address
-        // as a booker waits for us, or we for it, and neither fails.
-        await using (var shareAll = new NpgsqlCommand(ShareAllAddresses, connection, transaction))
-        {
-            await shareAll.ExecuteNonQueryAsync();
-        }
-        await using (var lockAddress = new NpgsqlCommand(LockAddresses, connection, transaction))
-        {
-            lockAddress.Parameters.Add(new() { Value = new[] { GrainKeys.NormalizeEmail(email) } });
-            await lockAddress.ExecuteNonQueryAsync();
-        }
         await using (var insert = new NpgsqlCommand("""
             insert into users (id, name, email, time_zone, created_at, updated_at, has_password, email_normalized)
             values ($1, $2, $3, $4, $5, $5, false, $6)

@@ -309,66 +309,6 @@ public sealed class CalendarStorageTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_commit_creating_thousands_of_new_bookers_holds_a_bounded_number_of_locks()
-    {
-        // A calendar's batch under thousands of concurrent bookers. PostgreSQL keeps every lock in one
-        // shared table (64 x max_connections entries: 6 400 on a stock server); a lock per address
-        // would let one such commit exhaust it and fail ("out of shared memory").
-        var anonymous = _app.CreateClient();
-        var (organizer, eventTypeId) = await anonymous.OrganizerWithEventType(_app);
-        var store = new PostgresCalendarStore(NpgsqlDataSource.Create(_app.ConnectionString));
-        var now = DateTimeOffset.UtcNow;
-        var loaded = await store.LoadAsync(organizer.Id, now, TimeSpan.FromHours(25));
-        var first = new DateTimeOffset(2032, 1, 5, 0, 0, 0, TimeSpan.Zero);
-        var tag = Guid.NewGuid().ToString("N")[..8];
-        const int count = 5_000;
-        var events = new List<EventRecord>(count);
-        var bookings = new List<BookingRow>(count);
-        for (var i = 0; i < count; i++)
-        {
-            var start = first.AddMinutes(5 * i);
-            var evt = new EventRecord
-            {
-                Id = Guid.CreateVersion7(now), EventTypeId = eventTypeId, Title = "Flood", Start = start, End = start.AddMinutes(5),
-                CreatedAt = now, UpdatedAt = now,
-            };
-            events.Add(evt);
-            bookings.Add(new BookingRow(Guid.CreateVersion7(now), evt.Id, eventTypeId, Guid.CreateVersion7(now), true, $"Booker {i}",
-                $"flood-{tag}-{i}@example.com", null, BookingStatus.Confirmed, start, start.AddMinutes(5), now, now, null, null, false, new byte[16]));
-        }
-
-        // The most advisory locks any one session of this database holds while the commit runs.
-        long most = 0;
-        using var stop = new CancellationTokenSource();
-        var watcher = Task.Run(async () =>
-        {
-            await using var connection = new NpgsqlConnection(_app.ConnectionString);
-            await connection.OpenAsync();
-            await using var command = new NpgsqlCommand("""
-                select coalesce(max(n), 0) from (
-                  select count(*) as n from pg_locks
-                  where locktype = 'advisory' and granted and database = (select oid from pg_database where datname = current_database())
-                  group by pid) held
-                """, connection);
-            while (!stop.IsCancellationRequested)
-            {
-                most = Math.Max(most, Convert.ToInt64(await command.ExecuteScalarAsync()));
-                await Task.Delay(5);
-            }
-        });
-        var result = await store.CommitAsync(new CalendarCommit(
-            organizer.Id, loaded.Version, loaded.TimeZone, loaded.TokenKey, loaded.BookingReminderDue, now,
-            [], null, events, bookings, [], [], [], null));
-        await stop.CancelAsync();
-        await watcher;
-
-        Assert.Equal(loaded.Version + 1, result.Version);
-        Assert.Equal(count, await Scalar("select count(*) from bookings b join users u on u.id = b.user_id where u.email_normalized like $1", $"flood-{tag}-%"));
-        // Seen while it ran (so at least its one lock on every address), and never a lock per address.
-        Assert.InRange(most, 1, UserStore.MostAddressLocks + 1);
-    }
-
-    [Fact]
     public async Task A_sign_up_and_bookings_creating_the_same_new_address_at_once_all_succeed_with_one_user()
     {
         var anonymous = _app.CreateClient();
