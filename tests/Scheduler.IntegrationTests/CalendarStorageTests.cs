@@ -70,6 +70,33 @@ public sealed class CalendarStorageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_commit_of_bookings_only_bumps_the_calendars_version_and_keeps_its_settings_time()
+    {
+        // PostgreSQL logs an update of the calendar's row as the bytes that changed: the version alone
+        // (V14), not a new updated_at and everything between. updated_at moves when settings change.
+        var anonymous = _app.CreateClient();
+        var (organizer, eventTypeId) = await anonymous.OrganizerWithEventType(_app);
+        // The first booking arms the calendar's booking reminder; the time it is due rides a later commit.
+        const string Armed = "select count(*) from calendars where organizer_id = $1 and booking_reminder_due is not null";
+        var hour = 9;
+        do Assert.Equal(HttpStatusCode.Created, (await anonymous.Book(eventTypeId, At(FutureMonday, $"{hour:00}:00"), $"early{hour}@example.com")).StatusCode);
+        while (++hour < 13 && await Scalar(Armed, organizer.Id) == 0);
+        Assert.Equal(1, await Scalar(Armed, organizer.Id));
+        const string Version = "select version from calendars where organizer_id = $1";
+        const string Updated = "select (extract(epoch from updated_at) * 1000000)::bigint from calendars where organizer_id = $1";
+        var (version, updated) = (await Scalar(Version, organizer.Id), await Scalar(Updated, organizer.Id));
+
+        Assert.Equal(HttpStatusCode.Created, (await anonymous.Book(eventTypeId, At(FutureMonday, "14:00"), "later1@example.com")).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await anonymous.Book(eventTypeId, At(FutureMonday, "15:00"), "later2@example.com")).StatusCode);
+        Assert.True(await Scalar(Version, organizer.Id) >= version + 2, "each booking's commit bumps the version");
+        Assert.Equal(updated, await Scalar(Updated, organizer.Id));
+
+        Assert.Equal(HttpStatusCode.OK, (await organizer.Client.PatchAsJsonAsync("/api/me", new { timeZone = "Asia/Kolkata" })).StatusCode);
+        Assert.Equal(1, await Scalar("select count(*) from calendars where organizer_id = $1 and time_zone = 'Asia/Kolkata'", organizer.Id));
+        Assert.True(await Scalar(Updated, organizer.Id) > updated, "a new time zone is a change of the calendar's settings");
+    }
+
+    [Fact]
     public async Task Two_writers_on_one_calendar_row_the_second_one_fails_and_stores_nothing()
     {
         var anonymous = _app.CreateClient();
