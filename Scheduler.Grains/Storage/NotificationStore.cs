@@ -81,7 +81,8 @@ public sealed class NotificationStore(NpgsqlDataSource db)
         if (bytes[6] >> 4 != 7) return null;
         long ms = 0;
         for (var i = 0; i < 6; i++) ms = (ms << 8) | bytes[i];
-        return ms > DateTimeOffset.MaxValue.ToUnixTimeMilliseconds() ? null : DateTimeOffset.FromUnixTimeMilliseconds(ms);
+        // The last two milliseconds a DateTimeOffset holds have no room for MarkRead's window after them.
+        return ms > DateTimeOffset.MaxValue.ToUnixTimeMilliseconds() - 2 ? null : DateTimeOffset.FromUnixTimeMilliseconds(ms);
     }
 
     public async Task<int> UnreadCount(Guid userId)

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Net.Http.Headers;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using Orleans.Runtime;
@@ -143,6 +144,7 @@ public static class WebConfiguration
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRequestBodyLimit();
+        app.UseKnownCharset();
         // Static pages and assets are public: served before authentication and authorization run.
         app.UsePageAssets();
         app.UseAuthentication();
@@ -189,6 +191,72 @@ public static class RequestBodyLimit
             await next(context);
         });
         return app;
+    }
+}
+
+public static class KnownCharset
+{
+    /// <summary>
+    /// A body's declared charset, before anything reads it: a quoted one (<c>charset="utf-8"</c>, valid
+    /// HTTP) is unquoted, and one .NET cannot decode (<c>charset=bogus</c>, <c>utf-7</c>, empty) is
+    /// refused with 415 problem+json. ASP.NET Core's JSON reader would otherwise throw an
+    /// InvalidOperationException for either, which is a 500.
+    /// </summary>
+    public static WebApplication UseKnownCharset(this WebApplication app)
+    {
+        app.Use(async (context, next) =>
+        {
+            var contentType = context.Request.ContentType;
+            if (contentType is not null && contentType.Contains("charset", StringComparison.OrdinalIgnoreCase))
+            {
+                if (!MediaTypeHeaderValue.TryParse(contentType, out var media))
+                {
+                    await Refuse(context, "The Content-Type header cannot be parsed.");
+                    return;
+                }
+                if (media.Charset.HasValue)
+                {
+                    var charset = HeaderUtilities.RemoveQuotes(media.Charset).ToString();
+                    if (!Decodable(charset))
+                    {
+                        await Refuse(context, "Unknown charset: send the body as UTF-8.");
+                        return;
+                    }
+                    if (charset != media.Charset.Value)
+                    {
+                        media.Charset = charset;
+                        context.Request.ContentType = media.ToString();
+                    }
+                }
+            }
+            await next(context);
+        });
+        return app;
+    }
+
+    private static bool Decodable(string charset)
+    {
+        if (charset.Length == 0) return false;
+        try
+        {
+            // What the JSON reader looks the charset up with.
+            return System.Text.Encoding.GetEncoding(charset) is not null;
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException)
+        {
+            // Unknown names, and UTF-7 (disabled in .NET: NotSupportedException).
+            return false;
+        }
+    }
+
+    private static ValueTask Refuse(HttpContext context, string detail)
+    {
+        context.Response.StatusCode = StatusCodes.Status415UnsupportedMediaType;
+        return context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = Problems.Create("unsupported-media-type", detail),
+        });
     }
 }
 

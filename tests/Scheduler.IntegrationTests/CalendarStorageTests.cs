@@ -207,6 +207,9 @@ public sealed class CalendarStorageTests : IAsyncLifetime
         }
         Assert.Equal(0, await Scalar("select count(*) from notifications where id = any($1) and read_at is null", new[] { legacy, skewed }));
         await (await organizer.Client.PostAsync($"/api/notifications/{Guid.CreateVersion7(new DateTimeOffset(2030, 6, 1, 12, 0, 0, TimeSpan.Zero))}/read", null)).AssertProblem(HttpStatusCode.NotFound, "not-found");
+        // UUIDv7 ids from the last milliseconds a date can hold (the year 9999) are unknown ids too.
+        foreach (var id in new[] { "e677d21f-dbff-7000-8000-000000000000", "e677d21f-dbfe-7000-8000-000000000000", "ffffffff-ffff-7fff-bfff-ffffffffffff" })
+            await (await organizer.Client.PostAsync($"/api/notifications/{id}/read", null)).AssertProblem(HttpStatusCode.NotFound, "not-found");
     }
 
     [Fact]

@@ -70,7 +70,38 @@ public sealed class HostileInputTests : IAsyncLifetime
         // Half the time one field is certainly wrong (an object where every field wants a scalar), so the
         // binder refuses it; the other half reaches the validators with hostile strings.
         if (fields.Count > 0 && r.Next(2) == 0) body[fields[r.Next(fields.Count)]] = new JsonObject { ["hostile"] = true };
-        return new StringContent(body.ToJsonString(), Encoding.UTF8, r.Next(10) == 0 ? "text/plain" : "application/json");
+        var content = new StringContent(body.ToJsonString(), Encoding.UTF8, r.Next(10) == 0 ? "text/plain" : "application/json");
+        if (r.Next(8) == 0)
+        {
+            // A charset the server cannot decode (or may not parse): 415, never 500.
+            content.Headers.Remove("Content-Type");
+            content.Headers.TryAddWithoutValidation("Content-Type", "application/json; charset=" + Charsets[r.Next(Charsets.Length)]);
+        }
+        return content;
+    }
+
+    private static readonly string[] Charsets = ["\"utf-8\"", "bogus", "", "utf-7", "shift_jis", "\"\"", "\"utf-8", "utf-8;charset=x"];
+
+    [Fact]
+    public async Task A_quoted_charset_is_read_and_an_unknown_one_is_refused_with_415()
+    {
+        var anonymous = _app.CreateClient();
+        var organizer = await anonymous.SignUpAndSignIn(_app, "Europe/Berlin");
+        HttpRequestMessage SignIn(string contentType)
+        {
+            var content = new StringContent($$"""{"email":"{{organizer.Email}}","password":"correct horse"}""", Encoding.UTF8);
+            content.Headers.Remove("Content-Type");
+            content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+            return new HttpRequestMessage(HttpMethod.Post, "/api/auth/token") { Content = content };
+        }
+        foreach (var accepted in new[] { "application/json; charset=\"utf-8\"", "application/json; charset=UTF-8", "application/json" })
+        {
+            var response = await anonymous.SendAsync(SignIn(accepted));
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{accepted}: {response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            Assert.False(string.IsNullOrEmpty((await response.Json())["accessToken"]?.GetValue<string>()));
+        }
+        foreach (var unknown in new[] { "application/json; charset=bogus", "application/json; charset=", "application/json; charset=utf-7" })
+            await (await anonymous.SendAsync(SignIn(unknown))).AssertProblem(HttpStatusCode.UnsupportedMediaType, "unsupported-media-type");
     }
 
     // In-process requests cannot carry a NUL in the path at all (the test server refuses to build one;

@@ -185,7 +185,7 @@ public sealed class SchedulerApp : IAsyncDisposable
             builder.UseSetting("SCHEDULER_CLUSTER_ID", app.ClusterId);
             builder.UseSetting("SCHEDULER_SMTP", app.Mail.Address);
             foreach (var (key, value) in app.WebSettings) builder.UseSetting(key, value);
-            builder.ConfigureLogging(logging => logging.ClearProviders());
+            builder.ConfigureLogging(logging => { logging.ClearProviders(); if (Environment.GetEnvironmentVariable("SCHEDULER_TEST_WEB_LOGS") == "1") logging.AddSimpleConsole(); });
         }
     }
 }

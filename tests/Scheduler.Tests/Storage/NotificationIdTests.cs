@@ -19,4 +19,14 @@ public sealed class NotificationIdTests
         Assert.Null(NotificationStore.SentAtOf(Guid.Empty));
         Assert.Null(NotificationStore.SentAtOf(Guid.AllBitsSet));
     }
+
+    [Fact]
+    public void Times_too_late_for_a_window_around_them_say_nothing()
+    {
+        // 9999-12-31T23:59:59.999Z and .998Z: the two milliseconds after them do not exist.
+        Assert.Null(NotificationStore.SentAtOf(Guid.Parse("e677d21f-dbff-7000-8000-000000000000")));
+        Assert.Null(NotificationStore.SentAtOf(Guid.Parse("e677d21f-dbfe-7000-8000-000000000000")));
+        Assert.Equal(DateTimeOffset.MaxValue.AddMilliseconds(-2).AddTicks(-9999),
+            NotificationStore.SentAtOf(Guid.Parse("e677d21f-dbfd-7000-8000-000000000000")));
+    }
 }
