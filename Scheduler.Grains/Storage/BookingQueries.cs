@@ -30,6 +30,8 @@ public sealed class BookingQueries(NpgsqlDataSource db)
         if (column is not ("organizer_id" or "user_id")) throw new ArgumentOutOfRangeException(nameof(column));
         await using var command = db.CreateCommand();
         var where = Where(command, column, owner, range);
+        // The organizer's listing index is keyed by the calendar's number (V15).
+        if (column == "organizer_id") where = $"calendar_number = {PostgresCalendarStore.CalendarNumber} and {where}";
         if (status is { } s)
         {
             command.Parameters.Add(new() { Value = s.ToString() });
@@ -56,14 +58,14 @@ public sealed class BookingQueries(NpgsqlDataSource db)
         }
         else
         {
-            where = Where(command, "e.user_id", organizerId, range, "e.");
+            where = $"e.calendar_number = {PostgresCalendarStore.CalendarNumber} and " + Where(command, "e.user_id", organizerId, range, "e.");
         }
         command.Parameters.Add(new() { Value = range.Limit + 1 });
         command.CommandText = $"""
             select e.id, e.event_type_id, e.user_id, e.title, e.description, e.start_time, e.end_time, e.location,
                    e.created_at, e.updated_at,
                    array(select b.id from bookings b
-                         where b.organizer_id = e.user_id and b.start_time = e.start_time and b.event_id = e.id
+                         where b.calendar_number = e.calendar_number and b.start_time = e.start_time and b.event_id = e.id
                          order by b.created_at, b.id)
             from events e where {where} order by e.start_time, e.id limit ${command.Parameters.Count}
             """;

@@ -62,6 +62,12 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore,
     /// </summary>
     private static readonly TimeSpan LimitLookBack = TimeSpan.FromDays(8);
 
+    /// <summary>
+    /// The calendar number of the organizer in parameter <c>$1</c>, for the listing indexes keyed by
+    /// (calendar_number, start_time) (V15). Null, so no rows, for an organizer who never committed.
+    /// </summary>
+    internal const string CalendarNumber = "(select c.number from calendars c where c.organizer_id = $1)";
+
     public async Task<CalendarSnapshot> LoadAsync(Guid organizerId, DateTimeOffset now, TimeSpan replyRetention)
     {
         await using var batch = db.CreateBatch();
@@ -80,7 +86,7 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore,
             """, organizerId);
         Add(batch, $"""
             select {BookingColumns} from bookings
-            where organizer_id = $1 and status in ('Pending', 'Confirmed') and end_time > $2
+            where calendar_number = {CalendarNumber} and organizer_id = $1 and status in ('Pending', 'Confirmed') and end_time > $2
             """, organizerId, now - LimitLookBack);
         Add(batch, $"""
             select r.key, r.fingerprint, r.outcome, r.reply::text, r.created_at, r.booking_status, {Prefixed("b.")}
@@ -88,10 +94,10 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore,
             where r.organizer_id = $1 and r.created_at > $2
             """, organizerId, now - replyRetention);
         // Replies kept in the rows of the bookings they created (V10): made in the retention window,
-        // so starting after its beginning too, which the organizer's start-time index finds.
+        // so starting after its beginning too, which the calendar's start-time index finds.
         Add(batch, $"""
             select idempotency_key, idempotency_fingerprint, idempotency_status, {BookingColumns} from bookings
-            where organizer_id = $1 and start_time > $2 and created_at > $2 and idempotency_key is not null
+            where calendar_number = {CalendarNumber} and organizer_id = $1 and start_time > $2 and created_at > $2 and idempotency_key is not null
             """, organizerId, now - replyRetention);
         Add(batch, """
             select o.date, o.created_at, o.updated_at,
@@ -329,8 +335,11 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore,
         if (events.Count > 0)
         {
             Add(batch, """
-                insert into events (id, event_type_id, user_id, title, description, start_time, end_time, location, created_at, updated_at)
-                select x.id, x.type, x.organizer, x.title, x.description, x.s, x.e, x.location, x.created, x.updated
+                insert into events (id, event_type_id, user_id, title, description, start_time, end_time, location, created_at, updated_at,
+                                    calendar_number)
+                select x.id, x.type, x.organizer, x.title, x.description, x.s, x.e, x.location, x.created, x.updated,
+                       -- The organizer listing's key (V15); the first statement wrote the calendar's row.
+                       (select c.number from calendars c where c.organizer_id = x.organizer)
                 from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::text[],
                             $9::timestamptz[], $10::timestamptz[])
                      as x(organizer, id, type, title, description, s, e, location, created, updated)

@@ -3,7 +3,8 @@ using Npgsql;
 namespace Scheduler.Database.Tests;
 
 /// <summary>
-/// V13 keys the exclusion constraint by the calendar's number: bookings stored before it get their
+/// V13 keys the exclusion constraint by the calendar's number (and V15 the organizer listings of bookings and
+/// events): bookings (and events) stored before it get their
 /// organizer's, organizers whose bookings were written without a calendar row get one, and writers
 /// that do not name the number (the previous version's silos) are still backstopped.
 /// </summary>
@@ -53,5 +54,47 @@ public sealed class CalendarNumberMigrationTests
                    now(), now(), 'Bob', 'bob@example.com', '\x00'::bytea from bookings where organizer_id = '{Organizer}'
             """));
         Assert.Equal(PostgresErrorCodes.ExclusionViolation, overlap.SqlState);
+    }
+
+    [Fact]
+    public async Task Events_stored_before_V15_get_their_calendars_number_and_writers_that_do_not_name_it_too()
+    {
+        await using var database = FreshDatabase.Named("schema");
+        await SchedulerDatabase.MigrateToAsync(database.ConnectionString, "14");
+        var queries = new StoredQueries(database.ConnectionString);
+        // An organizer with a calendar row and a booked event, another with only a block (no calendar row).
+        await queries.ExecuteAsync($"""
+            insert into users (id, name, email, time_zone, created_at, updated_at, email_normalized)
+            values ('{Organizer}', 'Org', 'org@example.com', 'UTC', now(), now(), 'org@example.com'),
+                   ('{Other}', 'Other', 'other@example.com', 'UTC', now(), now(), 'other@example.com');
+            insert into calendars (organizer_id, version, created_at, updated_at) values ('{Organizer}', 7, now(), now());
+            insert into event_types (id, user_id, title, description, duration_minutes, location, created_at, updated_at)
+            values (gen_random_uuid(), '{Organizer}', 'Call', '', 30, '', now(), now());
+            insert into events (id, event_type_id, user_id, title, description, start_time, end_time, location, created_at, updated_at)
+            select gen_random_uuid(), t.id, t.user_id, 'Call', '', '2031-03-03T09:00Z', '2031-03-03T09:30Z', '', now(), now() from event_types t;
+            insert into events (id, event_type_id, user_id, title, description, start_time, end_time, location, created_at, updated_at)
+            values (gen_random_uuid(), null, '{Other}', 'Busy', '', '2031-03-03T10:00Z', '2031-03-03T11:00Z', '', now(), now());
+            """);
+
+        await SchedulerDatabase.MigrateAsync(database.ConnectionString);
+
+        const string Mismatched = """
+            select count(*) from events e left join calendars c on c.organizer_id = e.user_id
+            where c.number is null or e.calendar_number is distinct from c.number
+            """;
+        Assert.Equal(0, await queries.ScalarAsync<long>(Mismatched));
+        Assert.Equal(2, await queries.ScalarAsync<long>("select count(distinct calendar_number) from events"));
+        Assert.Equal(7, await queries.ScalarAsync<long>($"select version from calendars where organizer_id = '{Organizer}'"));
+        Assert.Equal(1, await queries.ScalarAsync<long>($"select version from calendars where organizer_id = '{Other}'"));
+
+        // A writer that does not name the number (the previous version's silo) still files the event under its calendar.
+        await queries.ExecuteAsync($"""
+            insert into events (id, event_type_id, user_id, title, description, start_time, end_time, location, created_at, updated_at)
+            values (gen_random_uuid(), null, '{Organizer}', 'Lunch', '', '2031-03-03T12:00Z', '2031-03-03T13:00Z', '', now(), now())
+            """);
+        Assert.Equal(0, await queries.ScalarAsync<long>(Mismatched));
+        Assert.Equal(2, await queries.ScalarAsync<long>($"""
+            select count(*) from events where calendar_number = (select number from calendars where organizer_id = '{Organizer}')
+            """));
     }
 }

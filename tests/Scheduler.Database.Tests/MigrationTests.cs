@@ -96,7 +96,8 @@ public sealed class MigrationTests
         return assembly.GetManifestResourceNames()
             .Where(n => n.StartsWith("Scheduler.Database.Migrations.V", StringComparison.Ordinal))
             .Where(n => includeSuperseded || !Superseded.Contains(n))
-            .Order(StringComparer.Ordinal)
+            // In version order (V2 before V10), as Evolve applies them.
+            .OrderBy(n => int.Parse(n["Scheduler.Database.Migrations.V".Length..n.IndexOf("__", StringComparison.Ordinal)]))
             .Select(n =>
             {
                 using var reader = new StreamReader(assembly.GetManifestResourceStream(n)!);
