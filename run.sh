@@ -110,7 +110,7 @@ if [ -z "${SCHEDULER_SMTP:-}" ]; then
   ensure_mail_sink_prerequisites
   mkdir -p "$DATA_DIR"
   mail_port="${SCHEDULER_MAIL_SINK_PORT:-$(free_port)}"
-  /usr/bin/python3 -u -m aiosmtpd -n -l "127.0.0.1:$mail_port" >>"$DATA_DIR/mail.log" 2>&1 &
+  /usr/bin/python3 -u -m aiosmtpd -n --smtputf8 -l "127.0.0.1:$mail_port" >>"$DATA_DIR/mail.log" 2>&1 &
   pids+=($!)
   wait_for "mail sink" 30 listening "$mail_port"
   export SCHEDULER_SMTP="127.0.0.1:$mail_port"
