@@ -1,5 +1,6 @@
 using Npgsql;
 using Scheduler.Calendar;
+using Scheduler.Domain;
 
 namespace Scheduler.Storage;
 
@@ -14,6 +15,16 @@ public sealed record ListingRange(
 /// <summary>Reads of the history (past and cancelled bookings, events) straight from the tables, keyset-paged.</summary>
 public sealed class BookingQueries(NpgsqlDataSource db)
 {
+    /// <summary>
+    /// The longest a booking (its event type's duration, 1 to 1440 minutes in every version) and an
+    /// event (a booking's, or blocked time of up to 366 days) can last: "not ended yet" then also means
+    /// "started at most this long ago", which bounds the index range a listing reads, however much
+    /// history the calendar holds.
+    /// </summary>
+    private static readonly TimeSpan LongestBooking = TimeSpan.FromMinutes(EventTypeSettings.MaxDurationMinutes);
+
+    private static readonly TimeSpan LongestEvent = BlockedTimes.MaxLength.ToTimeSpan() > LongestBooking ? BlockedTimes.MaxLength.ToTimeSpan() : LongestBooking;
+
     public async Task<BookingRecord?> FindBooking(Guid organizerId, Guid bookingId)
     {
         await using var command = db.CreateCommand(
@@ -29,7 +40,7 @@ public sealed class BookingQueries(NpgsqlDataSource db)
     {
         if (column is not ("organizer_id" or "user_id")) throw new ArgumentOutOfRangeException(nameof(column));
         await using var command = db.CreateCommand();
-        var where = Where(command, column, owner, range);
+        var where = Where(command, column, owner, range, LongestBooking);
         // The organizer's listing index is keyed by the calendar's number (V15).
         if (column == "organizer_id") where = $"calendar_number = {PostgresCalendarStore.CalendarNumber} and {where}";
         if (status is { } s)
@@ -58,7 +69,7 @@ public sealed class BookingQueries(NpgsqlDataSource db)
         }
         else
         {
-            where = $"e.calendar_number = {PostgresCalendarStore.CalendarNumber} and " + Where(command, "e.user_id", organizerId, range, "e.");
+            where = $"e.calendar_number = {PostgresCalendarStore.CalendarNumber} and " + Where(command, "e.user_id", organizerId, range, LongestEvent, "e.");
         }
         command.Parameters.Add(new() { Value = range.Limit + 1 });
         command.CommandText = $"""
@@ -91,7 +102,7 @@ public sealed class BookingQueries(NpgsqlDataSource db)
         return await command.ExecuteScalarAsync() is Guid organizer ? organizer : null;
     }
 
-    private static string Where(NpgsqlCommand command, string column, Guid owner, ListingRange range, string prefix = "")
+    private static string Where(NpgsqlCommand command, string column, Guid owner, ListingRange range, TimeSpan longest, string prefix = "")
     {
         command.Parameters.Add(new() { Value = owner });
         var where = $"{column} = $1";
@@ -100,7 +111,11 @@ public sealed class BookingQueries(NpgsqlDataSource db)
             command.Parameters.Add(new() { Value = value });
             where += " and " + condition.Replace("@", "$" + command.Parameters.Count);
         }
-        if (range.EndsAfter is { } endsAfter) Add($"{prefix}end_time >= @", endsAfter);
+        if (range.EndsAfter is { } endsAfter)
+        {
+            Add($"{prefix}end_time >= @", endsAfter);
+            Add($"{prefix}start_time >= @", endsAfter - longest);
+        }
         if (range.StartFrom is { } from) Add($"{prefix}start_time >= @", from);
         if (range.StartBefore is { } before) Add($"{prefix}start_time < @", before);
         if (range.AfterStart is { } afterStart)

@@ -47,6 +47,17 @@ public static class Problems
     public static ProblemHttpResult Result(string token, string? detail = null) =>
         TypedResults.Problem(Create(token, detail));
 
+    /// <summary>
+    /// Writes a problem from a middleware, as the API's own results do: through the problem-details
+    /// service, and as application/problem+json whatever the request's Accept says (the service alone
+    /// throws when Accept excludes JSON, which would turn a 413, 415 or 429 into a 500).
+    /// </summary>
+    public static Task WriteAsync(HttpContext context, ProblemDetails problem)
+    {
+        context.Response.StatusCode = problem.Status ?? StatusCodes.Status500InternalServerError;
+        return TypedResults.Problem(problem).ExecuteAsync(context);
+    }
+
     public static ProblemHttpResult NotFound(string what = "resource") =>
         Result("not-found", $"No such {what}.");
 

@@ -78,8 +78,7 @@ public static class RateLimits
         context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
         context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         var problem = Problems.Create("rate-limited", $"Too many requests: retry in {seconds} s.");
-        await context.RequestServices.GetRequiredService<IProblemDetailsService>()
-            .WriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem });
+        await Problems.WriteAsync(context, problem);
     }
 }
 

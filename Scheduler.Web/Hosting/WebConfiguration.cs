@@ -184,8 +184,7 @@ public static class RequestBodyLimit
                 context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
                 context.Response.Headers.Connection = "close";
                 var problem = Problems.Create("too-large", $"Request bodies are at most {WebConfiguration.MaxRequestBodyBytes} bytes.");
-                await context.RequestServices.GetRequiredService<IProblemDetailsService>()
-                    .WriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem });
+                await Problems.WriteAsync(context, problem);
                 return;
             }
             await next(context);
@@ -249,15 +248,8 @@ public static class KnownCharset
         }
     }
 
-    private static ValueTask Refuse(HttpContext context, string detail)
-    {
-        context.Response.StatusCode = StatusCodes.Status415UnsupportedMediaType;
-        return context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            ProblemDetails = Problems.Create("unsupported-media-type", detail),
-        });
-    }
+    private static Task Refuse(HttpContext context, string detail) =>
+        Problems.WriteAsync(context, Problems.Create("unsupported-media-type", detail));
 }
 
 /// <summary>

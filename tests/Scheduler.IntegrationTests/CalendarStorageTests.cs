@@ -97,6 +97,48 @@ public sealed class CalendarStorageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Listings_of_what_has_not_ended_show_a_day_long_booking_and_a_long_block_under_way_and_not_what_ended()
+    {
+        // The default listings read only what started at most as long ago as a booking (24 h) or an
+        // event (a 366-day block) can last; these rows sit right at those bounds.
+        var anonymous = _app.CreateClient();
+        var (organizer, eventTypeId) = await anonymous.OrganizerWithEventType(_app);
+        var template = (await (await anonymous.Book(eventTypeId, At(FutureMonday, "09:00"))).Json())["id"]!.GetValue<Guid>();
+        var now = DateTimeOffset.UtcNow;
+        async Task<Guid> Past(DateTimeOffset start, DateTimeOffset end)
+        {
+            var (eventId, bookingId) = (Guid.NewGuid(), Guid.NewGuid());
+            Assert.Equal(1, await Execute("""
+                insert into events (id, event_type_id, user_id, title, description, start_time, end_time, location, created_at, updated_at)
+                select $2, e.event_type_id, e.user_id, e.title, e.description, $3, $4, e.location, now(), now()
+                from events e join bookings b on b.event_id = e.id where b.id = $1
+                """, template, eventId, start, end));
+            Assert.Equal(1, await Execute("""
+                insert into bookings (id, event_id, user_id, organizer_id, event_type_id, status, start_time, end_time,
+                                      created_at, updated_at, name, email, manage_token_hash)
+                select $2, $3, user_id, organizer_id, event_type_id, 'Confirmed', $4, $5, now(), now(), name, email, 'x'
+                from bookings where id = $1
+                """, template, bookingId, eventId, start, end));
+            return bookingId;
+        }
+        var underWay = await Past(now.AddMinutes(-1439), now.AddMinutes(1));
+        var ended = await Past(now.AddMinutes(-2000), now.AddMinutes(-1441));
+        var block = Guid.NewGuid();
+        Assert.Equal(1, await Execute("""
+            insert into events (id, event_type_id, user_id, title, description, start_time, end_time, location, created_at, updated_at)
+            values ($1, null, $2, 'Sabbatical', '', $3, $4, '', now(), now())
+            """, block, organizer.Id, now.AddDays(-365), now.AddDays(1)));
+
+        var bookings = (await (await organizer.Client.GetAsync("/api/bookings")).JsonArray()).Select(b => b!["id"]!.GetValue<Guid>()).ToList();
+        Assert.Contains(underWay, bookings);
+        Assert.Contains(template, bookings);
+        Assert.DoesNotContain(ended, bookings);
+        var events = (await (await organizer.Client.GetAsync("/api/events")).JsonArray()).Select(e => e!["id"]!.GetValue<Guid>()).ToList();
+        Assert.Contains(block, events);
+        Assert.Equal(3, events.Count);
+    }
+
+    [Fact]
     public async Task Two_writers_on_one_calendar_row_the_second_one_fails_and_stores_nothing()
     {
         var anonymous = _app.CreateClient();

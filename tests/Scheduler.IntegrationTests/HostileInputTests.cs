@@ -83,7 +83,7 @@ public sealed class HostileInputTests : IAsyncLifetime
     private static readonly string[] Charsets = ["\"utf-8\"", "bogus", "", "utf-7", "shift_jis", "\"\"", "\"utf-8", "utf-8;charset=x"];
 
     [Fact]
-    public async Task A_quoted_charset_is_read_and_an_unknown_one_is_refused_with_415()
+    public async Task A_quoted_charset_is_read_and_an_unknown_one_is_refused_with_415_whatever_the_client_accepts()
     {
         var anonymous = _app.CreateClient();
         var organizer = await anonymous.SignUpAndSignIn(_app, "Europe/Berlin");
@@ -102,6 +102,15 @@ public sealed class HostileInputTests : IAsyncLifetime
         }
         foreach (var unknown in new[] { "application/json; charset=bogus", "application/json; charset=", "application/json; charset=utf-7" })
             await (await anonymous.SendAsync(SignIn(unknown))).AssertProblem(HttpStatusCode.UnsupportedMediaType, "unsupported-media-type");
+
+        // A client that accepts only HTML still gets the problem, as JSON, not a 500.
+        var html = SignIn("application/json; charset=bogus");
+        html.Headers.Accept.ParseAdd("text/html");
+        await (await anonymous.SendAsync(html)).AssertProblem(HttpStatusCode.UnsupportedMediaType, "unsupported-media-type");
+        var large = new HttpRequestMessage(HttpMethod.Post, "/api/auth/token") { Content = new ByteArrayContent(new byte[2 * 1024 * 1024]) };
+        large.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        large.Headers.Accept.ParseAdd("text/html");
+        await (await anonymous.SendAsync(large)).AssertProblem(HttpStatusCode.RequestEntityTooLarge, "too-large");
     }
 
     // In-process requests cannot carry a NUL in the path at all (the test server refuses to build one;
