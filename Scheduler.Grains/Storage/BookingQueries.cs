@@ -16,14 +16,12 @@ public sealed record ListingRange(
 public sealed class BookingQueries(NpgsqlDataSource db)
 {
     /// <summary>
-    /// The longest a booking (its event type's duration, 1 to 1440 minutes in every version) and an
-    /// event (a booking's, or blocked time of up to 366 days) can last: "not ended yet" then also means
-    /// "started at most this long ago", which bounds the index range a listing reads, however much
-    /// history the calendar holds.
+    /// The longest a booking and its event can last (the event type's duration, 1 to 1 440 minutes in
+    /// every version; the database holds new rows to it, V15): "not ended yet" then also means "started
+    /// at most this long ago", which bounds the index range a listing reads, however much history the
+    /// calendar holds. Blocked time (up to 366 days) that started earlier is found by its own index.
     /// </summary>
-    private static readonly TimeSpan LongestBooking = TimeSpan.FromMinutes(EventTypeSettings.MaxDurationMinutes);
-
-    private static readonly TimeSpan LongestEvent = BlockedTimes.MaxLength.ToTimeSpan() > LongestBooking ? BlockedTimes.MaxLength.ToTimeSpan() : LongestBooking;
+    internal static readonly TimeSpan LongestBooking = TimeSpan.FromMinutes(EventTypeSettings.MaxDurationMinutes);
 
     public async Task<BookingRecord?> FindBooking(Guid organizerId, Guid bookingId)
     {
@@ -61,24 +59,51 @@ public sealed class BookingQueries(NpgsqlDataSource db)
     {
         await using var command = db.CreateCommand();
         string where;
+        var from = "events e";
+        int? limit = null;
         if (eventId is { } id)
         {
             command.Parameters.Add(new() { Value = organizerId });
             command.Parameters.Add(new() { Value = id });
             where = "e.user_id = $1 and e.id = $2";
         }
+        else if (range.EndsAfter is { } endsAfter)
+        {
+            // What has not ended: events that started within the longest a booking lasts (the
+            // calendar's index), and blocked time that started before and has not ended (a few rows of
+            // the blocks' own index, events_user_blocks, by end time).
+            var common = Where(command, "e.user_id", organizerId, range, null, "e.");
+            command.Parameters.Add(new() { Value = endsAfter - LongestBooking });
+            var since = command.Parameters.Count;
+            command.Parameters.Add(new() { Value = range.Limit + 1 });
+            limit = command.Parameters.Count;
+            from = $"""
+                ((select e.* from events e
+                  where e.calendar_number = {PostgresCalendarStore.CalendarNumber} and {common} and e.start_time >= ${since}
+                  order by e.start_time, e.id limit ${limit})
+                 union all
+                 (select e.* from events e
+                  where {common} and e.event_type_id is null and e.start_time < ${since}
+                  order by e.start_time, e.id limit ${limit})) as e
+                """;
+            where = "true";
+        }
         else
         {
-            where = $"e.calendar_number = {PostgresCalendarStore.CalendarNumber} and " + Where(command, "e.user_id", organizerId, range, LongestEvent, "e.");
+            where = $"e.calendar_number = {PostgresCalendarStore.CalendarNumber} and " + Where(command, "e.user_id", organizerId, range, null, "e.");
         }
-        command.Parameters.Add(new() { Value = range.Limit + 1 });
+        if (limit is null)
+        {
+            command.Parameters.Add(new() { Value = range.Limit + 1 });
+            limit = command.Parameters.Count;
+        }
         command.CommandText = $"""
             select e.id, e.event_type_id, e.user_id, e.title, e.description, e.start_time, e.end_time, e.location,
                    e.created_at, e.updated_at,
                    array(select b.id from bookings b
                          where b.calendar_number = e.calendar_number and b.start_time = e.start_time and b.event_id = e.id
                          order by b.created_at, b.id)
-            from events e where {where} order by e.start_time, e.id limit ${command.Parameters.Count}
+            from {from} where {where} order by e.start_time, e.id limit ${limit}
             """;
         var items = new List<EventView>();
         await using var reader = await command.ExecuteReaderAsync();
@@ -102,7 +127,11 @@ public sealed class BookingQueries(NpgsqlDataSource db)
         return await command.ExecuteScalarAsync() is Guid organizer ? organizer : null;
     }
 
-    private static string Where(NpgsqlCommand command, string column, Guid owner, ListingRange range, TimeSpan longest, string prefix = "")
+    /// <summary>
+    /// The owner ($1) and the range's bounds; with <paramref name="longest"/>, "not ended" also bounds
+    /// the start (see <see cref="LongestBooking"/>).
+    /// </summary>
+    private static string Where(NpgsqlCommand command, string column, Guid owner, ListingRange range, TimeSpan? longest, string prefix = "")
     {
         command.Parameters.Add(new() { Value = owner });
         var where = $"{column} = $1";
@@ -114,7 +143,7 @@ public sealed class BookingQueries(NpgsqlDataSource db)
         if (range.EndsAfter is { } endsAfter)
         {
             Add($"{prefix}end_time >= @", endsAfter);
-            Add($"{prefix}start_time >= @", endsAfter - longest);
+            if (longest is { } bound) Add($"{prefix}start_time >= @", endsAfter - bound);
         }
         if (range.StartFrom is { } from) Add($"{prefix}start_time >= @", from);
         if (range.StartBefore is { } before) Add($"{prefix}start_time < @", before);

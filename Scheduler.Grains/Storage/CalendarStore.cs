@@ -87,7 +87,10 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore,
         Add(batch, $"""
             select {BookingColumns} from bookings
             where calendar_number = {CalendarNumber} and organizer_id = $1 and status in ('Pending', 'Confirmed') and end_time > $2
-            """, organizerId, now - LimitLookBack);
+              -- A booking lasts at most 1 440 minutes (V15's check): the index range starts there, not at
+              -- the calendar's first booking, however much history it holds.
+              and start_time > $3
+            """, organizerId, now - LimitLookBack, now - LimitLookBack - BookingQueries.LongestBooking);
         Add(batch, $"""
             select r.key, r.fingerprint, r.outcome, r.reply::text, r.created_at, r.booking_status, {Prefixed("b.")}
             from idempotency_replies r left join bookings b on b.id = r.booking_id

@@ -136,6 +136,17 @@ public sealed class CalendarStorageTests : IAsyncLifetime
         var events = (await (await organizer.Client.GetAsync("/api/events")).JsonArray()).Select(e => e!["id"]!.GetValue<Guid>()).ToList();
         Assert.Contains(block, events);
         Assert.Equal(3, events.Count);
+
+        // Paged one by one, in start order, across the long block and the recent events.
+        var paged = new List<Guid>();
+        for (var url = "/api/events?limit=1"; url is not null && paged.Count < 10;)
+        {
+            var page = await organizer.Client.GetAsync(url);
+            paged.AddRange((await page.JsonArray()).Select(e => e!["id"]!.GetValue<Guid>()));
+            url = page.Headers.TryGetValues("Link", out var link) ? link.Single()[1..link.Single().IndexOf('>')] : null;
+        }
+        Assert.Equal(events, paged);
+        Assert.Equal(block, paged[0]);
     }
 
     [Fact]
