@@ -68,7 +68,9 @@ public static class BookingsApi
         var name = profile is not null && string.IsNullOrWhiteSpace(body?.Name) ? profile.Name : v.RequiredText("name", body?.Name, 200);
         var email = profile is not null && string.IsNullOrWhiteSpace(body?.Email) ? profile.Email : v.Email("email", body?.Email);
         var notes = v.Text("notes", body?.Notes, 2000);
-        if (idempotencyKey is not null && (idempotencyKey.Length is 0 or > MaxIdempotencyKeyLength || idempotencyKey.Any(char.IsControl)))
+        if (http.Request.Headers["Idempotency-Key"].Count > 1)
+            v.Add("Idempotency-Key", "One Idempotency-Key per request.");
+        else if (idempotencyKey is not null && (idempotencyKey.Length is 0 or > MaxIdempotencyKeyLength || idempotencyKey.Any(char.IsControl)))
             v.Add("Idempotency-Key", $"1 to {MaxIdempotencyKeyLength} printable characters.");
         if (!v.IsValid) return Problems.Validation(v.Errors);
 

@@ -12,6 +12,22 @@ public sealed class BookingsApiTests(AppFixture fixture) : IClassFixture<AppFixt
     private HttpClient Anonymous => fixture.Anonymous;
 
     [Fact]
+    public async Task Two_Idempotency_Keys_on_one_request_are_refused_and_book_nothing()
+    {
+        var (organizer, eventTypeId) = await Anonymous.OrganizerWithEventType(fixture.App);
+        var start = At(FutureMonday.AddDays(2), "15:00");
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/bookings")
+        {
+            Content = JsonContent.Create(new { eventTypeId, start, name = "Dee Dup", email = "dup@example.com" }),
+        };
+        request.Headers.Add("Idempotency-Key", ["key-a", "key-b"]);
+        var problem = await (await Anonymous.SendAsync(request)).AssertProblem(HttpStatusCode.BadRequest, "validation");
+        Assert.NotNull(problem["errors"]?["Idempotency-Key"]);
+        Assert.Empty(await (await organizer.Client.GetAsync("/api/bookings")).JsonArray());
+        Assert.Equal(HttpStatusCode.Created, (await Anonymous.Book(eventTypeId, start, "dup@example.com", "key-a")).StatusCode);
+    }
+
+    [Fact]
     public async Task An_anonymous_booking_is_confirmed_and_carries_everything_a_client_needs()
     {
         var (organizer, eventTypeId) = await Anonymous.OrganizerWithEventType(fixture.App);
