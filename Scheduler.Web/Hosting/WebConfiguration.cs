@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Routing;
@@ -100,6 +101,8 @@ public static class WebConfiguration
 
         services.AddSignalR().AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         services.AddHostedService<LiveRelayClient>();
+        services.AddSingleton<HubConnections>();
+        services.AddHostedService<HubTokenWatch>();
         services.AddSingleton<SigningKeys>();
         services.AddHostedService<SigningKeyLoader>();
         services.AddSingleton<AccessTokens>();
@@ -160,7 +163,10 @@ public static class WebConfiguration
         app.MapBookingsApi();
         app.MapEventsApi();
         app.MapNotificationsApi();
-        app.MapHub<NotificationsHub>(NotificationsHub.Path);
+        // WebSockets only: on long polling and server-sent events every request names the connection by
+        // its token and the framework takes the user of whichever request comes, so anyone holding a
+        // leaked connection token could read another user's stream with their own bearer token.
+        app.MapHub<NotificationsHub>(NotificationsHub.Path, o => o.Transports = HttpTransportType.WebSockets);
         app.MapProblemTypesApi();
         app.MapPages();
         app.MapOrleansDashboardIfEnabled();

@@ -10,7 +10,7 @@ namespace Scheduler.Web.Live;
 /// connections are refused. The server calls <c>BookingChanged</c> and <c>Notification</c>.
 /// </summary>
 [Authorize]
-public sealed class NotificationsHub(IGrainFactory grains) : Hub
+public sealed class NotificationsHub(IGrainFactory grains, HubConnections connections) : Hub
 {
     public const string Path = "/hubs/notifications";
 
@@ -28,8 +28,23 @@ public sealed class NotificationsHub(IGrainFactory grains) : Hub
             Context.Abort();
             return;
         }
+        // The token stays checked while the connection is open (HubTokenWatch); the bearer handler
+        // accepted it only with these claims.
+        if (Context.User.Token() is not { } token
+            || !long.TryParse(Context.User.FindFirst(AccessTokens.IssuedAtMsClaim)?.Value, out var issuedAtMs))
+        {
+            Context.Abort();
+            return;
+        }
+        connections.Opened(new HubConnections.Entry(userId, token.TokenId, DateTimeOffset.FromUnixTimeMilliseconds(issuedAtMs), token.ExpiresAt, Context));
         // Bookings made with the address are the account's only once it proved the address is its own.
         await Groups.AddToGroupAsync(Context.ConnectionId, profile.EmailVerified ? GroupOf(userId) : OrganizerGroupOf(userId));
         await base.OnConnectedAsync();
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        connections.Closed(Context.ConnectionId);
+        return base.OnDisconnectedAsync(exception);
     }
 }

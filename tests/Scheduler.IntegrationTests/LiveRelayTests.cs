@@ -28,14 +28,26 @@ public sealed class LiveRelayTests : IAsyncLifetime
         /// <summary>Completes with the first BookingChanged this connection receives, and when it arrived.</summary>
         public TaskCompletionSource<(JsonElement Change, DateTimeOffset ArrivedAt)> FirstChange { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public Listener(WebApplicationFactory<Program> frontEnd, string? token)
+        /// <summary>Completes when the connection closes (the server ended it, or it failed).</summary>
+        public TaskCompletionSource Closed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Listener(WebApplicationFactory<Program> frontEnd, string? token, HttpTransportType transport = HttpTransportType.WebSockets)
         {
             var server = frontEnd.Server;
             Connection = new HubConnectionBuilder()
                 .WithUrl(new Uri(server.BaseAddress, "/hubs/notifications"), o =>
                 {
+                    // The hub speaks WebSockets only: negotiate through the test server's handler, then
+                    // open the socket on the test server too, with the token as a browser sends it.
                     o.HttpMessageHandlerFactory = _ => server.CreateHandler();
-                    o.Transports = HttpTransportType.LongPolling;
+                    o.Transports = transport;
+                    o.WebSocketFactory = async (context, cancel) =>
+                    {
+                        var client = server.CreateWebSocketClient();
+                        var uri = context.Uri;
+                        if (token is not null) uri = new Uri(uri + (uri.Query.Length > 0 ? "&" : "?") + "access_token=" + Uri.EscapeDataString(token));
+                        return await client.ConnectAsync(uri, cancel);
+                    };
                     if (token is not null) o.AccessTokenProvider = () => Task.FromResult<string?>(token);
                 })
                 .Build();
@@ -46,6 +58,7 @@ public sealed class LiveRelayTests : IAsyncLifetime
                 FirstChange.TrySetResult((m, arrivedAt));
             });
             Connection.On<JsonElement>("Notification", m => Notifications.Enqueue(m));
+            Connection.Closed += _ => { Closed.TrySetResult(); return Task.CompletedTask; };
         }
 
         public ValueTask DisposeAsync() => Connection.DisposeAsync();
@@ -149,6 +162,47 @@ public sealed class LiveRelayTests : IAsyncLifetime
         await using var anonymous = new Listener(_app.FrontEnd(0), token: null);
         var error = await Assert.ThrowsAsync<HttpRequestException>(() => anonymous.Connection.StartAsync());
         Assert.Equal(HttpStatusCode.Unauthorized, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task Long_polling_and_server_sent_events_are_refused()
+    {
+        // On those transports a connection's requests carry only its token, and each request's user
+        // would become the connection's: WebSockets only.
+        var (organizer, _) = await _app.FrontEnd(0).CreateClient().OrganizerWithEventType(_app);
+        foreach (var transport in new[] { HttpTransportType.LongPolling, HttpTransportType.ServerSentEvents })
+        {
+            await using var listener = new Listener(_app.FrontEnd(0), organizer.Token, transport);
+            await Assert.ThrowsAnyAsync<Exception>(() => listener.Connection.StartAsync());
+            Assert.Equal(HubConnectionState.Disconnected, listener.Connection.State);
+        }
+    }
+
+    [Fact]
+    public async Task A_connection_whose_token_is_revoked_is_closed_and_hears_nothing_more()
+    {
+        var frontEnd = _app.FrontEnd(0);
+        var anonymous = frontEnd.CreateClient();
+        var (organizer, eventTypeId) = await anonymous.OrganizerWithEventType(_app);
+        await using var listener = new Listener(frontEnd, organizer.Token);
+        await listener.Connection.StartAsync();
+        var hours = new Queue<int>(Enumerable.Range(9, 8));
+        await Eventually(async () =>
+        {
+            var id = (await (await anonymous.Book(eventTypeId, At(FutureMonday, $"{hours.Dequeue():00}:00"))).Json())["id"]!.GetValue<Guid>();
+            return await WaitUntil(() => listener.BookingChanges.Any(c => BookingIdOf(c) == id));
+        }, within: TimeSpan.FromSeconds(60), what: "a booking heard live before the revocation");
+
+        // Signing out everywhere ends the token for the API at once and for the open socket within a round of checks.
+        Assert.Equal(HttpStatusCode.NoContent, (await organizer.Client.PostAsJsonAsync("/api/auth/revoke", new { everywhere = true })).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await organizer.Client.GetAsync("/api/me")).StatusCode);
+        await listener.Closed.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(HubConnectionState.Disconnected, listener.Connection.State);
+        var heard = listener.BookingChanges.Count;
+        var after = (await (await anonymous.Book(eventTypeId, At(FutureMonday, $"{hours.Dequeue():00}:00"))).Json())["id"]!.GetValue<Guid>();
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.DoesNotContain(listener.BookingChanges, c => BookingIdOf(c) == after);
+        Assert.Equal(heard, listener.BookingChanges.Count);
     }
 
     [Fact]

@@ -41,7 +41,12 @@ public sealed class SchedulerApp : IAsyncDisposable
     public SmtpSink Mail { get; } = new();
 
     /// <summary>Front-end configuration on top of the defaults (abuse limits relaxed: tests measure the product).</summary>
-    public Dictionary<string, string> WebSettings { get; } = new() { ["RateLimits:Profile"] = "relaxed" };
+    public Dictionary<string, string> WebSettings { get; } = new()
+    {
+        ["RateLimits:Profile"] = "relaxed",
+        // Hub connections' tokens checked every second (HubTokenWatch), so a test sees a revoked one close quickly.
+        ["SCHEDULER_HUB_TOKEN_CHECK"] = "00:00:01",
+    };
 
     /// <summary>When set, grains and Orleans' reminder service read this clock (the runtime keeps real time).</summary>
     public FakeTimeProvider? Time { get; init; }

@@ -1,0 +1,63 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.SignalR;
+
+namespace Scheduler.Web.Live;
+
+/// <summary>
+/// The hub connections of this front end and the access token each was opened with. A token is
+/// checked when a connection opens; this keeps checking it while the connection stays open.
+/// </summary>
+public sealed class HubConnections
+{
+    public sealed record Entry(Guid UserId, Guid TokenId, DateTimeOffset IssuedAt, DateTimeOffset ExpiresAt, HubCallerContext Context);
+
+    private readonly ConcurrentDictionary<string, Entry> _open = new();
+
+    public void Opened(Entry entry) => _open[entry.Context.ConnectionId] = entry;
+
+    public void Closed(string connectionId) => _open.TryRemove(connectionId, out _);
+
+    public ICollection<Entry> Open => _open.Values;
+}
+
+/// <summary>
+/// Closes hub connections whose token has expired or was revoked (one token, "sign out everywhere",
+/// a new password) within <c>SCHEDULER_HUB_TOKEN_CHECK</c> (default 10 s): the same check as every
+/// API request (<see cref="IUserGrain.AcceptsToken"/>, answered from the user grain's memory). Without
+/// it an open WebSocket kept hearing a user's bookings after its token stopped opening anything else.
+/// A check the cluster cannot answer leaves the connection open until the next round.
+/// </summary>
+public sealed class HubTokenWatch(HubConnections connections, IGrainFactory grains, TimeProvider clock, IConfiguration config,
+    ILogger<HubTokenWatch> logger) : BackgroundService
+{
+    public TimeSpan Interval { get; } =
+        TimeSpan.TryParse(config["SCHEDULER_HUB_TOKEN_CHECK"], System.Globalization.CultureInfo.InvariantCulture, out var interval) && interval > TimeSpan.Zero
+            ? interval
+            : TimeSpan.FromSeconds(10);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Interval, clock);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            var now = clock.GetUtcNow();
+            foreach (var entry in connections.Open)
+            {
+                bool accepted;
+                try
+                {
+                    accepted = entry.ExpiresAt > now && await grains.GetGrain<IUserGrain>(entry.UserId).AcceptsToken(entry.TokenId, entry.IssuedAt);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    logger.LogWarning(e, "Could not check the token of hub connection {ConnectionId}; checking again next round", entry.Context.ConnectionId);
+                    continue;
+                }
+                if (accepted) continue;
+                logger.LogInformation("Closing hub connection {ConnectionId}: its token expired or was revoked", entry.Context.ConnectionId);
+                connections.Closed(entry.Context.ConnectionId);
+                entry.Context.Abort();
+            }
+        }
+    }
+}
