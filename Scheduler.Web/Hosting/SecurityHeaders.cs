@@ -43,8 +43,10 @@ public static partial class SecurityHeaders
         return app;
     }
 
+    /// <summary>The reference's pages: its start page, and the page of our one document (/docs/v1).</summary>
     private static bool IsDocsPage(PathString path) =>
-        path.Equals("/docs/", StringComparison.OrdinalIgnoreCase) || path.Equals("/docs/index.html", StringComparison.OrdinalIgnoreCase);
+        path.Equals("/docs/", StringComparison.OrdinalIgnoreCase) || path.Equals("/docs/index.html", StringComparison.OrdinalIgnoreCase)
+        || path.Equals("/docs/v1", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// The API reference (Scalar) starts itself with one inline module script. Rather than allowing

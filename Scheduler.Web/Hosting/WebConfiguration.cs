@@ -143,6 +143,7 @@ public static class WebConfiguration
 
     public static WebApplication MapScheduler(this WebApplication app)
     {
+        app.UseHeadAsGet();
         app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
@@ -150,6 +151,8 @@ public static class WebConfiguration
         app.UseKnownCharset();
         // Static pages and assets are public: served before authentication and authorization run.
         app.UsePageAssets();
+        // Routing here, not first (WebApplication's default): after HEAD became GET.
+        app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
@@ -194,6 +197,39 @@ public static class RequestBodyLimit
                 return;
             }
             await next(context);
+        });
+        return app;
+    }
+}
+
+public static class HeadAsGet
+{
+    /// <summary>
+    /// HEAD answers as GET would, without the body (RFC 9110): monitors probe /healthz and pages with
+    /// it, and the endpoints are mapped for GET only. The request runs as a GET whose body is thrown
+    /// away; Kestrel sees HEAD again when the response starts, so it sends no body either.
+    /// </summary>
+    public static WebApplication UseHeadAsGet(this WebApplication app)
+    {
+        app.Use(async (context, next) =>
+        {
+            if (!HttpMethods.IsHead(context.Request.Method))
+            {
+                await next(context);
+                return;
+            }
+            var body = context.Response.Body;
+            context.Request.Method = HttpMethods.Get;
+            context.Response.Body = Stream.Null;
+            try
+            {
+                await next(context);
+            }
+            finally
+            {
+                context.Request.Method = HttpMethods.Head;
+                context.Response.Body = body;
+            }
         });
         return app;
     }

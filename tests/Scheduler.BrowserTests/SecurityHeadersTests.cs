@@ -19,6 +19,7 @@ public sealed class SecurityHeadersTests(SchedulerSystem system)
     [InlineData("/manage/7d1f2a9e-8f35-4c3a-9a57-0b3f3bbd1e01?token=x")]
     [InlineData("/verify-email")]
     [InlineData("/docs/")]
+    [InlineData("/docs/v1")]
     [InlineData("/api/me")]
     public async Task Every_answer_carries_the_headers_a_public_page_needs(string path)
     {
@@ -32,6 +33,23 @@ public sealed class SecurityHeadersTests(SchedulerSystem system)
         var scriptSrc = csp.Split(';').Select(d => d.Trim()).Single(d => d.StartsWith("script-src ", StringComparison.Ordinal));
         Assert.DoesNotContain("unsafe-inline", scriptSrc);
         Assert.DoesNotContain("unsafe-eval", scriptSrc);
+    }
+
+    [Theory]
+    [InlineData("/healthz", HttpStatusCode.OK)]
+    [InlineData("/dashboard", HttpStatusCode.OK)]
+    [InlineData("/book/7d1f2a9e-8f35-4c3a-9a57-0b3f3bbd1e01", HttpStatusCode.OK)]
+    [InlineData("/openapi/v1.json", HttpStatusCode.OK)]
+    [InlineData("/api/me", HttpStatusCode.Unauthorized)]
+    public async Task HEAD_answers_as_GET_does_without_a_body(string path, HttpStatusCode status)
+    {
+        using var get = await system.Http.GetAsync(path);
+        Assert.Equal(status, get.StatusCode);
+        using var head = await system.Http.SendAsync(new HttpRequestMessage(HttpMethod.Head, path));
+        Assert.Equal(status, head.StatusCode);
+        Assert.Equal(get.Content.Headers.ContentType?.MediaType, head.Content.Headers.ContentType?.MediaType);
+        Assert.Empty(await head.Content.ReadAsByteArrayAsync());
+        Assert.Equal("nosniff", head.Headers.GetValues("X-Content-Type-Options").Single());
     }
 
     [Fact]
@@ -90,6 +108,9 @@ public sealed class SecurityHeadersTests(SchedulerSystem system)
         // The document's operations are there: the sidebar lists its tags.
         await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Bookings" }).First).ToBeVisibleAsync();
         await system.Screenshot(page, "docs-under-csp");
+        // The page of the document itself (/docs/v1) starts the same way.
+        await page.GotoAsync("/docs/v1");
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Bookings" }).First).ToBeVisibleAsync();
         lock (violations)
         {
             var unexpected = violations.Where(v => !v.EndsWith("CSP violation: script-src eval", StringComparison.Ordinal)
