@@ -86,6 +86,21 @@ public sealed class BookingPagesTests(SchedulerSystem system)
         await system.Screenshot(page, "booking-just-taken");
     }
 
+    [Theory]
+    [InlineData("Not/AZone")]
+    [InlineData("Etc/GMT+14")]
+    [InlineData("<b>Europe/Berlin</b>")]
+    public async Task A_link_with_a_zone_the_browser_does_not_know_shows_the_visitors_zone_and_its_slots(string zone)
+    {
+        var organizer = await system.NewOrganizer();
+        await using var context = await system.NewContext(VisitorZone);
+        var page = await context.NewPageAsync();
+        await page.GotoAsync($"/book/{organizer.EventTypeId}?date={DayText}&zone={Uri.EscapeDataString(zone)}");
+        await Expect(page.Locator("#event-title")).ToHaveTextAsync("Intro call");
+        await Expect(page.Locator("#zone")).ToHaveValueAsync(VisitorZone);
+        await Expect(Slot(page, "10:00")).ToBeVisibleAsync();
+    }
+
     [Fact]
     public async Task The_confirmation_shows_the_visitors_zone_and_its_manage_link_cancels_the_booking()
     {

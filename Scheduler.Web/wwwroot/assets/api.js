@@ -26,6 +26,16 @@ export async function api(path, { method = 'GET', body, token, headers = {} } = 
 /** The browser's IANA time zone. */
 export const browserZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 
+/** The zone if the browser knows it (a `?zone=` from a link may not be one), else null. */
+export function knownZone(zone) {
+  if (!zone) return null;
+  try {
+    return new Intl.DateTimeFormat('en', { timeZone: zone }).resolvedOptions().timeZone;
+  } catch {
+    return null;
+  }
+}
+
 /** Every zone the browser knows, with the given ones first if missing. */
 export function knownZones(...extra) {
   const zones = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];

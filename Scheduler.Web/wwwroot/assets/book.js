@@ -1,5 +1,5 @@
 // The public booking page: /book/{eventTypeId}[?date=YYYY-MM-DD&zone=Area/City]
-import { api, browserZone, knownZones, todayIn, addDays, mondayOf, formatLocalDate, formatDateIn, formatTimeIn, el, showFieldErrors } from './api.js';
+import { api, browserZone, knownZone, knownZones, todayIn, addDays, mondayOf, formatLocalDate, formatDateIn, formatTimeIn, el, showFieldErrors } from './api.js';
 
 const RangeDays = 14; // one slots call per fortnight
 const $ = (id) => document.getElementById(id);
@@ -9,7 +9,8 @@ const validDate = (s) => /^\d{4}-\d{2}-\d{2}$/.test(s ?? '') ? s : null;
 
 const state = {
   eventType: null,
-  zone: query.get('zone') || browserZone(),
+  // A zone the browser does not know (a mistyped or hostile link) falls back to the visitor's own.
+  zone: knownZone(query.get('zone')) || browserZone(),
   rangeStart: null,
   selectedDate: validDate(query.get('date')),
   slotsByDate: new Map(),
