@@ -248,7 +248,9 @@ public static class KnownCharset
         app.Use(async (context, next) =>
         {
             var contentType = context.Request.ContentType;
-            if (contentType is not null && contentType.Contains("charset", StringComparison.OrdinalIgnoreCase))
+            // What every booking request sends costs no parse.
+            if (contentType is not null && contentType.Contains("charset", StringComparison.OrdinalIgnoreCase)
+                && !contentType.Equals("application/json; charset=utf-8", StringComparison.OrdinalIgnoreCase))
             {
                 if (!MediaTypeHeaderValue.TryParse(contentType, out var media))
                 {

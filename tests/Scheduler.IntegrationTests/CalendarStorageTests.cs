@@ -104,7 +104,7 @@ public sealed class CalendarStorageTests : IAsyncLifetime
         var anonymous = _app.CreateClient();
         var (organizer, eventTypeId) = await anonymous.OrganizerWithEventType(_app);
         var template = (await (await anonymous.Book(eventTypeId, At(FutureMonday, "09:00"))).Json())["id"]!.GetValue<Guid>();
-        var now = DateTimeOffset.UtcNow;
+        var now = TimeProvider.System.GetUtcNow();
         async Task<Guid> Past(DateTimeOffset start, DateTimeOffset end)
         {
             var (eventId, bookingId) = (Guid.NewGuid(), Guid.NewGuid());
@@ -155,7 +155,7 @@ public sealed class CalendarStorageTests : IAsyncLifetime
         var anonymous = _app.CreateClient();
         var (organizer, eventTypeId) = await anonymous.OrganizerWithEventType(_app);
         var store = new PostgresCalendarStore(NpgsqlDataSource.Create(_app.ConnectionString));
-        var now = DateTimeOffset.UtcNow;
+        var now = TimeProvider.System.GetUtcNow();
         var loaded = await store.LoadAsync(organizer.Id, now, TimeSpan.FromHours(25));
         Assert.True(loaded.Version > 0);
 
