@@ -13,6 +13,14 @@ public sealed class CalendarNumberMigrationTests
     private const string Organizer = "00000000-0000-4000-8000-000000000001";
     private const string Other = "00000000-0000-4000-8000-000000000002";
 
+    /// <summary>Two organizers; only <see cref="Organizer"/> has its calendar's row (at version 7).</summary>
+    private const string TwoOrganizersOneCalendar = $"""
+        insert into users (id, name, email, time_zone, created_at, updated_at, email_normalized)
+        values ('{Organizer}', 'Org', 'org@example.com', 'UTC', now(), now(), 'org@example.com'),
+               ('{Other}', 'Other', 'other@example.com', 'UTC', now(), now(), 'other@example.com');
+        insert into calendars (organizer_id, version, created_at, updated_at) values ('{Organizer}', 7, now(), now());
+        """;
+
     [Fact]
     public async Task Bookings_stored_before_V13_get_their_calendars_number_and_stay_backstopped()
     {
@@ -21,10 +29,7 @@ public sealed class CalendarNumberMigrationTests
         var queries = new StoredQueries(database.ConnectionString);
         // Two organizers with a booking each at the same time; only the first has its calendar's row.
         await queries.ExecuteAsync($"""
-            insert into users (id, name, email, time_zone, created_at, updated_at, email_normalized)
-            values ('{Organizer}', 'Org', 'org@example.com', 'UTC', now(), now(), 'org@example.com'),
-                   ('{Other}', 'Other', 'other@example.com', 'UTC', now(), now(), 'other@example.com');
-            insert into calendars (organizer_id, version, created_at, updated_at) values ('{Organizer}', 7, now(), now());
+            {TwoOrganizersOneCalendar}
             insert into event_types (id, user_id, title, description, duration_minutes, location, created_at, updated_at)
             select gen_random_uuid(), id, 'Call', '', 30, '', now(), now() from users;
             insert into events (id, event_type_id, user_id, title, description, start_time, end_time, location, created_at, updated_at)
@@ -64,10 +69,7 @@ public sealed class CalendarNumberMigrationTests
         var queries = new StoredQueries(database.ConnectionString);
         // An organizer with a calendar row and a booked event, another with only a block (no calendar row).
         await queries.ExecuteAsync($"""
-            insert into users (id, name, email, time_zone, created_at, updated_at, email_normalized)
-            values ('{Organizer}', 'Org', 'org@example.com', 'UTC', now(), now(), 'org@example.com'),
-                   ('{Other}', 'Other', 'other@example.com', 'UTC', now(), now(), 'other@example.com');
-            insert into calendars (organizer_id, version, created_at, updated_at) values ('{Organizer}', 7, now(), now());
+            {TwoOrganizersOneCalendar}
             insert into event_types (id, user_id, title, description, duration_minutes, location, created_at, updated_at)
             values (gen_random_uuid(), '{Organizer}', 'Call', '', 30, '', now(), now());
             insert into events (id, event_type_id, user_id, title, description, start_time, end_time, location, created_at, updated_at)
