@@ -99,6 +99,22 @@ public interface IUserGrain : IGrainWithGuidKey
     Task<UserProfile?> VerifyEmail(byte[] tokenHash);
 
     /// <summary>
+    /// Keeps the SHA-256 of a new password-reset secret (valid for <see cref="PasswordReset.Lifetime"/>).
+    /// False when there is nothing to reset (no account with a password) or the last link was mailed
+    /// less than <see cref="PasswordReset.MailInterval"/> ago.
+    /// </summary>
+    [Alias("StartPasswordReset")]
+    Task<bool> StartPasswordReset(byte[] tokenHash);
+
+    /// <summary>
+    /// Uses up a password-reset secret: the password becomes <paramref name="passwordHash"/>, the
+    /// address counts as verified (the link reached it), and every token issued before ends. Null when
+    /// the secret is unknown, used or expired, or the account no longer holds the address it was mailed to.
+    /// </summary>
+    [Alias("ResetPassword")]
+    Task<UserProfile?> ResetPassword(byte[] tokenHash, string passwordHash);
+
+    /// <summary>
     /// Whether an access token of this user is still good: the user exists, the token was issued
     /// after the last "sign out everywhere" (or password change) and was not revoked by itself.
     /// </summary>
@@ -122,6 +138,15 @@ public static class EmailVerification
 {
     /// <summary>How long a mailed verification link works (the issue allows at most 24 hours).</summary>
     public static readonly TimeSpan Lifetime = TimeSpan.FromHours(24);
+}
+
+public static class PasswordReset
+{
+    /// <summary>How long a mailed reset link works: short, as it hands over the account.</summary>
+    public static readonly TimeSpan Lifetime = TimeSpan.FromHours(1);
+
+    /// <summary>At most one reset mail per account in this interval, whoever asks.</summary>
+    public static readonly TimeSpan MailInterval = TimeSpan.FromMinutes(1);
 }
 
 public static class GrainKeys

@@ -104,6 +104,20 @@ public sealed class UserGrain(
         return _row?.ToProfile();
     }
 
+    public async Task<bool> StartPasswordReset(byte[] tokenHash)
+    {
+        if (await Row() is not { PasswordHash: not null }) return false;
+        var now = Now;
+        return await Write(() => users.AddPasswordReset(Id, tokenHash, now, now + PasswordReset.Lifetime));
+    }
+
+    public async Task<UserProfile?> ResetPassword(byte[] tokenHash, string passwordHash)
+    {
+        if (!await Write(() => users.ResetPassword(Id, tokenHash, passwordHash, Now))) return null;
+        _row = await Db.Read(() => users.Get(Id));
+        return _row?.ToProfile();
+    }
+
     /// <summary>A failed write leaves the outcome unknown: forget the cached row and let the caller retry.</summary>
     private async Task<T> Write<T>(Func<Task<T>> write)
     {

@@ -41,6 +41,7 @@ public static class PagesApi
         pages.MapGet("/book/{id:guid}", (HttpContext http, IWebHostEnvironment env) => Page(http, env, "book.html"));
         pages.MapGet("/manage/{id:guid}", (HttpContext http, IWebHostEnvironment env) => Page(http, env, "manage.html"));
         pages.MapGet("/verify-email", (HttpContext http, IWebHostEnvironment env) => Page(http, env, "verify.html"));
+        pages.MapGet("/reset-password", (HttpContext http, IWebHostEnvironment env) => Page(http, env, "reset.html"));
         pages.MapGet("/dashboard", (HttpContext http, IWebHostEnvironment env) => Page(http, env, "dashboard.html"));
         pages.MapGet("/", () => TypedResults.Redirect("/dashboard"));
         return app;

@@ -21,6 +21,12 @@ public static class UsersApi
 
     public sealed record TokenRequest(string? Email, string? Password);
 
+    /// <summary>The address of the account whose password was forgotten.</summary>
+    public sealed record ForgotPasswordRequest(string? Email);
+
+    /// <summary>The token from a reset link (the part after <c>#token=</c>) and the new password.</summary>
+    public sealed record ResetPasswordRequest(string? Token, string? Password);
+
     /// <summary>Profile changes; a new password needs the current one.</summary>
     public sealed record UpdateMeRequest(string? Name, string? TimeZone, string? Password, string? CurrentPassword);
 
@@ -38,6 +44,9 @@ public static class UsersApi
         app.MapPost("/api/auth/verify-email", VerifyEmail).WithTags("Users").AllowAnonymous();
         // Each call mails the address: limited like sign-ups, so nobody can use it to flood an inbox.
         app.MapPost("/api/me/verify-email", ResendVerification).WithTags("Users").RequireAuthorization().RequireRateLimiting(RateLimits.SignUp);
+        // Mails the address too; the reset itself hashes a password, so it is limited like sign-ins.
+        app.MapPost("/api/auth/forgot-password", ForgotPassword).WithTags("Users").AllowAnonymous().RequireRateLimiting(RateLimits.SignUp);
+        app.MapPost("/api/auth/reset-password", ResetPassword).WithTags("Users").AllowAnonymous().RequireRateLimiting(RateLimits.SignIn);
         app.MapPost("/api/auth/revoke", Revoke).WithTags("Users").RequireAuthorization();
         return app;
     }
@@ -60,7 +69,8 @@ public static class UsersApi
         var result = await grains.GetGrain<IEmailGrain>(GrainKeys.Email(email!))
             .SignUp(new SignUpRequest(name!, email!, hash, zone!.Id));
         if (result.Outcome == SignUpOutcome.EmailTaken || result.User is null)
-            return Problems.Result("email-taken", "Sign in instead, or use another email address.");
+            return Problems.Result("email-taken",
+                "Sign in instead, or use another email address. If the address is yours, reset the password (POST /api/auth/forgot-password).");
         await verifications.SendAsync(result.User);
         return TypedResults.Created("/api/me", UserDto.From(result.User));
     }
@@ -141,6 +151,36 @@ public static class UsersApi
         if (profile is null) return Problems.NotFound("user");
         if (profile.EmailVerified) return Problems.Result("already-verified");
         return await verifications.SendAsync(profile) ? TypedResults.Accepted((string?)null) : Problems.Result("already-verified");
+    }
+
+    /// <summary>
+    /// Mails a password-reset link to the address, if it has an account: always 202, so the answer
+    /// (and its timing: the mail is sent after it) says nothing about who has an account. At most one
+    /// link a minute per account; a link works once, for an hour.
+    /// </summary>
+    public static Results<Accepted, ProblemHttpResult> ForgotPassword(ForgotPasswordRequest? body, PasswordResets resets)
+    {
+        var v = new Validator();
+        var email = v.Email("email", body?.Email);
+        if (!v.IsValid) return Problems.Validation(v.Errors);
+        resets.Request(email!);
+        return TypedResults.Accepted((string?)null);
+    }
+
+    /// <summary>
+    /// Follows a mailed reset link: sets the new password, counts the address as verified (the link
+    /// reached it) and ends every token issued before, on every device. Once, within an hour.
+    /// </summary>
+    public static async Task<Results<Ok<UserDto>, ProblemHttpResult>> ResetPassword(
+        ResetPasswordRequest? body, PasswordResets resets, IPasswordHasher<UserProfile> hasher)
+    {
+        var v = new Validator();
+        v.NewPassword("password", body?.Password);
+        if (!v.IsValid) return Problems.Validation(v.Errors);
+        var user = await resets.ResetAsync(body!.Token, () => hasher.HashPassword(null!, body.Password!));
+        return user is null
+            ? Problems.Result("invalid-reset", "Ask for a new link (POST /api/auth/forgot-password).")
+            : TypedResults.Ok(UserDto.From(user));
     }
 
     /// <summary>Ends the token this request carries, or (<c>everywhere: true</c>) every token of the caller.</summary>

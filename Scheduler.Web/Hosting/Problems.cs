@@ -17,6 +17,7 @@ public static class Problems
         ["unauthorized"] = (401, "Authentication is required."),
         ["invalid-credentials"] = (401, "Email or password is wrong."),
         ["invalid-verification"] = (400, "This verification link is not valid: unknown, already used or expired."),
+        ["invalid-reset"] = (400, "This password-reset link is not valid: unknown, already used or expired."),
         ["forbidden"] = (403, "Not allowed."),
         ["not-found"] = (404, "No such resource."),
         ["method-not-allowed"] = (405, "Method not allowed."),

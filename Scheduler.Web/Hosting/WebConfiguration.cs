@@ -113,6 +113,8 @@ public static class WebConfiguration
         services.AddSingleton<IMailer, SmtpMailer>();
         services.AddSingleton(PublicUrl.From(config, DefaultUrls));
         services.AddSingleton<EmailVerifications>();
+        services.AddSingleton<PasswordResets>();
+        services.AddHostedService(s => s.GetRequiredService<PasswordResets>());
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<SigningKeys>(AccessTokens.Configure);

@@ -1,6 +1,3 @@
-using System.Security.Cryptography;
-using Microsoft.AspNetCore.WebUtilities;
-
 namespace Scheduler.Web.Mail;
 
 /// <summary>
@@ -10,19 +7,14 @@ namespace Scheduler.Web.Mail;
 /// </summary>
 public sealed class EmailVerifications(IGrainFactory grains, IMailer mailer, PublicUrl publicUrl, ILogger<EmailVerifications> logger)
 {
-    private const int SecretBytes = 32;
-
     /// <summary>Mails a new link to the account's address. False when its address is verified already (or it has no account).</summary>
     public async Task<bool> SendAsync(UserProfile user, CancellationToken cancellationToken = default)
     {
-        // The user id travels in the token so any front end can route it to the user's grain.
-        var token = new byte[16 + SecretBytes];
-        user.Id.TryWriteBytes(token.AsSpan(0, 16), bigEndian: true, out _);
-        RandomNumberGenerator.Fill(token.AsSpan(16));
-        if (!await grains.GetGrain<IUserGrain>(user.Id).StartEmailVerification(SHA256.HashData(token))) return false;
+        var (token, hash) = MailedTokens.New(user.Id);
+        if (!await grains.GetGrain<IUserGrain>(user.Id).StartEmailVerification(hash)) return false;
 
         // The secret rides in the fragment: browsers never send it to a server or in a Referer.
-        var link = $"{publicUrl.Base}/verify-email#token={WebEncoders.Base64UrlEncode(token)}";
+        var link = $"{publicUrl.Base}/verify-email#token={token}";
         try
         {
             await mailer.SendAsync(user.Email, "Confirm your email address for Scheduler", $"""
@@ -46,16 +38,8 @@ public sealed class EmailVerifications(IGrainFactory grains, IMailer mailer, Pub
     }
 
     /// <summary>Uses up a link's token. Null when it is malformed, unknown, used or expired.</summary>
-    public async Task<UserProfile?> VerifyAsync(string? token)
-    {
-        if (string.IsNullOrEmpty(token) || token.Length > 100) return null;
-        byte[] bytes;
-        try { bytes = WebEncoders.Base64UrlDecode(token); }
-        catch (FormatException) { return null; }
-        if (bytes.Length != 16 + SecretBytes) return null;
-        var userId = new Guid(bytes.AsSpan(0, 16), bigEndian: true);
-        return await grains.GetGrain<IUserGrain>(userId).VerifyEmail(SHA256.HashData(bytes));
-    }
+    public async Task<UserProfile?> VerifyAsync(string? token) =>
+        MailedTokens.TryRead(token, out var userId, out var hash) ? await grains.GetGrain<IUserGrain>(userId).VerifyEmail(hash) : null;
 }
 
 /// <summary>

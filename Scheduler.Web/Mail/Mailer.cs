@@ -4,7 +4,7 @@ using MimeKit;
 
 namespace Scheduler.Web.Mail;
 
-/// <summary>Sends plain-text mail. One place for every mail the product sends (verification links, later booking mails).</summary>
+/// <summary>Sends plain-text mail. One place for every mail the product sends (verification and password-reset links, later booking mails).</summary>
 public interface IMailer
 {
     Task SendAsync(string to, string subject, string text, CancellationToken cancellationToken = default);

@@ -23,6 +23,9 @@ public sealed class SchedulerSystem : IAsyncLifetime
     public Uri BaseAddress { get; private set; } = null!;
     public IBrowser Browser { get; private set; } = null!;
     public HttpClient Http { get; private set; } = null!;
+
+    /// <summary>Where the product's mail goes (its SCHEDULER_SMTP): what a user would find in their inbox.</summary>
+    public SmtpSink Mail { get; } = new();
     public string Artifacts { get; } = Path.Combine(AppContext.BaseDirectory, "artifacts");
 
     public async Task InitializeAsync()
@@ -38,6 +41,7 @@ public sealed class SchedulerSystem : IAsyncLifetime
             ["SCHEDULER_SILO_PORT"] = siloPort.ToString(),
             ["SCHEDULER_GATEWAY_PORT"] = gatewayPort.ToString(),
             ["SCHEDULER_URLS"] = BaseAddress.ToString().TrimEnd('/'),
+            ["SCHEDULER_SMTP"] = Mail.Address,
         });
         Http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
 
@@ -122,6 +126,7 @@ public sealed class SchedulerSystem : IAsyncLifetime
             await _runSh.DisposeAsync();
         }
         await _database.DisposeAsync();
+        await Mail.DisposeAsync();
     }
 }
 

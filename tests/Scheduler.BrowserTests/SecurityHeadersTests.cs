@@ -18,6 +18,7 @@ public sealed class SecurityHeadersTests(SchedulerSystem system)
     [InlineData("/book/7d1f2a9e-8f35-4c3a-9a57-0b3f3bbd1e01")]
     [InlineData("/manage/7d1f2a9e-8f35-4c3a-9a57-0b3f3bbd1e01?token=x")]
     [InlineData("/verify-email")]
+    [InlineData("/reset-password")]
     [InlineData("/docs/")]
     [InlineData("/docs/v1")]
     [InlineData("/api/me")]
@@ -97,6 +98,12 @@ public sealed class SecurityHeadersTests(SchedulerSystem system)
         }
 
         await page.GotoAsync("/verify-email#token=not-a-real-token");
+        await Expect(page.Locator("#message")).ToContainTextAsync("not valid");
+
+        await page.GotoAsync("/reset-password#token=not-a-real-token");
+        await page.FillAsync("#reset-password", "a long new password");
+        await page.FillAsync("#reset-confirm", "a long new password");
+        await page.ClickAsync("#reset-submit");
         await Expect(page.Locator("#message")).ToContainTextAsync("not valid");
 
         lock (violations) Assert.True(violations.Count == 0, string.Join("\n", violations));

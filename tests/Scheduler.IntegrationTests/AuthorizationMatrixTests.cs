@@ -37,7 +37,8 @@ public sealed class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture
     private sealed record Scenario(
         Organizer A, Organizer B, Organizer Booker, Guid EventTypeId, Guid BookingId, string ManageToken, Guid EventId,
         Guid RuleId, Guid NotificationId, string OtherBookingsToken, string ForgedToken, Guid BlockId,
-        IReadOnlyDictionary<Caller, string> VerificationTokens, IReadOnlyDictionary<Caller, string> FreshTokens);
+        IReadOnlyDictionary<Caller, string> VerificationTokens, IReadOnlyDictionary<Caller, string> FreshTokens,
+        IReadOnlyDictionary<Caller, string> ResetTokens);
 
     private static readonly Caller[] Everyone = Enum.GetValues<Caller>();
     private static readonly Caller[] SignedIn = Everyone.Where(IsSignedIn).ToArray();
@@ -88,6 +89,12 @@ public sealed class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture
         // A mailed link's token works for whoever holds it (each caller follows one of its own).
         new("POST", "/api/auth/verify-email", _ => "/api/auth/verify-email", (s, c) => new { token = s.VerificationTokens[c] }, Everyone, false,
             HttpStatusCode.OK, Has("emailVerified", (_, _) => "true")),
+        // Anyone may ask; the answer never says whether the address has an account.
+        new("POST", "/api/auth/forgot-password", _ => "/api/auth/forgot-password", (s, _) => new { email = s.A.Email }, Everyone, false,
+            HttpStatusCode.Accepted, NoBody),
+        // A mailed reset link's token works for whoever holds it (each caller follows one, for an account of its own).
+        new("POST", "/api/auth/reset-password", _ => "/api/auth/reset-password", (s, c) => new { token = s.ResetTokens[c], password = "a new long password" },
+            Everyone, false, HttpStatusCode.OK, Has("emailVerified", (_, _) => "true")),
         // Every signed-in caller here has verified its address already: asking for a new link is 409.
         new("POST", "/api/me/verify-email", _ => "/api/me/verify-email", null, SignedIn, true, HttpStatusCode.Conflict,
             Has("type", (_, _) => "/problems/already-verified")),
@@ -165,6 +172,15 @@ public sealed class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
             verificationTokens[caller] = (await fixture.App.Mail.WaitForMailsTo(email)).Single().VerificationToken!;
         }
+        var resetTokens = new Dictionary<Caller, string>();
+        foreach (var caller in Everyone)
+        {
+            var email = $"reset-{Guid.NewGuid():N}@example.com";
+            var created = await anonymous.PostAsJsonAsync("/api/users", new { name = "R", email, password = "long-enough", timeZone = "UTC" });
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            Assert.Equal(HttpStatusCode.Accepted, (await anonymous.PostAsJsonAsync("/api/auth/forgot-password", new { email })).StatusCode);
+            resetTokens[caller] = (await fixture.App.Mail.WaitForMailsTo(email, 2)).Select(m => m.ResetToken).Single(t => t is not null)!;
+        }
         var freshTokens = new Dictionary<Caller, string>();
         foreach (var caller in Everyone.Where(IsSignedIn))
         {
@@ -174,7 +190,7 @@ public sealed class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture
         return new Scenario(a, b, booker, eventTypeId, booking["id"]!.GetValue<Guid>(), booking["manageToken"]!.GetValue<string>(),
             booking["eventId"]!.GetValue<Guid>(), rule, notification, (await other.Json())["manageToken"]!.GetValue<string>(),
             ManageTokenFormat.Encode(a.Id, RandomNumberGenerator.GetBytes(ManageTokenFormat.MacLength)),
-            (await block.Json())["id"]!.GetValue<Guid>(), verificationTokens, freshTokens);
+            (await block.Json())["id"]!.GetValue<Guid>(), verificationTokens, freshTokens, resetTokens);
     }
 
     private static HttpRequestMessage Request(Route route, Scenario s, Caller caller)
@@ -261,7 +277,7 @@ public sealed class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture
     public void The_matrix_covers_every_route_the_application_maps()
     {
         var endpoints = fixture.App.WebServices.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>();
-        var pages = new[] { "/book/", "/manage/", "/dashboard", "/docs", "/verify-email" };
+        var pages = new[] { "/book/", "/manage/", "/dashboard", "/docs", "/verify-email", "/reset-password" };
         var mapped = endpoints
             .Where(e => e.RoutePattern.RawText is { } raw && !pages.Any(p => raw.StartsWith(p, StringComparison.Ordinal)) && raw != "/")
             .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["*"]).Select(m => $"{m} {e.RoutePattern.RawText!.TrimEnd('/')}"))

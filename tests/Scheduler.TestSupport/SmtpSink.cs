@@ -11,8 +11,13 @@ public sealed record ReceivedMail(IReadOnlyList<string> Recipients, string Subje
 {
     private static readonly Regex VerificationLink = new(@"https?://\S+/verify-email#token=(?<token>[A-Za-z0-9_-]+)", RegexOptions.Compiled);
 
+    private static readonly Regex ResetLink = new(@"https?://\S+/reset-password#token=(?<token>[A-Za-z0-9_-]+)", RegexOptions.Compiled);
+
     /// <summary>The token of the verification link in this mail, or null.</summary>
     public string? VerificationToken => VerificationLink.Match(Text) is { Success: true } m ? m.Groups["token"].Value : null;
+
+    /// <summary>The token of the password-reset link in this mail, or null.</summary>
+    public string? ResetToken => ResetLink.Match(Text) is { Success: true } m ? m.Groups["token"].Value : null;
 }
 
 /// <summary>

@@ -31,6 +31,26 @@ async function signIn(event) {
   await showApp();
 }
 
+// Mails a reset link to the address typed above, if it has an account (the answer never says).
+async function forgotPassword() {
+  const email = $('sign-in-email');
+  $('sign-in-error').textContent = '';
+  if (!email.value.trim() || !email.checkValidity()) {
+    $('sign-in-error').textContent = 'Type your email address above first.';
+    email.focus();
+    return;
+  }
+  $('forgot-password').disabled = true;
+  const result = await api('/api/auth/forgot-password', { method: 'POST', body: { email: email.value.trim() } });
+  $('forgot-password').disabled = false;
+  const message = $('forgot-message');
+  message.hidden = false;
+  message.className = result.ok ? 'notice success' : 'notice error';
+  message.textContent = result.ok
+    ? `If ${email.value.trim()} has an account, a link to choose a new password is on its way there. It works once, for an hour.`
+    : (result.problem.title ?? 'Could not ask for a link.');
+}
+
 function signOut() {
   // Signing out ends the token on the server too (a copy left elsewhere is worthless from now on).
   if (state.token) api('/api/auth/revoke', { method: 'POST', body: {}, token: state.token });
@@ -276,6 +296,7 @@ async function saveRules() {
 
 // ---- start ----
 $('sign-in-form').addEventListener('submit', signIn);
+$('forgot-password').addEventListener('click', forgotPassword);
 $('sign-out').addEventListener('click', signOut);
 $('notifications-button').addEventListener('click', () => {
   const panel = $('notifications-panel');
