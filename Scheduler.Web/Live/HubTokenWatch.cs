@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.AspNetCore.SignalR;
 
 namespace Scheduler.Web.Live;
@@ -7,17 +6,50 @@ namespace Scheduler.Web.Live;
 /// The hub connections of this front end and the access token each was opened with. A token is
 /// checked when a connection opens; this keeps checking it while the connection stays open.
 /// </summary>
-public sealed class HubConnections
+public sealed class HubConnections(IConfiguration config)
 {
     public sealed record Entry(Guid UserId, Guid TokenId, DateTimeOffset IssuedAt, DateTimeOffset ExpiresAt, HubCallerContext Context);
 
-    private readonly ConcurrentDictionary<string, Entry> _open = new();
+    /// <summary>
+    /// How many connections one user may hold open on this front end (<c>SCHEDULER_HUB_CONNECTIONS_PER_USER</c>,
+    /// default 20: a dashboard per tab and device). Each costs memory and a token check per round, and
+    /// one stolen or scripted token must not open thousands.
+    /// </summary>
+    public int PerUserLimit { get; } =
+        int.TryParse(config["SCHEDULER_HUB_CONNECTIONS_PER_USER"], out var limit) && limit > 0 ? limit : 20;
 
-    public void Opened(Entry entry) => _open[entry.Context.ConnectionId] = entry;
+    private readonly Dictionary<string, Entry> _open = [];
+    private readonly Dictionary<Guid, int> _perUser = [];
+    private readonly Lock _gate = new();
 
-    public void Closed(string connectionId) => _open.TryRemove(connectionId, out _);
+    /// <summary>Registers the connection; false (nothing registered) when its user holds <see cref="PerUserLimit"/> already.</summary>
+    public bool TryOpen(Entry entry)
+    {
+        lock (_gate)
+        {
+            var count = _perUser.GetValueOrDefault(entry.UserId);
+            if (count >= PerUserLimit) return false;
+            _perUser[entry.UserId] = count + 1;
+            _open[entry.Context.ConnectionId] = entry;
+            return true;
+        }
+    }
 
-    public ICollection<Entry> Open => _open.Values;
+    public void Closed(string connectionId)
+    {
+        lock (_gate)
+        {
+            if (!_open.Remove(connectionId, out var entry)) return;
+            if (_perUser[entry.UserId] <= 1) _perUser.Remove(entry.UserId);
+            else _perUser[entry.UserId]--;
+        }
+    }
+
+    /// <summary>A copy of the open connections.</summary>
+    public IReadOnlyList<Entry> Open
+    {
+        get { lock (_gate) return [.. _open.Values]; }
+    }
 }
 
 /// <summary>

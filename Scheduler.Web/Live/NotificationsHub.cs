@@ -36,7 +36,11 @@ public sealed class NotificationsHub(IGrainFactory grains, HubConnections connec
             Context.Abort();
             return;
         }
-        connections.Opened(new HubConnections.Entry(userId, token.TokenId, DateTimeOffset.FromUnixTimeMilliseconds(issuedAtMs), token.ExpiresAt, Context));
+        if (!connections.TryOpen(new HubConnections.Entry(userId, token.TokenId, DateTimeOffset.FromUnixTimeMilliseconds(issuedAtMs), token.ExpiresAt, Context)))
+        {
+            // A HubException's message reaches the client with the close.
+            throw new HubException($"Too many live connections for this user: at most {connections.PerUserLimit} per front end. Close one and retry.");
+        }
         // Bookings made with the address are the account's only once it proved the address is its own.
         await Groups.AddToGroupAsync(Context.ConnectionId, profile.EmailVerified ? GroupOf(userId) : OrganizerGroupOf(userId));
         await base.OnConnectedAsync();

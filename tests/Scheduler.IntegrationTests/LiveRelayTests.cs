@@ -28,8 +28,8 @@ public sealed class LiveRelayTests : IAsyncLifetime
         /// <summary>Completes with the first BookingChanged this connection receives, and when it arrived.</summary>
         public TaskCompletionSource<(JsonElement Change, DateTimeOffset ArrivedAt)> FirstChange { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        /// <summary>Completes when the connection closes (the server ended it, or it failed).</summary>
-        public TaskCompletionSource Closed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        /// <summary>Completes when the connection closes (the server ended it, or it failed), with the error if any.</summary>
+        public TaskCompletionSource<Exception?> Closed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public Listener(WebApplicationFactory<Program> frontEnd, string? token, HttpTransportType transport = HttpTransportType.WebSockets)
         {
@@ -58,7 +58,7 @@ public sealed class LiveRelayTests : IAsyncLifetime
                 FirstChange.TrySetResult((m, arrivedAt));
             });
             Connection.On<JsonElement>("Notification", m => Notifications.Enqueue(m));
-            Connection.Closed += _ => { Closed.TrySetResult(); return Task.CompletedTask; };
+            Connection.Closed += e => { Closed.TrySetResult(e); return Task.CompletedTask; };
         }
 
         public ValueTask DisposeAsync() => Connection.DisposeAsync();
@@ -175,6 +175,54 @@ public sealed class LiveRelayTests : IAsyncLifetime
             await using var listener = new Listener(_app.FrontEnd(0), organizer.Token, transport);
             await Assert.ThrowsAnyAsync<Exception>(() => listener.Connection.StartAsync());
             Assert.Equal(HubConnectionState.Disconnected, listener.Connection.State);
+        }
+    }
+
+    [Fact]
+    public async Task One_user_holds_at_most_twenty_connections_on_a_front_end()
+    {
+        var frontEnd = _app.FrontEnd(0);
+        var (organizer, _) = await frontEnd.CreateClient().OrganizerWithEventType(_app);
+        var (other, _) = await frontEnd.CreateClient().OrganizerWithEventType(_app);
+        var open = new List<Listener>();
+        try
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                var listener = new Listener(frontEnd, organizer.Token);
+                open.Add(listener);
+                await listener.Connection.StartAsync();
+            }
+            // The 21st is closed by the server, saying why; another user is not affected.
+            await using var extra = new Listener(frontEnd, organizer.Token);
+            await StartOrFail(extra);
+            var error = await extra.Closed.Task.WaitAsync(TimeSpan.FromSeconds(20));
+            Assert.Contains("at most 20", error?.Message);
+            await using var someoneElse = new Listener(frontEnd, other.Token);
+            await someoneElse.Connection.StartAsync();
+            Assert.Equal(HubConnectionState.Connected, someoneElse.Connection.State);
+            Assert.All(open, l => Assert.Equal(HubConnectionState.Connected, l.Connection.State));
+
+            // Closing one makes room for one.
+            await open[0].Connection.StopAsync();
+            await Eventually(async () =>
+            {
+                await using var again = new Listener(frontEnd, organizer.Token);
+                await StartOrFail(again);
+                await Task.Delay(200);
+                return again.Connection.State == HubConnectionState.Connected;
+            }, what: "a connection accepted once one of the twenty closed");
+        }
+        finally
+        {
+            foreach (var listener in open) await listener.DisposeAsync();
+        }
+
+        // The server may close the connection during the handshake or right after it.
+        static async Task StartOrFail(Listener listener)
+        {
+            try { await listener.Connection.StartAsync(); }
+            catch (Exception e) { listener.Closed.TrySetResult(e); }
         }
     }
 
