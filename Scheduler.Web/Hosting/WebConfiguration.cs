@@ -148,7 +148,15 @@ public static class WebConfiguration
         app.UseHeadAsGet();
         app.UseSecurityHeaders();
         app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        // Statuses the framework sets without a body (unknown route, 405, 401 challenge, 403) get a
+        // problem+json body with our type, whatever Accept says: every error has one shape.
+        app.UseStatusCodePages(context =>
+        {
+            var status = context.HttpContext.Response.StatusCode;
+            var problem = Problems.Create(Problems.TokenForStatus(status));
+            problem.Status = status;
+            return Problems.WriteAsync(context.HttpContext, problem);
+        });
         app.UseRequestBodyLimit();
         app.UseKnownCharset();
         // Static pages and assets are public: served before authentication and authorization run.
@@ -302,7 +310,7 @@ public static class KnownCharset
 /// Errors whose outcome is unknown (a failed or conflicting state write, a silo that went away)
 /// become 503 + Retry-After with problem type <c>retry</c>; bad request bodies become 400.
 /// </summary>
-public sealed class RetryableExceptionHandler(IProblemDetailsService problems, ILogger<RetryableExceptionHandler> logger) : IExceptionHandler
+public sealed class RetryableExceptionHandler(ILogger<RetryableExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
@@ -323,11 +331,14 @@ public sealed class RetryableExceptionHandler(IProblemDetailsService problems, I
         }
         else
         {
-            return false;
+            // A bug: 500 internal, as problem+json like every error. Logged here, since a handled
+            // exception is not logged by the middleware (.NET 10).
+            token = "internal";
+            logger.LogError(exception, "Unhandled exception on {Method} {Path}", context.Request.Method, context.Request.Path);
         }
-        var problem = Problems.Create(token, detail);
-        context.Response.StatusCode = problem.Status!.Value;
-        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
+        // Whatever Accept says (the problem-details service alone would write nothing for text/html).
+        await Problems.WriteAsync(context, Problems.Create(token, detail));
+        return true;
     }
 
     private static bool IsRetryable(Exception e) => e switch

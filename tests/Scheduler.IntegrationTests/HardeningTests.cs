@@ -128,4 +128,25 @@ public sealed class HardeningTests(AppFixture fixture) : IClassFixture<AppFixtur
         var change = await client.PatchAsJsonAsync("/api/me", new { password = "a fine new passphrase", currentPassword = new string('p', 100_000) });
         Assert.NotNull((await change.AssertProblem(HttpStatusCode.BadRequest, "validation"))["errors"]!["currentPassword"]);
     }
+    [Theory]
+    [InlineData("text/html")]
+    [InlineData("application/json")]
+    [InlineData(null)]
+    public async Task Errors_the_framework_makes_are_problems_too_whatever_the_client_accepts(string? accept)
+    {
+        HttpRequestMessage Request(HttpMethod method, string path)
+        {
+            var request = new HttpRequestMessage(method, path);
+            if (accept is not null) request.Headers.Accept.ParseAdd(accept);
+            return request;
+        }
+
+        await (await Anonymous.SendAsync(Request(HttpMethod.Get, "/api/no-such-route"))).AssertProblem(HttpStatusCode.NotFound, "not-found");
+        var notAllowed = await Anonymous.SendAsync(Request(HttpMethod.Delete, "/api/users"));
+        await notAllowed.AssertProblem(HttpStatusCode.MethodNotAllowed, "method-not-allowed");
+        Assert.Contains("POST", notAllowed.Content.Headers.Allow);
+        var challenged = await Anonymous.SendAsync(Request(HttpMethod.Get, "/api/me"));
+        await challenged.AssertProblem(HttpStatusCode.Unauthorized, "unauthorized");
+        Assert.Equal("Bearer", challenged.Headers.WwwAuthenticate.Single().Scheme);
+    }
 }
