@@ -74,6 +74,15 @@ public interface IUserGrain : IGrainWithGuidKey
     [Alias("GetPasswordHash")]
     Task<string?> GetPasswordHash();
 
+    /// <summary>
+    /// The moment a sign-in checked against <paramref name="passwordHash"/> is accepted, for its token's
+    /// issue time: null when that is no longer the user's password. Not interleaved with password
+    /// changes and resets, and on the clock they stamp <c>tokens_valid_after</c> with, so a token
+    /// issued for the old password cannot outlive a change that raced it.
+    /// </summary>
+    [Alias("StampSignIn")]
+    Task<DateTimeOffset?> StampSignIn(string passwordHash);
+
     [Alias("FindBookingOrganizer")]
     Task<Guid?> FindBookingOrganizer(Guid bookingId);
 
@@ -100,8 +109,9 @@ public interface IUserGrain : IGrainWithGuidKey
 
     /// <summary>
     /// Keeps the SHA-256 of a new password-reset secret (valid for <see cref="PasswordReset.Lifetime"/>).
-    /// False when there is nothing to reset (no account with a password) or the last link was mailed
-    /// less than <see cref="PasswordReset.MailInterval"/> ago.
+    /// False when there is nothing to reset (no account with a password), the last link was mailed
+    /// less than <see cref="PasswordReset.MailInterval"/> ago, or <see cref="PasswordReset.MailsPerLifetime"/>
+    /// links are still unexpired.
     /// </summary>
     [Alias("StartPasswordReset")]
     Task<bool> StartPasswordReset(byte[] tokenHash);
@@ -147,6 +157,9 @@ public static class PasswordReset
 
     /// <summary>At most one reset mail per account in this interval, whoever asks.</summary>
     public static readonly TimeSpan MailInterval = TimeSpan.FromMinutes(1);
+
+    /// <summary>At most this many reset links per account within one <see cref="Lifetime"/>, whoever asks.</summary>
+    public const int MailsPerLifetime = 3;
 }
 
 public static class GrainKeys

@@ -111,7 +111,7 @@ public sealed class UserStore(NpgsqlDataSource db)
         {
             PostgresCalendarStore.Add(batch, "update credentials set password_hash = $2, updated_at = $3 where user_id = $1", id, passwordHash, now);
             // A new password ends every token issued with the old one.
-            PostgresCalendarStore.Add(batch, "update users set tokens_valid_after = $2 where id = $1", id, now);
+            PostgresCalendarStore.Add(batch, "update users set tokens_valid_after = greatest(tokens_valid_after, $2) where id = $1", id, now);
         }
         await batch.ExecuteNonQueryAsync();
         return await Get(id);
@@ -156,21 +156,23 @@ public sealed class UserStore(NpgsqlDataSource db)
 
     /// <summary>
     /// Keeps a password-reset secret's hash for an account (a user with a password), mailed to the
-    /// address it holds now; false when the account's last link is younger than
-    /// <see cref="PasswordReset.MailInterval"/> (one mail a minute to an address, however many ask) or
-    /// there is no account. The account's used and expired links are pruned here.
+    /// address it holds now; false when there is no account, or when the account's last link is younger
+    /// than <see cref="PasswordReset.MailInterval"/> or <see cref="PasswordReset.MailsPerLifetime"/>
+    /// links have not expired yet (used or not): however many ask, an address gets one reset mail a
+    /// minute and three an hour. Expired links are pruned here.
     /// </summary>
     public async Task<bool> AddPasswordReset(Guid id, byte[] tokenHash, DateTimeOffset now, DateTimeOffset expiresAt)
     {
         await using var batch = db.CreateBatch();
-        PostgresCalendarStore.Add(batch, "delete from password_resets where user_id = $1 and (used_at is not null or expires_at <= $2)", id, now);
+        PostgresCalendarStore.Add(batch, "delete from password_resets where user_id = $1 and expires_at <= $2", id, now);
         PostgresCalendarStore.Add(batch, """
             insert into password_resets (token_hash, user_id, email_normalized, created_at, expires_at)
             select $2, u.id, u.email_normalized, $3, $4 from users u
             where u.id = $1 and exists (select 1 from credentials c where c.user_id = u.id)
               and not exists (select 1 from password_resets p where p.user_id = u.id and p.created_at > $5)
+              and (select count(*) from password_resets p where p.user_id = u.id and p.expires_at > $3) < $6
             on conflict do nothing
-            """, id, tokenHash, now, expiresAt, now - PasswordReset.MailInterval);
+            """, id, tokenHash, now, expiresAt, now - PasswordReset.MailInterval, PasswordReset.MailsPerLifetime);
         await batch.ExecuteNonQueryAsync();
         return batch.BatchCommands[1].RecordsAffected == 1;
     }
@@ -183,32 +185,37 @@ public sealed class UserStore(NpgsqlDataSource db)
     /// </summary>
     public async Task<bool> ResetPassword(Guid id, byte[] tokenHash, string passwordHash, DateTimeOffset now)
     {
-        await using var batch = db.CreateBatch();
-        PostgresCalendarStore.Add(batch, """
+        // One statement: every part runs or none does, and the account's other links end only when
+        // this one counted (greatest: a clock step back never revives tokens a later sign-out ended).
+        await using var command = db.CreateCommand("""
             with used as (
               update password_resets set used_at = $3
               where token_hash = $2 and user_id = $1 and used_at is null and expires_at > $3
               returning email_normalized),
             owner as (
-              update users u set email_verified_at = coalesce(u.email_verified_at, $3), tokens_valid_after = $3, updated_at = $3
+              update users u set email_verified_at = coalesce(u.email_verified_at, $3),
+                                 tokens_valid_after = greatest(u.tokens_valid_after, $3), updated_at = $3
               from used where u.id = $1 and u.email_normalized = used.email_normalized
-              returning u.id)
-            update credentials c set password_hash = $4, updated_at = $3 from owner where c.user_id = owner.id
-            """, id, tokenHash, now, passwordHash);
-        // Only once the secret counted (its row now says so): the account's other links end.
-        PostgresCalendarStore.Add(batch, """
-            delete from password_resets p
-            where p.user_id = $1 and p.token_hash <> $2
-              and exists (select 1 from password_resets q where q.token_hash = $2 and q.user_id = $1 and q.used_at = $3)
-            """, id, tokenHash, now);
-        await batch.ExecuteNonQueryAsync();
-        return batch.BatchCommands[0].RecordsAffected == 1;
+              returning u.id),
+            changed as (
+              update credentials c set password_hash = $4, updated_at = $3 from owner where c.user_id = owner.id
+              returning c.user_id),
+            others as (
+              delete from password_resets p
+              where p.user_id = $1 and p.token_hash <> $2 and exists (select 1 from changed))
+            select count(*) from changed
+            """);
+        command.Parameters.Add(new() { Value = id });
+        command.Parameters.Add(new() { Value = tokenHash });
+        command.Parameters.Add(new() { Value = now });
+        command.Parameters.Add(new() { Value = passwordHash });
+        return (long)(await command.ExecuteScalarAsync())! == 1;
     }
 
     /// <summary>Ends every token issued before <paramref name="now"/> ("sign out everywhere").</summary>
     public async Task<UserRow?> RevokeAllTokens(Guid id, DateTimeOffset now)
     {
-        await using var command = db.CreateCommand("update users set tokens_valid_after = $2 where id = $1");
+        await using var command = db.CreateCommand("update users set tokens_valid_after = greatest(tokens_valid_after, $2) where id = $1");
         command.Parameters.Add(new() { Value = id });
         command.Parameters.Add(new() { Value = now });
         await command.ExecuteNonQueryAsync();

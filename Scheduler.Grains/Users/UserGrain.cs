@@ -40,6 +40,9 @@ public sealed class UserGrain(
 
     public async Task<string?> GetPasswordHash() => (await Row())?.PasswordHash;
 
+    public async Task<DateTimeOffset?> StampSignIn(string passwordHash) =>
+        await Row() is { PasswordHash: { } current } && current == passwordHash ? Now : null;
+
     public async Task<BookingPage> ListBookingsAsBooker(BookingListQuery query)
     {
         // What was booked with this address is someone else's until the account proves it owns it.
@@ -99,6 +102,7 @@ public sealed class UserGrain(
 
     public async Task<UserProfile?> VerifyEmail(byte[] tokenHash)
     {
+        _row = null;
         if (!await Write(() => users.Verify(Id, tokenHash, Now))) return null;
         _row = await Db.Read(() => users.Get(Id));
         return _row?.ToProfile();
@@ -113,6 +117,9 @@ public sealed class UserGrain(
 
     public async Task<UserProfile?> ResetPassword(byte[] tokenHash, string passwordHash)
     {
+        // Forgotten first: if the read after a committed reset fails, the next call reads the new row
+        // (old tokens must not keep passing AcceptsToken on a cached one).
+        _row = null;
         if (!await Write(() => users.ResetPassword(Id, tokenHash, passwordHash, Now))) return null;
         _row = await Db.Read(() => users.Get(Id));
         return _row?.ToProfile();

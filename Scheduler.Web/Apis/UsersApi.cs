@@ -131,7 +131,15 @@ public static class UsersApi
             throttle.Failed(account);
             return Problems.Result("invalid-credentials");
         }
-        return TypedResults.Ok(new TokenResponse(tokens.Issue(credentials.UserId), "Bearer", (int)tokens.Lifetime.TotalSeconds));
+        // The user's grain stamps the sign-in, one at a time with password changes and resets: a
+        // reset that lands while this password was being checked either ends this token (stamped
+        // before it) or refuses it here (the hash it was checked against is gone).
+        if (await grains.GetGrain<IUserGrain>(credentials.UserId).StampSignIn(credentials.PasswordHash) is not { } issuedAt)
+        {
+            throttle.Failed(account);
+            return Problems.Result("invalid-credentials");
+        }
+        return TypedResults.Ok(new TokenResponse(tokens.Issue(credentials.UserId, issuedAt), "Bearer", (int)tokens.Lifetime.TotalSeconds));
     }
 
     /// <summary>Follows a mailed verification link: once, within 24 hours of its mailing.</summary>

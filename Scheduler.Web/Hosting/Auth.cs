@@ -46,10 +46,15 @@ public sealed class AccessTokens(SigningKeys keys, TimeProvider clock, IConfigur
             ? lifetime
             : TimeSpan.FromHours(1);
 
-    public string Issue(Guid userId)
+    /// <summary>A signed access token for the user.</summary>
+    /// <param name="userId">Its subject.</param>
+    /// <param name="issuedAt">
+    /// When the user's grain accepted the sign-in (<see cref="IUserGrain.StampSignIn"/>), on the clock
+    /// that also stamps <c>tokens_valid_after</c>: a token is revoked by every later password change.
+    /// </param>
+    public string Issue(Guid userId, DateTimeOffset issuedAt)
     {
-        var issuedAt = clock.GetUtcNow();
-        var now = issuedAt.UtcDateTime;
+        var now = clock.GetUtcNow().UtcDateTime;
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
             Issuer = Issuer,

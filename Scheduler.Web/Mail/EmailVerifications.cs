@@ -17,8 +17,9 @@ public sealed class EmailVerifications(IGrainFactory grains, IMailer mailer, Pub
         var link = $"{publicUrl.Base}/verify-email#token={token}";
         try
         {
+            // No name in the greeting: the one who signed up chose it, and may not own the address.
             await mailer.SendAsync(user.Email, "Confirm your email address for Scheduler", $"""
-                Hello {user.Name},
+                Hello,
 
                 someone (we hope you) signed up for Scheduler with this address. To confirm that it is
                 yours, and to see the bookings made with it, open this link within {(int)EmailVerification.Lifetime.TotalHours} hours:

@@ -6,7 +6,7 @@ namespace Scheduler.Web.Mail;
 /// Forgotten passwords: <c>POST /api/auth/forgot-password</c> queues the address and answers at once,
 /// the same whether or not it has an account (neither the answer nor its timing says which); this
 /// service then mails the account's address a link with a 256-bit secret, valid for
-/// <see cref="PasswordReset.Lifetime"/> and at most one a minute per account. Following the link
+/// <see cref="PasswordReset.Lifetime"/>, at most one a minute and three an hour per account. Following the link
 /// (<c>POST /api/auth/reset-password</c>) sets a new password, verifies the address and ends every
 /// earlier token: the owner of an address takes back an account someone else signed up with it.
 /// </summary>
@@ -33,7 +33,7 @@ public sealed class PasswordResets(IGrainFactory grains, IMailer mailer, PublicU
             {
                 await SendAsync(email, stoppingToken);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
                 // Asking again sends a new link (a failed write stored none, or one a retry may replace).
                 logger.LogWarning(e, "A password-reset mail could not be sent");
@@ -52,8 +52,10 @@ public sealed class PasswordResets(IGrainFactory grains, IMailer mailer, PublicU
 
         // The secret rides in the fragment: browsers never send it to a server or in a Referer.
         var link = $"{publicUrl.Base}/reset-password#token={token}";
+        // No name in the greeting: whoever signed up with the address chose it, and this mail goes to
+        // the address's owner.
         await mailer.SendAsync(profile.Email, "Reset your Scheduler password", $"""
-            Hello {profile.Name},
+            Hello,
 
             someone (we hope you) asked to reset the password of the Scheduler account of this address.
             To choose a new password, open this link within {(int)PasswordReset.Lifetime.TotalMinutes} minutes:

@@ -30,7 +30,8 @@ public sealed class PasswordResetPageTests(SchedulerSystem system)
 
         var mail = (await system.Mail.WaitForMailsTo(organizer.Email, 2)).Single(m => m.ResetToken is not null);
         Assert.Equal("Reset your Scheduler password", mail.Subject);
-        Assert.Contains("Pat Forgetful", mail.Text);
+        // Not greeted by name: whoever signed up with an address chose the name, and may not own it.
+        Assert.DoesNotContain("Pat Forgetful", mail.Text);
         var link = new Uri(mail.Text.Split(default(char[]), StringSplitOptions.RemoveEmptyEntries).Single(w => w.Contains("/reset-password#token=", StringComparison.Ordinal)));
         Assert.Equal(system.BaseAddress.Authority, link.Authority);
 

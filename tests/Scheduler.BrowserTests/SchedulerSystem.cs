@@ -42,6 +42,9 @@ public sealed class SchedulerSystem : IAsyncLifetime
             ["SCHEDULER_GATEWAY_PORT"] = gatewayPort.ToString(),
             ["SCHEDULER_URLS"] = BaseAddress.ToString().TrimEnd('/'),
             ["SCHEDULER_SMTP"] = Mail.Address,
+            // The suite signs up many organizers (and asks for reset mails) from one address within a
+            // minute; RateLimitTests check the limit itself.
+            ["RateLimits__SignUpPerIp"] = "100",
         });
         Http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
 

@@ -274,11 +274,11 @@ public sealed class CalendarStorageTests : IAsyncLifetime
 
         // A decision the grain cannot know about: an active booking written behind its back (the
         // test-only path a logic bug would take), overlapping 11:00–11:30 Berlin.
-        Assert.Equal(1, await Execute("""
+        Assert.Equal(1, await Execute($"""
             insert into bookings (id, event_id, user_id, organizer_id, event_type_id, status, start_time, end_time,
                                   created_at, updated_at, name, email, manage_token_hash)
             select gen_random_uuid(), event_id, user_id, organizer_id, event_type_id, 'Confirmed',
-                   '2031-03-03T10:00:00Z', '2031-03-03T10:30:00Z', now(), now(), 'Ghost', 'ghost@example.com', 'x'
+                   '{FutureMonday:yyyy-MM-dd}T10:00:00Z', '{FutureMonday:yyyy-MM-dd}T10:30:00Z', now(), now(), 'Ghost', 'ghost@example.com', 'x'
             from bookings where id = $1
             """, existing["id"]!.GetValue<Guid>()));
         var before = await RowCounts();
@@ -310,19 +310,19 @@ public sealed class CalendarStorageTests : IAsyncLifetime
             from bookings where id = $1
             """, existing);
 
-        Assert.Equal(1, await Insert("2031-03-03T12:00:00Z", "2031-03-03T12:30:00Z", 0, 15));
+        Assert.Equal(1, await Insert($"{FutureMonday:yyyy-MM-dd}T12:00:00Z", $"{FutureMonday:yyyy-MM-dd}T12:30:00Z", 0, 15));
         // A row written without its calendar's number (as by hand, or by a silo of the version before
         // V13) gets its organizer's, which is what the constraint compares.
         Assert.Equal(1, await Scalar("""
             select count(*) from bookings b join calendars c on c.organizer_id = b.organizer_id
             where b.organizer_id = (select organizer_id from bookings where id = $1) and b.name = 'Ghost' and b.calendar_number = c.number
             """, existing));
-        var intoBuffer = await Assert.ThrowsAsync<PostgresException>(() => Insert("2031-03-03T12:30:00Z", "2031-03-03T13:00:00Z", 0, 0));
+        var intoBuffer = await Assert.ThrowsAsync<PostgresException>(() => Insert($"{FutureMonday:yyyy-MM-dd}T12:30:00Z", $"{FutureMonday:yyyy-MM-dd}T13:00:00Z", 0, 0));
         Assert.Equal(PostgresErrorCodes.ExclusionViolation, intoBuffer.SqlState);
-        var buffersMeet = await Assert.ThrowsAsync<PostgresException>(() => Insert("2031-03-03T13:00:00Z", "2031-03-03T13:30:00Z", 20, 0));
+        var buffersMeet = await Assert.ThrowsAsync<PostgresException>(() => Insert($"{FutureMonday:yyyy-MM-dd}T13:00:00Z", $"{FutureMonday:yyyy-MM-dd}T13:30:00Z", 20, 0));
         Assert.Equal(PostgresErrorCodes.ExclusionViolation, buffersMeet.SqlState);
         // Touching ranges do not overlap: 12:00–12:45 (with its buffer after) and 12:45–13:15.
-        Assert.Equal(1, await Insert("2031-03-03T12:45:00Z", "2031-03-03T13:15:00Z", 0, 0));
+        Assert.Equal(1, await Insert($"{FutureMonday:yyyy-MM-dd}T12:45:00Z", $"{FutureMonday:yyyy-MM-dd}T13:15:00Z", 0, 0));
     }
 
     [Fact]

@@ -133,7 +133,8 @@ public sealed class HostileInputTests : IAsyncLifetime
               (select count(*) from users), (select count(*) from credentials), (select count(*) from event_types),
               (select count(*) from availability), (select count(*) from events), (select count(*) from bookings),
               (select count(*) from notifications where read_at is null), (select count(*) from idempotency_replies),
-              (select coalesce(sum(version), 0) from calendars), (select count(*) from bookings where status = 'Cancelled'))
+              (select coalesce(sum(version), 0) from calendars), (select count(*) from bookings where status = 'Cancelled'),
+              (select count(*) from password_resets), (select count(*) from password_resets where used_at is not null))
             """, connection);
         return (string)(await command.ExecuteScalarAsync())!;
     }

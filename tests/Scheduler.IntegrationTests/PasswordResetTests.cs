@@ -61,6 +61,61 @@ public sealed class PasswordResetTests(AppFixture fixture) : IClassFixture<AppFi
     }
 
     [Fact]
+    public async Task A_forged_link_in_an_accounts_name_is_refused_and_leaves_the_real_one_working()
+    {
+        var account = await Anonymous.SignUpAndSignIn(fixture.App, "UTC");
+        Assert.Equal(HttpStatusCode.Accepted, (await Anonymous.PostAsJsonAsync("/api/auth/forgot-password", new { email = account.Email })).StatusCode);
+        var real = await ResetTokenMailedTo(account.Email);
+
+        // User ids are public (an event type shows its organizer's): the account's id with a made-up secret.
+        var forged = new byte[48];
+        account.Id.TryWriteBytes(forged.AsSpan(0, 16), bigEndian: true, out _);
+        System.Security.Cryptography.RandomNumberGenerator.Fill(forged.AsSpan(16));
+        var forgedToken = Convert.ToBase64String(forged).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        Assert.Equal(real[..21], forgedToken[..21]); // the same 16-byte id in front
+        await (await Anonymous.PostAsJsonAsync("/api/auth/reset-password", new { token = forgedToken, password = "the forger's password" }))
+            .AssertProblem(HttpStatusCode.BadRequest, "invalid-reset");
+        await (await Anonymous.PostAsJsonAsync("/api/auth/token", new { email = account.Email, password = "the forger's password" }))
+            .AssertProblem(HttpStatusCode.Unauthorized, "invalid-credentials");
+        Assert.Equal(HttpStatusCode.OK, (await account.Client.GetAsync("/api/me")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.OK, (await Anonymous.PostAsJsonAsync("/api/auth/reset-password", new { token = real, password = "the owner's password" })).StatusCode);
+        Assert.NotNull(await Anonymous.TokenFor(account.Email, "the owner's password"));
+    }
+
+    [Fact]
+    public async Task No_token_signed_in_with_the_old_password_outlives_a_reset_that_raced_it()
+    {
+        var account = await Anonymous.SignUpAndSignIn(fixture.App, "UTC");
+        Assert.Equal(HttpStatusCode.Accepted, (await Anonymous.PostAsJsonAsync("/api/auth/forgot-password", new { email = account.Email })).StatusCode);
+        var token = await ResetTokenMailedTo(account.Email);
+
+        // Sign-ins with the old password keep going while the reset happens (the intruder's loop).
+        var tokens = new System.Collections.Concurrent.ConcurrentBag<string>();
+        using var stop = new CancellationTokenSource();
+        var loops = Enumerable.Range(0, 6).Select(_ => Task.Run(async () =>
+        {
+            var client = fixture.App.CreateClient();
+            while (!stop.IsCancellationRequested)
+            {
+                var answer = await client.PostAsJsonAsync("/api/auth/token", new { email = account.Email, password = "correct horse" });
+                if (answer.StatusCode == HttpStatusCode.OK) tokens.Add((await answer.Json())["accessToken"]!.GetValue<string>());
+            }
+        })).ToList();
+        await Eventually(() => Task.FromResult(tokens.Count >= 6), what: "sign-ins before the reset");
+        Assert.Equal(HttpStatusCode.OK, (await Anonymous.PostAsJsonAsync("/api/auth/reset-password", new { token, password = "the new password" })).StatusCode);
+        await Task.Delay(300);
+        await stop.CancelAsync();
+        await Task.WhenAll(loops);
+
+        foreach (var old in tokens)
+        {
+            var me = await fixture.App.CreateClient().SendAsync(Scheduler.TestSupport.Requests.Authorized(HttpMethod.Get, "/api/me", old));
+            Assert.Equal(HttpStatusCode.Unauthorized, me.StatusCode);
+        }
+    }
+
+    [Fact]
     public async Task Asking_answers_alike_for_every_address_and_mails_only_an_account_at_most_once_a_minute()
     {
         var account = await Anonymous.SignUpAndSignIn(fixture.App, "UTC");
@@ -135,6 +190,28 @@ public sealed class PasswordResetExpiryTests : IAsyncLifetime
         Assert.NotNull(await anonymous.TokenFor(account.Email, "second password"));
         await (await anonymous.PostAsJsonAsync("/api/auth/token", new { email = account.Email, password = "correct horse" }))
             .AssertProblem(HttpStatusCode.Unauthorized, "invalid-credentials");
+    }
+
+    [Fact]
+    public async Task An_address_gets_at_most_three_reset_mails_an_hour_however_many_ask()
+    {
+        var anonymous = _app.CreateClient();
+        var account = await anonymous.SignUpAndSignIn(_app, "UTC");
+        for (var i = 1; i <= 3; i++)
+        {
+            await AskForLink(anonymous, account.Email, i);
+            _time.Advance(TimeSpan.FromMinutes(2));
+        }
+        // The fourth request is answered like the others, and mails nothing: a later account's mail
+        // (the queue is handled in order) shows it was handled.
+        Assert.Equal(HttpStatusCode.Accepted, (await anonymous.PostAsJsonAsync("/api/auth/forgot-password", new { email = account.Email })).StatusCode);
+        var other = await anonymous.SignUpAndSignIn(_app, "UTC");
+        await AskForLink(anonymous, other.Email, 1);
+        Assert.Equal(3, _app.Mail.MailsTo(account.Email).Count(m => m.ResetToken is not null));
+
+        // Once the first link has expired, there is room for one more.
+        _time.Advance(PasswordReset.Lifetime - TimeSpan.FromMinutes(5));
+        await AskForLink(anonymous, account.Email, 4);
     }
 
     private async Task<string> AskForLink(HttpClient anonymous, string email, int number)

@@ -61,8 +61,8 @@ public sealed class RunShSmokeTests(ITestOutputHelper output) : IAsyncLifetime
             onChange: () => { if (organizerChanges.Count >= 2) bothHeard.TrySetResult(); });
         await using var otherLive = await Listen(webPort, otherOrganizerToken, otherChanges);
 
-        var bookedThroughFirst = await Book(first, eventTypeId, "2031-03-03T09:00:00+01:00");
-        var bookedThroughSecond = await Book(second, eventTypeId, "2031-03-03T10:00:00+01:00");
+        var bookedThroughFirst = await Book(first, eventTypeId, $"{TestDates.FutureMonday:yyyy-MM-dd}T09:00:00+01:00");
+        var bookedThroughSecond = await Book(second, eventTypeId, $"{TestDates.FutureMonday:yyyy-MM-dd}T10:00:00+01:00");
 
         foreach (var frontEnd in new[] { first, second })
         {
@@ -79,7 +79,7 @@ public sealed class RunShSmokeTests(ITestOutputHelper output) : IAsyncLifetime
         // The other organizer heard none of it. An empty list read right now would also pass for a
         // misrouted change that is merely late, so a later change it must hear (a booking on its own
         // calendar, through the other front end) marks the end: once that arrived, it is all there is.
-        var marker = await Book(second, otherEventTypeId, "2031-03-03T09:00:00+01:00");
+        var marker = await Book(second, otherEventTypeId, $"{TestDates.FutureMonday:yyyy-MM-dd}T09:00:00+01:00");
         var waited = System.Diagnostics.Stopwatch.StartNew();
         while (!otherChanges.Any(c => BookingId(c) == marker.Id))
         {

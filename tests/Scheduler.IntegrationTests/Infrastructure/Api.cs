@@ -9,8 +9,8 @@ namespace Scheduler.IntegrationTests.Infrastructure;
 /// <summary>Small helpers that drive the HTTP API the way a client would.</summary>
 public static class Api
 {
-    /// <summary>A Monday far enough ahead that its slots are never in the past.</summary>
-    public static readonly DateOnly FutureMonday = new(2031, 3, 3);
+    /// <summary>A Monday far enough ahead that its slots are never in the past (<see cref="Scheduler.TestSupport.TestDates.FutureMonday"/>).</summary>
+    public static readonly DateOnly FutureMonday = Scheduler.TestSupport.TestDates.FutureMonday;
 
     public sealed record Organizer(Guid Id, string Email, string Token, HttpClient Client);
 

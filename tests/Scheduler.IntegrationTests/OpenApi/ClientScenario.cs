@@ -20,7 +20,8 @@ namespace GeneratedClientScenario;
 public static class Scenario
 {
     /// <summary>Sign up, sign in, publish, list slots, book anonymously, lose a race, cancel with the manage token.</summary>
-    public static async Task RunAsync(Func<HttpClient> newHttpClient, string baseUrl)
+    /// <param name="future">A Monday ahead (Berlin at +01:00) to book on.</param>
+    public static async Task RunAsync(Func<HttpClient> newHttpClient, string baseUrl, DateOnly future)
     {
         var anonymous = Client(newHttpClient(), baseUrl, new AnonymousAuthenticationProvider());
         var email = $"kiota-{Guid.NewGuid():N}@example.com";
@@ -56,7 +57,7 @@ public static class Scenario
         ]);
         Assert.Equal(AvailabilityRuleDto_dayOfWeek.Monday, Assert.Single(rules!).DayOfWeek);
 
-        var monday = new Date(2031, 3, 3);
+        var monday = new Date(future.Year, future.Month, future.Day);
         var slots = await anonymous.Api.EventTypes[eventType!.Id!.Value].Slots.GetAsync(c =>
         {
             c.QueryParameters.From = monday;
@@ -65,7 +66,7 @@ public static class Scenario
         });
         Assert.Equal(6, slots!.Slots!.Count);
         var start = slots.Slots[0].Start!.Value;
-        Assert.Equal(new DateTimeOffset(2031, 3, 3, 9, 0, 0, TimeSpan.FromHours(1)), start);
+        Assert.Equal(new DateTimeOffset(future.ToDateTime(new TimeOnly(9, 0)), TimeSpan.FromHours(1)), start);
 
         var booking = await anonymous.Api.Bookings.PostAsync(new CreateBookingRequest
         {

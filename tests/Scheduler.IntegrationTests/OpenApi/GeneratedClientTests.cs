@@ -42,7 +42,7 @@ public sealed class GeneratedClientTests(AppFixture fixture, ITestOutputHelper o
             output.WriteLine($"compiled {sources.Count} files in {clock.Elapsed.TotalSeconds:0.0} s");
 
             var run = assembly.GetType("GeneratedClientScenario.Scenario", throwOnError: true)!.GetMethod("RunAsync")!;
-            await (Task)run.Invoke(null, [(Func<HttpClient>)fixture.App.CreateClient, "http://localhost"])!;
+            await (Task)run.Invoke(null, [(Func<HttpClient>)fixture.App.CreateClient, "http://localhost", Scheduler.TestSupport.TestDates.FutureMonday])!;
             output.WriteLine($"scenario done after {clock.Elapsed.TotalSeconds:0.0} s");
         }
         finally
