@@ -114,7 +114,7 @@ public static class UsersApi
         TokenRequest? body, HttpContext http, IGrainFactory grains, IPasswordHasher<UserProfile> hasher, AccessTokens tokens, AccountThrottle throttle)
     {
         var v = new Validator();
-        var email = v.Email("email", body?.Email);
+        var email = v.KnownEmail("email", body?.Email);
         v.ExistingPassword("password", body?.Password);
         if (!v.IsValid) return Problems.Validation(v.Errors);
 
@@ -169,7 +169,7 @@ public static class UsersApi
     public static Results<Accepted, ProblemHttpResult> ForgotPassword(ForgotPasswordRequest? body, PasswordResets resets)
     {
         var v = new Validator();
-        var email = v.Email("email", body?.Email);
+        var email = v.KnownEmail("email", body?.Email);
         if (!v.IsValid) return Problems.Validation(v.Errors);
         resets.Request(email!);
         return TypedResults.Accepted((string?)null);

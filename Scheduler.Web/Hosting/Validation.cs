@@ -97,18 +97,44 @@ public sealed class Validator
         return value;
     }
 
-    public string? Email(string field, string? value)
+    /// <summary>
+    /// An address to mail: a mailbox (at most 64 characters before the @) at a domain name with at
+    /// least two labels (letters, digits and inner hyphens, Unicode letters included; a top-level label
+    /// not all digits). Refuses what no mail can reach (<c>a@b</c>, <c>a@-b.com</c>, IP literals).
+    /// </summary>
+    public string? Email(string field, string? value) => Address(field, value, mailable: true);
+
+    /// <summary>
+    /// An address an account may already hold (signing in, asking for a reset): the syntax only, so
+    /// accounts made before <see cref="Email"/> required a mailable domain can still sign in.
+    /// </summary>
+    public string? KnownEmail(string field, string? value) => Address(field, value, mailable: false);
+
+    private string? Address(string field, string? value, bool mailable)
     {
         if (string.IsNullOrWhiteSpace(value)) { Add(field, "Required."); return null; }
         var trimmed = value.Trim();
         if (trimmed.Length > 254 || !IsStorable(trimmed) || trimmed.Any(char.IsControl)
             || !MailAddress.TryCreate(trimmed, out var parsed) || parsed.Address != trimmed
-            || parsed.Host.Length == 0 || trimmed.Any(char.IsWhiteSpace))
+            || parsed.Host.Length == 0 || trimmed.Any(char.IsWhiteSpace)
+            || (mailable && (parsed.User.Length > 64 || !IsDomainName(parsed.Host))))
         {
             Add(field, "Not a valid email address.");
             return null;
         }
         return trimmed;
+    }
+
+    private static bool IsDomainName(string host)
+    {
+        var labels = host.Split('.');
+        if (labels.Length < 2 || host.Length > 253) return false;
+        foreach (var label in labels)
+        {
+            if (label.Length is 0 or > 63 || label[0] == '-' || label[^1] == '-') return false;
+            if (!label.All(c => char.IsLetterOrDigit(c) || c == '-')) return false;
+        }
+        return !labels[^1].All(char.IsAsciiDigit);
     }
 
     public DateTimeZone? TimeZone(string field, string? value, bool required = true)

@@ -42,6 +42,13 @@ public sealed class UsersApiTests(AppFixture fixture) : IClassFixture<AppFixture
 
     [Theory]
     [InlineData("not-an-email", "long-enough", "UTC", "email")]
+    [InlineData("a@b", "long-enough", "UTC", "email")]
+    [InlineData("a@-b.com", "long-enough", "UTC", "email")]
+    [InlineData("a@b-.com", "long-enough", "UTC", "email")]
+    [InlineData("a@b..com", "long-enough", "UTC", "email")]
+    [InlineData("a@192.168.0.1", "long-enough", "UTC", "email")]
+    [InlineData("a@[192.168.0.1]", "long-enough", "UTC", "email")]
+    [InlineData("a@b_c.com", "long-enough", "UTC", "email")]
     [InlineData("ok@example.com", "short", "UTC", "password")]
     [InlineData("ok@example.com", "long-enough", "Mars/Olympus_Mons", "timeZone")]
     [InlineData("ok@example.com", "long-enough", "", "timeZone")]
@@ -50,6 +57,17 @@ public sealed class UsersApiTests(AppFixture fixture) : IClassFixture<AppFixture
         var response = await Anonymous.PostAsJsonAsync("/api/users", new { name = "X", email, password, timeZone });
         var problem = await response.AssertProblem(HttpStatusCode.BadRequest, "validation");
         Assert.NotNull(problem["errors"]![field]);
+    }
+
+    [Theory]
+    [InlineData("ok-{0}@mail.example.co.uk")]
+    [InlineData("ok-{0}@bücher.example")]
+    [InlineData("ok.{0}+tag@xn--bcher-kva.example")]
+    public async Task Addresses_at_real_domain_names_sign_up(string template)
+    {
+        var email = string.Format(System.Globalization.CultureInfo.InvariantCulture, template, Guid.NewGuid().ToString("N")[..12]);
+        var response = await Anonymous.PostAsJsonAsync("/api/users", new { name = "X", email, password = "long-enough", timeZone = "UTC" });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
     }
 
     [Fact]
