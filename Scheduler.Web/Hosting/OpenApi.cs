@@ -28,9 +28,13 @@ public static class OpenApi
             });
         });
 
+    /// <summary>The document's route: <c>/openapi/v1.json</c>, the one name the generator serves.</summary>
+    public const string DocumentRoute = "/openapi/{documentName:regex(^v1$)}.json";
+
     public static WebApplication MapSchedulerOpenApi(this WebApplication app)
     {
-        app.MapOpenApi().AllowAnonymous();
+        // Only the document there is: another name is the usual 404 problem, not the generator's text/plain.
+        app.MapOpenApi(DocumentRoute).AllowAnonymous();
         // No fonts from Scalar's CDN: the page's CSP allows this origin only (SecurityHeaders).
         app.MapScalarApiReference("/docs", o => o
             .WithTitle("Scheduler API")

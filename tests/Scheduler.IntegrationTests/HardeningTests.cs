@@ -142,6 +142,8 @@ public sealed class HardeningTests(AppFixture fixture) : IClassFixture<AppFixtur
         }
 
         await (await Anonymous.SendAsync(Request(HttpMethod.Get, "/api/no-such-route"))).AssertProblem(HttpStatusCode.NotFound, "not-found");
+        await (await Anonymous.SendAsync(Request(HttpMethod.Get, "/openapi/v2.json"))).AssertProblem(HttpStatusCode.NotFound, "not-found");
+        await (await Anonymous.SendAsync(Request(HttpMethod.Get, "/problems/no-such-type"))).AssertProblem(HttpStatusCode.NotFound, "not-found");
         var notAllowed = await Anonymous.SendAsync(Request(HttpMethod.Delete, "/api/users"));
         await notAllowed.AssertProblem(HttpStatusCode.MethodNotAllowed, "method-not-allowed");
         Assert.Contains("POST", notAllowed.Content.Headers.Allow);
