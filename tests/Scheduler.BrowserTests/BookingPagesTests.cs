@@ -86,6 +86,24 @@ public sealed class BookingPagesTests(SchedulerSystem system)
         await system.Screenshot(page, "booking-just-taken");
     }
 
+    [Fact]
+    public async Task A_link_with_a_date_the_page_cannot_show_opens_at_today_without_an_error()
+    {
+        var organizer = await system.NewOrganizer();
+        await using var context = await system.NewContext(VisitorZone);
+        var page = await context.NewPageAsync();
+        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, TimeZoneInfo.FindSystemTimeZoneById(VisitorZone)).DateTime)
+            .ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var date in new[] { "9999-12-31", "2031-02-30", "10000-01-01", "1999-01-01" })
+        {
+            await page.GotoAsync($"/book/{organizer.EventTypeId}?date={date}");
+            await Expect(page.Locator("#event-title")).ToHaveTextAsync("Intro call");
+            await Expect(page.Locator("#dates button").First).ToHaveAttributeAsync("data-date", today);
+            await Expect(page.Locator("#message")).ToBeEmptyAsync();
+            await Expect(page.Locator("#load-error")).ToBeEmptyAsync();
+        }
+    }
+
     [Theory]
     [InlineData("Not/AZone")]
     [InlineData("Etc/GMT+14")]

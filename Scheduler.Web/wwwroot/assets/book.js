@@ -5,7 +5,11 @@ const RangeDays = 14; // one slots call per fortnight
 const $ = (id) => document.getElementById(id);
 const eventTypeId = location.pathname.split('/').filter(Boolean).pop();
 const query = new URLSearchParams(location.search);
-const validDate = (s) => /^\d{4}-\d{2}-\d{2}$/.test(s ?? '') ? s : null;
+// The last first day of a fortnight the API can list (its dates end with the year 9999).
+const LastRangeStart = '9999-12-01';
+/** A real calendar date (not 2031-02-30) whose fortnight the API can list, else null. */
+const validDate = (s) => /^\d{4}-\d{2}-\d{2}$/.test(s ?? '') && s <= LastRangeStart
+  && !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) === s ? s : null;
 
 const state = {
   eventType: null,
@@ -115,6 +119,7 @@ function moveRange(days) {
   const today = todayIn(state.zone);
   let start = addDays(state.rangeStart, days);
   if (start < today) start = today;
+  if (!/^\d{4}-/.test(start) || start > LastRangeStart) start = LastRangeStart; // years past 9999 print as +010000
   state.rangeStart = start;
   state.selectedDate = null;
   state.selectedSlot = null;
