@@ -139,9 +139,18 @@ public interface IUserGrain : IGrainWithGuidKey
     [Alias("RevokeAllTokens")]
     Task RevokeAllTokens();
 
-    /// <summary>Changes name, zone and/or password hash (nulls keep the current value).</summary>
+    /// <summary>Changes name and/or zone (nulls keep the current value).</summary>
     [Alias("UpdateProfile")]
-    Task<UserProfile?> UpdateProfile(string? name, string? timeZone, string? passwordHash);
+    Task<UserProfile?> UpdateProfile(string? name, string? timeZone);
+
+    /// <summary>
+    /// Sets a new password hash if the password is still the one <paramref name="expectedHash"/> was
+    /// read as (the caller checked the current password against it), ending every earlier token. False
+    /// when it changed meanwhile (a reset, another change): nothing is written, the caller's check
+    /// no longer holds.
+    /// </summary>
+    [Alias("ChangePassword")]
+    Task<bool> ChangePassword(string expectedHash, string passwordHash);
 }
 
 public static class EmailVerification

@@ -87,34 +87,55 @@ public sealed class UserStore(NpgsqlDataSource db)
             }
         }
         await using (var profile = new NpgsqlCommand("""
-            update users set name = $2, time_zone = $3, has_password = true, updated_at = $4 where id = $1
+            update users set name = $2, time_zone = $3, has_password = true, updated_at = $4, email = $5 where id = $1
             """, connection, transaction))
         {
+            // The address as the account holder writes it (a booker may have typed it in other case):
+            // the account's mail goes there.
             profile.Parameters.Add(new() { Value = userId });
             profile.Parameters.Add(new() { Value = name });
             profile.Parameters.Add(new() { Value = timeZone });
             profile.Parameters.Add(new() { Value = now });
+            profile.Parameters.Add(new() { Value = email });
             await profile.ExecuteNonQueryAsync();
         }
         await transaction.CommitAsync();
         return await Get(userId);
     }
 
-    /// <summary>Changes name, zone and/or password hash (nulls keep the current value).</summary>
-    public async Task<UserRow?> Update(Guid id, string? name, string? timeZone, string? passwordHash, DateTimeOffset now)
+    /// <summary>Changes name and/or zone (nulls keep the current value).</summary>
+    public async Task<UserRow?> Update(Guid id, string? name, string? timeZone, DateTimeOffset now)
     {
-        await using var batch = db.CreateBatch();
-        PostgresCalendarStore.Add(batch, """
+        await using var command = db.CreateCommand("""
             update users set name = coalesce($2, name), time_zone = coalesce($3, time_zone), updated_at = $4 where id = $1
-            """, id, name, timeZone, now);
-        if (passwordHash is not null)
-        {
-            PostgresCalendarStore.Add(batch, "update credentials set password_hash = $2, updated_at = $3 where user_id = $1", id, passwordHash, now);
-            // A new password ends every token issued with the old one.
-            PostgresCalendarStore.Add(batch, "update users set tokens_valid_after = greatest(tokens_valid_after, $2) where id = $1", id, now);
-        }
-        await batch.ExecuteNonQueryAsync();
+            """);
+        command.Parameters.Add(new() { Value = id });
+        command.Parameters.Add(new() { Value = (object?)name ?? DBNull.Value });
+        command.Parameters.Add(new() { Value = (object?)timeZone ?? DBNull.Value });
+        command.Parameters.Add(new() { Value = now });
+        await command.ExecuteNonQueryAsync();
         return await Get(id);
+    }
+
+    /// <summary>
+    /// Replaces the password hash if it is still <paramref name="expectedHash"/> (the one the current
+    /// password was checked against), and ends every token issued before, in one statement. False when
+    /// the password changed meanwhile (a reset, another change): nothing is written.
+    /// </summary>
+    public async Task<bool> ChangePassword(Guid id, string expectedHash, string passwordHash, DateTimeOffset now)
+    {
+        await using var command = db.CreateCommand("""
+            with changed as (
+              update credentials set password_hash = $3, updated_at = $4 where user_id = $1 and password_hash = $2
+              returning user_id)
+            update users u set tokens_valid_after = greatest(u.tokens_valid_after, $4), updated_at = $4
+            from changed where u.id = changed.user_id
+            """);
+        command.Parameters.Add(new() { Value = id });
+        command.Parameters.Add(new() { Value = expectedHash });
+        command.Parameters.Add(new() { Value = passwordHash });
+        command.Parameters.Add(new() { Value = now });
+        return await command.ExecuteNonQueryAsync() == 1;
     }
 
     /// <summary>Keeps a verification secret's hash for an account whose address is not verified yet.</summary>
@@ -124,6 +145,9 @@ public sealed class UserStore(NpgsqlDataSource db)
             insert into email_verifications (token_hash, user_id, email_normalized, created_at, expires_at)
             select $2, u.id, u.email_normalized, $3, $4 from users u
             where u.id = $1 and u.email_verified_at is null and exists (select 1 from credentials c where c.user_id = u.id)
+              -- However often the account asks: one mail a minute, and at most five links alive.
+              and not exists (select 1 from email_verifications v where v.user_id = u.id and v.created_at > $3 - interval '1 minute')
+              and (select count(*) from email_verifications v where v.user_id = u.id and v.expires_at > $3) < 5
             on conflict do nothing
             """);
         command.Parameters.Add(new() { Value = id });

@@ -26,7 +26,19 @@ public sealed class UserGrain(
         }
     }
 
-    private async Task<UserRow?> Row() => _row ??= await Db.Read(() => users.Get(Id));
+    /// <summary>Counts writes begun and ended: a read that overlapped one may be stale and is not cached.</summary>
+    private long _generation;
+
+    private async Task<UserRow?> Row()
+    {
+        if (_row is { } known) return known;
+        var generation = _generation;
+        var read = await Db.Read(() => users.Get(Id));
+        // Interleaved calls (Get, AcceptsToken) read while a write may be committing: keep only a read
+        // no write overlapped, so an old password or token cut-off cannot come back into the cache.
+        if (generation == _generation) _row ??= read;
+        return read;
+    }
 
     public async Task<UserProfile?> Get() => (await Row())?.ToProfile();
 
@@ -55,11 +67,20 @@ public sealed class UserGrain(
             b.Start, b.End, b.CreatedAt, b.UpdatedAt, b.CancellationReason, b.CancelledBy)).ToList(), hasMore);
     }
 
-    public async Task<UserProfile?> UpdateProfile(string? name, string? timeZone, string? passwordHash)
+    public async Task<bool> ChangePassword(string expectedHash, string passwordHash)
+    {
+        if (await Row() is not { PasswordHash: { } current } || current != expectedHash) return false;
+        var now = Now;
+        if (!await Write(() => users.ChangePassword(Id, expectedHash, passwordHash, now))) return false;
+        _row = await Db.Read(() => users.Get(Id));
+        return true;
+    }
+
+    public async Task<UserProfile?> UpdateProfile(string? name, string? timeZone)
     {
         if (await Row() is not { } current) return null;
-        if ((name is not null && name != current.Name) || (timeZone is not null && timeZone != current.TimeZone) || passwordHash is not null)
-            _row = await Write(() => users.Update(Id, name, timeZone, passwordHash, Now));
+        if ((name is not null && name != current.Name) || (timeZone is not null && timeZone != current.TimeZone))
+            _row = await Write(() => users.Update(Id, name, timeZone, Now));
         // Availability is read in the organizer's zone: the calendar follows (also on a retry
         // after a failure here, which is why this runs whether or not anything changed).
         if (timeZone is not null)
@@ -102,7 +123,6 @@ public sealed class UserGrain(
 
     public async Task<UserProfile?> VerifyEmail(byte[] tokenHash)
     {
-        _row = null;
         if (!await Write(() => users.Verify(Id, tokenHash, Now))) return null;
         _row = await Db.Read(() => users.Get(Id));
         return _row?.ToProfile();
@@ -117,25 +137,37 @@ public sealed class UserGrain(
 
     public async Task<UserProfile?> ResetPassword(byte[] tokenHash, string passwordHash)
     {
-        // Forgotten first: if the read after a committed reset fails, the next call reads the new row
-        // (old tokens must not keep passing AcceptsToken on a cached one).
-        _row = null;
+        // Write forgets the cached row before and after: if the read after a committed reset fails,
+        // the next call reads the new row (old tokens must not keep passing AcceptsToken on a cached one).
         if (!await Write(() => users.ResetPassword(Id, tokenHash, passwordHash, Now))) return null;
         _row = await Db.Read(() => users.Get(Id));
         return _row?.ToProfile();
     }
 
-    /// <summary>A failed write leaves the outcome unknown: forget the cached row and let the caller retry.</summary>
+    /// <summary>
+    /// Runs a write with the cached row forgotten before and after it (reads overlapping it are not
+    /// cached; see <see cref="Row"/>). A failed write leaves the outcome unknown: the caller retries.
+    /// </summary>
     private async Task<T> Write<T>(Func<Task<T>> write)
     {
+        Forget();
         try
         {
             return await write();
         }
         catch (Exception e) when (e is System.Data.Common.DbException or TimeoutException)
         {
-            _row = null;
             throw new RetryLaterException("The change could not be stored; its outcome is unknown. Retry.");
         }
+        finally
+        {
+            Forget();
+        }
+    }
+
+    private void Forget()
+    {
+        _row = null;
+        _generation++;
     }
 }

@@ -91,15 +91,17 @@ public static class UsersApi
         if (!v.IsValid) return Problems.Validation(v.Errors);
 
         var user = grains.GetGrain<IUserGrain>(http.User.RequiredUserId());
-        string? newHash = null;
         if (body?.Password is { } password)
         {
             var current = await user.GetPasswordHash();
             if (current is null || hasher.VerifyHashedPassword(null!, current, body.CurrentPassword!) == PasswordVerificationResult.Failed)
                 return Problems.Validation("currentPassword", "Does not match the current password.");
-            newHash = hasher.HashPassword(null!, password);
+            // Compare-and-set: a reset (or another change) that landed while this one was checked and
+            // hashed wins, and this one is refused as if the current password were wrong, which it now is.
+            if (!await user.ChangePassword(current, hasher.HashPassword(null!, password)))
+                return Problems.Validation("currentPassword", "Does not match the current password.");
         }
-        var updated = await user.UpdateProfile(name, zone?.Id, newHash);
+        var updated = await user.UpdateProfile(name, zone?.Id);
         return updated is null ? Problems.NotFound("user") : TypedResults.Ok(UserDto.From(updated));
     }
 
@@ -151,14 +153,20 @@ public static class UsersApi
             : TypedResults.Ok(UserDto.From(verified));
     }
 
-    /// <summary>Mails a new verification link to the caller's address (earlier links keep working until they expire).</summary>
+    /// <summary>
+    /// Mails a new verification link to the caller's address (earlier links keep working until they
+    /// expire): at most one a minute and five live links per account, else 429 with Retry-After.
+    /// </summary>
     public static async Task<Results<Accepted, ProblemHttpResult>> ResendVerification(
         HttpContext http, IGrainFactory grains, EmailVerifications verifications)
     {
         var profile = await grains.GetGrain<IUserGrain>(http.User.RequiredUserId()).Get();
         if (profile is null) return Problems.NotFound("user");
         if (profile.EmailVerified) return Problems.Result("already-verified");
-        return await verifications.SendAsync(profile) ? TypedResults.Accepted((string?)null) : Problems.Result("already-verified");
+        if (await verifications.SendAsync(profile)) return TypedResults.Accepted((string?)null);
+        // Not verified, yet no link: the account asked within the last minute, or holds five live links.
+        http.Response.Headers.RetryAfter = "60";
+        return Problems.Result("rate-limited", "A link was mailed less than a minute ago, or five are still valid: use one of them.");
     }
 
     /// <summary>

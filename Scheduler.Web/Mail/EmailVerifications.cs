@@ -26,8 +26,9 @@ public sealed class EmailVerifications(IGrainFactory grains, IMailer mailer, Pub
 
                 {link}
 
-                If this was not you, ignore this mail: nothing made with your address is shown to anyone
-                until this link is followed.
+                If this was not you, do not open the link: whoever signed up would see what is booked with
+                your address. Nothing is shown to them until the link is followed. To take the account
+                over, choose "Forgot your password?" at {publicUrl.Base}/dashboard with this address.
                 """, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)

@@ -16,8 +16,10 @@ public sealed class PasswordResets(IGrainFactory grains, IMailer mailer, PublicU
     /// <summary>Requests beyond this many waiting are dropped (logged): the per-IP limit keeps it far off.</summary>
     private const int QueueLimit = 1000;
 
+    // Wait mode, written with TryWrite only: a full queue refuses (and is logged) rather than silently
+    // dropping, which DropWrite does while TryWrite says true.
     private readonly Channel<string> _requests = Channel.CreateBounded<string>(
-        new BoundedChannelOptions(QueueLimit) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+        new BoundedChannelOptions(QueueLimit) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
 
     /// <summary>Queues a reset mail to the address (if it has an account). Never waits, never says.</summary>
     public void Request(string email)

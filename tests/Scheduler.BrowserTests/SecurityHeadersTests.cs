@@ -98,6 +98,7 @@ public sealed class SecurityHeadersTests(SchedulerSystem system)
         }
 
         await page.GotoAsync("/verify-email#token=not-a-real-token");
+        await page.ClickAsync("#confirm");
         await Expect(page.Locator("#message")).ToContainTextAsync("not valid");
 
         await page.GotoAsync("/reset-password#token=not-a-real-token");

@@ -180,4 +180,32 @@ public sealed class VerificationExpiryTests : IAsyncLifetime
         Assert.True((await (await account.Client.GetAsync("/api/me")).Json())["emailVerified"]!.GetValue<bool>());
         await (await account.Client.PostAsync("/api/me/verify-email", null)).AssertProblem(HttpStatusCode.Conflict, "already-verified");
     }
+
+    [Fact]
+    public async Task An_account_gets_at_most_one_link_a_minute_and_five_live_links()
+    {
+        var anonymous = _app.CreateClient();
+        var account = await anonymous.SignUpAndSignIn(_app, "UTC", verify: false);
+        await _app.Mail.WaitForMailsTo(account.Email);
+        var again = await account.Client.PostAsync("/api/me/verify-email", null);
+        await again.AssertProblem(HttpStatusCode.TooManyRequests, "rate-limited");
+        Assert.Equal("60", again.Headers.GetValues("Retry-After").Single());
+
+        for (var mails = 2; mails <= 5; mails++)
+        {
+            _time.Advance(TimeSpan.FromMinutes(2));
+            Assert.Equal(HttpStatusCode.Accepted, (await account.Client.PostAsync("/api/me/verify-email", null)).StatusCode);
+            await _app.Mail.WaitForMailsTo(account.Email, mails);
+        }
+        _time.Advance(TimeSpan.FromMinutes(2));
+        await (await account.Client.PostAsync("/api/me/verify-email", null)).AssertProblem(HttpStatusCode.TooManyRequests, "rate-limited");
+
+        // Once the first link has expired there is room again.
+        _time.Advance(EmailVerification.Lifetime - TimeSpan.FromMinutes(9));
+        var token = await anonymous.TokenFor(account.Email, "correct horse");
+        var client = _app.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", token);
+        Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsync("/api/me/verify-email", null)).StatusCode);
+        Assert.Equal(6, (await _app.Mail.WaitForMailsTo(account.Email, 6)).Count);
+    }
 }

@@ -116,6 +116,19 @@ public sealed class PasswordResetTests(AppFixture fixture) : IClassFixture<AppFi
     }
 
     [Fact]
+    public async Task Signing_up_on_a_bookers_address_keeps_the_address_as_the_account_writes_it()
+    {
+        var (_, eventTypeId) = await Anonymous.OrganizerWithEventType(fixture.App);
+        var email = $"spelled-{Guid.NewGuid():N}@example.com";
+        Assert.Equal(HttpStatusCode.Created, (await Anonymous.Book(eventTypeId, At(FutureMonday, "16:00"), email.ToUpperInvariant())).StatusCode);
+        var created = await Anonymous.PostAsJsonAsync("/api/users", new { name = "Spelled", email, password = "long-enough", timeZone = "UTC" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal(email, (await created.Json())["email"]!.GetValue<string>());
+        // The verification mail goes to the address as the account wrote it.
+        Assert.Equal(email, Assert.Single(Assert.Single(await fixture.App.Mail.WaitForMailsTo(email)).Recipients));
+    }
+
+    [Fact]
     public async Task Asking_answers_alike_for_every_address_and_mails_only_an_account_at_most_once_a_minute()
     {
         var account = await Anonymous.SignUpAndSignIn(fixture.App, "UTC");
