@@ -166,6 +166,7 @@ public static class WebConfiguration
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
+        app.UseHubRequestProblems();
 
         app.MapSchedulerOpenApi();
         app.MapPrometheusScrapingEndpoint("/metrics").WithMetadata(new HttpMethodMetadata(["GET"])).AllowAnonymous();

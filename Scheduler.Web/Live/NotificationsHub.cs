@@ -52,3 +52,51 @@ public sealed class NotificationsHub(IGrainFactory grains, HubConnections connec
         return base.OnDisconnectedAsync(exception);
     }
 }
+
+/// <summary>
+/// The hub's own HTTP answers as problems, like every other error: SignalR answers requests it cannot
+/// serve with text/plain ("Connection ID required", "No Connection with that ID") or an empty 405
+/// without <c>Allow</c>. The hub speaks WebSockets only, so the requests it serves are the negotiation
+/// (POST …/negotiate) and WebSocket upgrades (GET); anything else is refused here, after
+/// authentication (anonymous callers still get 401).
+/// </summary>
+public static class HubRequestProblems
+{
+    public static WebApplication UseHubRequestProblems(this WebApplication app)
+    {
+        app.UseWhen(context => context.Request.Path.StartsWithSegments(NotificationsHub.Path), hub => hub.Use(async (context, next) =>
+        {
+            var request = context.Request;
+            var negotiate = request.Path.Equals(NotificationsHub.Path + "/negotiate", StringComparison.OrdinalIgnoreCase);
+            var connect = request.Path.Equals(NotificationsHub.Path, StringComparison.OrdinalIgnoreCase);
+            if (negotiate && !HttpMethods.IsPost(request.Method))
+            {
+                context.Response.Headers.Allow = "POST";
+                await Problems.WriteAsync(context, Problems.Create("method-not-allowed", "Negotiate with POST."));
+                return;
+            }
+            if (connect && !IsWebSocketAttempt(request))
+            {
+                if (HttpMethods.IsGet(request.Method))
+                {
+                    await Problems.WriteAsync(context, Problems.Create("validation",
+                        "This hub speaks WebSockets only: negotiate (POST " + NotificationsHub.Path + "/negotiate), then open a WebSocket with the connection token."));
+                    return;
+                }
+                context.Response.Headers.Allow = "GET";
+                await Problems.WriteAsync(context, Problems.Create("method-not-allowed", "Open the hub with a WebSocket (GET)."));
+                return;
+            }
+            await next(context);
+        }));
+        return app;
+    }
+
+    /// <summary>
+    /// A WebSocket opening (HTTP/1.1 Upgrade, or HTTP/2's extended CONNECT). Read from the headers:
+    /// the WebSocket feature is added by SignalR's own endpoint pipeline, after this middleware.
+    /// </summary>
+    private static bool IsWebSocketAttempt(HttpRequest request) =>
+        HttpMethods.IsConnect(request.Method)
+        || request.Headers.Upgrade.Any(v => v?.Contains("websocket", StringComparison.OrdinalIgnoreCase) == true);
+}

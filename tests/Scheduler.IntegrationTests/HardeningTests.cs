@@ -151,4 +151,25 @@ public sealed class HardeningTests(AppFixture fixture) : IClassFixture<AppFixtur
         await challenged.AssertProblem(HttpStatusCode.Unauthorized, "unauthorized");
         Assert.Equal("Bearer", challenged.Headers.WwwAuthenticate.Single().Scheme);
     }
+    [Fact]
+    public async Task The_hubs_own_refusals_are_problems_too()
+    {
+        var user = await Anonymous.SignUpAndSignIn(fixture.App, "UTC");
+        await (await user.Client.GetAsync("/hubs/notifications")).AssertProblem(HttpStatusCode.BadRequest, "validation");
+        await (await user.Client.GetAsync("/hubs/notifications?id=not-a-connection")).AssertProblem(HttpStatusCode.BadRequest, "validation");
+        var put = await user.Client.PutAsync("/hubs/notifications/negotiate", null);
+        await put.AssertProblem(HttpStatusCode.MethodNotAllowed, "method-not-allowed");
+        Assert.Contains("POST", put.Content.Headers.Allow);
+        var delete = await user.Client.DeleteAsync("/hubs/notifications?id=not-a-connection");
+        await delete.AssertProblem(HttpStatusCode.MethodNotAllowed, "method-not-allowed");
+        Assert.Contains("GET", delete.Content.Headers.Allow);
+
+        // What the hub serves still works: negotiation offers WebSockets, and only them.
+        var negotiated = await user.Client.PostAsync("/hubs/notifications/negotiate?negotiateVersion=1", null);
+        Assert.Equal(HttpStatusCode.OK, negotiated.StatusCode);
+        var transports = (await negotiated.Json())["availableTransports"]!.AsArray().Select(t => t!["transport"]!.GetValue<string>());
+        Assert.Equal(["WebSockets"], transports);
+        // Anonymous callers are still told to sign in first.
+        await (await Anonymous.GetAsync("/hubs/notifications")).AssertProblem(HttpStatusCode.Unauthorized, "unauthorized");
+    }
 }
