@@ -101,6 +101,13 @@ public interface IUserGrain : IGrainWithGuidKey
     Task<bool> StartEmailVerification(byte[] tokenHash);
 
     /// <summary>
+    /// How long until <see cref="StartEmailVerification"/> would mail a new link (one a minute, five
+    /// alive at once); null when it would now, or there is nothing to verify.
+    /// </summary>
+    [Alias("VerificationWait")]
+    Task<TimeSpan?> VerificationWait();
+
+    /// <summary>
     /// Uses up a verification secret: the address counts as this account's from now on (its bookings
     /// and notifications as a booker become visible). Null when the secret is unknown, used or expired.
     /// </summary>
@@ -140,7 +147,8 @@ public interface IUserGrain : IGrainWithGuidKey
     Task RevokeAllTokens();
 
     /// <summary>Changes name and/or zone (nulls keep the current value).</summary>
-    [Alias("UpdateProfile")]
+    /// <remarks>A new alias since it no longer takes a password: an older caller fails loudly (README, upgrading).</remarks>
+    [Alias("UpdateProfile.v2")]
     Task<UserProfile?> UpdateProfile(string? name, string? timeZone);
 
     /// <summary>

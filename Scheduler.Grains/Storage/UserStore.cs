@@ -158,6 +158,23 @@ public sealed class UserStore(NpgsqlDataSource db)
     }
 
     /// <summary>
+    /// How long until <see cref="AddVerification"/> would take a new link for the account: the minute
+    /// since its last link, or, with five links alive, until the oldest expires. Null when there is no wait.
+    /// </summary>
+    public async Task<TimeSpan?> VerificationWait(Guid id, DateTimeOffset now)
+    {
+        await using var command = db.CreateCommand("""
+            select greatest(
+              (select max(created_at) + interval '1 minute' from email_verifications where user_id = $1),
+              case when (select count(*) from email_verifications where user_id = $1 and expires_at > $2) >= 5
+                   then (select min(expires_at) from email_verifications where user_id = $1 and expires_at > $2) end)
+            """);
+        command.Parameters.Add(new() { Value = id });
+        command.Parameters.Add(new() { Value = now });
+        return await command.ExecuteScalarAsync() is DateTime next && next > now.UtcDateTime ? next - now.UtcDateTime : null;
+    }
+
+    /// <summary>
     /// Uses up a verification secret in one statement (so two clicks of one link cannot both count):
     /// it must be this user's, unused, unexpired, and mailed to the address the user still holds.
     /// True when the address is verified by it.

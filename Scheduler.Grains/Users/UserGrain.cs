@@ -52,8 +52,20 @@ public sealed class UserGrain(
 
     public async Task<string?> GetPasswordHash() => (await Row())?.PasswordHash;
 
-    public async Task<DateTimeOffset?> StampSignIn(string passwordHash) =>
-        await Row() is { PasswordHash: { } current } && current == passwordHash ? Now : null;
+    public async Task<DateTimeOffset?> StampSignIn(string passwordHash)
+    {
+        if (await Row() is not { PasswordHash: { } current } row || current != passwordHash) return null;
+        // Tokens carry their stamp in whole milliseconds (rounded down), the cut-off is kept to the
+        // microsecond: a sign-in within the millisecond after a change is stamped at the next one, so
+        // its token is not refused at once (a frozen test clock would always hit this).
+        var now = Now;
+        if (row.TokensValidAfter is { } after)
+        {
+            var ceiling = DateTimeOffset.FromUnixTimeMilliseconds((after.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond);
+            if (now < ceiling) now = ceiling;
+        }
+        return now;
+    }
 
     public async Task<BookingPage> ListBookingsAsBooker(BookingListQuery query)
     {
@@ -71,9 +83,9 @@ public sealed class UserGrain(
     {
         if (await Row() is not { PasswordHash: { } current } || current != expectedHash) return false;
         var now = Now;
-        if (!await Write(() => users.ChangePassword(Id, expectedHash, passwordHash, now))) return false;
-        _row = await Db.Read(() => users.Get(Id));
-        return true;
+        // No read after it: the row is read again when next needed, so a failing read cannot turn a
+        // stored change into an error its retry would then refuse.
+        return await Write(() => users.ChangePassword(Id, expectedHash, passwordHash, now));
     }
 
     public async Task<UserProfile?> UpdateProfile(string? name, string? timeZone)
@@ -120,6 +132,9 @@ public sealed class UserGrain(
         var now = Now;
         return await Write(() => users.AddVerification(Id, tokenHash, now, now + EmailVerification.Lifetime));
     }
+
+    public async Task<TimeSpan?> VerificationWait() =>
+        await Row() is { PasswordHash: not null, EmailVerifiedAt: null } ? await Db.Read(() => users.VerificationWait(Id, Now)) : null;
 
     public async Task<UserProfile?> VerifyEmail(byte[] tokenHash)
     {

@@ -91,17 +91,25 @@ public static class UsersApi
         if (!v.IsValid) return Problems.Validation(v.Errors);
 
         var user = grains.GetGrain<IUserGrain>(http.User.RequiredUserId());
-        if (body?.Password is { } password)
+        string? current = null;
+        if (body?.Password is not null)
         {
-            var current = await user.GetPasswordHash();
+            current = await user.GetPasswordHash();
             if (current is null || hasher.VerifyHashedPassword(null!, current, body.CurrentPassword!) == PasswordVerificationResult.Failed)
                 return Problems.Validation("currentPassword", "Does not match the current password.");
+        }
+        // Name and zone first: if the password change after them fails, a retry finds them done and
+        // changes the password; the other way round a retry would fail on the current password.
+        var updated = await user.UpdateProfile(name, zone?.Id);
+        if (updated is null) return Problems.NotFound("user");
+        if (body?.Password is { } password)
+        {
             // Compare-and-set: a reset (or another change) that landed while this one was checked and
             // hashed wins, and this one is refused as if the current password were wrong, which it now is.
-            if (!await user.ChangePassword(current, hasher.HashPassword(null!, password)))
+            if (!await user.ChangePassword(current!, hasher.HashPassword(null!, password)))
                 return Problems.Validation("currentPassword", "Does not match the current password.");
+            updated = await user.Get() ?? updated;
         }
-        var updated = await user.UpdateProfile(name, zone?.Id);
         return updated is null ? Problems.NotFound("user") : TypedResults.Ok(UserDto.From(updated));
     }
 
@@ -164,8 +172,15 @@ public static class UsersApi
         if (profile is null) return Problems.NotFound("user");
         if (profile.EmailVerified) return Problems.Result("already-verified");
         if (await verifications.SendAsync(profile)) return TypedResults.Accepted((string?)null);
-        // Not verified, yet no link: the account asked within the last minute, or holds five live links.
-        http.Response.Headers.RetryAfter = "60";
+        // No link: verified meanwhile, or the account asked within the last minute or holds five live links.
+        var user = grains.GetGrain<IUserGrain>(profile.Id);
+        if (await user.VerificationWait() is not { } wait)
+        {
+            if ((await user.Get())?.EmailVerified == true) return Problems.Result("already-verified");
+            http.Response.Headers.RetryAfter = "1";
+            return Problems.Result("retry", "No link was mailed; ask again.");
+        }
+        http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
         return Problems.Result("rate-limited", "A link was mailed less than a minute ago, or five are still valid: use one of them.");
     }
 

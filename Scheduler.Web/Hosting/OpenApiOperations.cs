@@ -51,6 +51,8 @@ public sealed partial class OpenApiOperations : IOpenApiOperationTransformer
         var hasInput = operation.Parameters?.Any(p => p.In != ParameterLocation.Path) == true || operation.RequestBody is not null;
         if (hasInput) problems.Add("validation");
         if (requiresBearer) problems.Add("unauthorized");
+        // Routes under an abuse limit (RateLimits) can answer 429 with Retry-After.
+        if (metadata.OfType<Microsoft.AspNetCore.RateLimiting.EnableRateLimitingAttribute>().Any()) problems.Add("rate-limited");
         if (path.Contains('{')) problems.Add("not-found");
         if (operation.RequestBody is not null) problems.Add("unsupported-media-type");
         problems.Add("retry");
@@ -203,12 +205,14 @@ public sealed partial class OpenApiOperations : IOpenApiOperationTransformer
                 [ProblemTypesExtension] = new JsonNodeExtension(new JsonArray([.. tokens.Select(t => (JsonNode)Problems.TypeOf(t))])),
             },
         };
-        if (status == 503)
+        if (status is 503 or 429)
             response.Headers = new Dictionary<string, IOpenApiHeader>
             {
                 ["Retry-After"] = new OpenApiHeader
                 {
-                    Description = "Seconds to wait before retrying (with the same Idempotency-Key).",
+                    Description = status == 503
+                        ? "Seconds to wait before retrying (with the same Idempotency-Key)."
+                        : "Seconds until the limit lets this request through again.",
                     Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "0" },
                 },
             };

@@ -37,6 +37,8 @@ public static class OpenApiRoutes
         ["GET /healthz"] = new("getHealth") { Summary = "Whether this front end reaches a live silo: 200 ok, or 503 retry." },
         ["POST /api/users"] = new("signUp", ApiAccess.Anonymous, "email-taken"),
         ["POST /api/auth/token"] = new("issueToken", ApiAccess.Anonymous, "invalid-credentials"),
+        ["POST /api/auth/verify-email"] = new("postAuthVerifyEmail", ApiAccess.Anonymous, "invalid-verification"),
+        ["POST /api/me/verify-email"] = new("postMeVerifyEmail", ApiAccess.Anonymous, "already-verified"),
         ["POST /api/auth/forgot-password"] = new("forgotPassword"),
         ["POST /api/auth/reset-password"] = new("resetPassword", ApiAccess.Anonymous, "invalid-reset"),
         ["GET /api/me"] = new("getMe"),

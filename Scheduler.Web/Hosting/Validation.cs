@@ -125,14 +125,21 @@ public sealed class Validator
         return trimmed;
     }
 
+    // IDNA (UTS #46) with the letters-digits-hyphen rule for each label: Unicode domain names map to
+    // their xn-- form (combining marks included), anything a resolver could not look up throws.
+    private static readonly System.Globalization.IdnMapping Idna = new() { UseStd3AsciiRules = true };
+
     private static bool IsDomainName(string host)
     {
-        var labels = host.Split('.');
-        if (labels.Length < 2 || host.Length > 253) return false;
+        string ascii;
+        try { ascii = Idna.GetAscii(host); }
+        catch (ArgumentException) { return false; }
+        var labels = ascii.Split('.');
+        if (labels.Length < 2 || ascii.Length > 253) return false;
         foreach (var label in labels)
         {
             if (label.Length is 0 or > 63 || label[0] == '-' || label[^1] == '-') return false;
-            if (!label.All(c => char.IsLetterOrDigit(c) || c == '-')) return false;
+            if (!label.All(c => char.IsAsciiLetterOrDigit(c) || c == '-')) return false;
         }
         return !labels[^1].All(char.IsAsciiDigit);
     }

@@ -41,9 +41,18 @@ public sealed class NotificationsHub(IGrainFactory grains, HubConnections connec
             // A HubException's message reaches the client with the close.
             throw new HubException($"Too many live connections for this user: at most {connections.PerUserLimit} per front end. Close one and retry.");
         }
-        // Bookings made with the address are the account's only once it proved the address is its own.
-        await Groups.AddToGroupAsync(Context.ConnectionId, profile.EmailVerified ? GroupOf(userId) : OrganizerGroupOf(userId));
-        await base.OnConnectedAsync();
+        try
+        {
+            // Bookings made with the address are the account's only once it proved the address is its own.
+            await Groups.AddToGroupAsync(Context.ConnectionId, profile.EmailVerified ? GroupOf(userId) : OrganizerGroupOf(userId));
+            await base.OnConnectedAsync();
+        }
+        catch
+        {
+            // SignalR does not call OnDisconnectedAsync for a connection whose start failed: free its place.
+            connections.Closed(Context.ConnectionId);
+            throw;
+        }
     }
 
     public override Task OnDisconnectedAsync(Exception? exception)

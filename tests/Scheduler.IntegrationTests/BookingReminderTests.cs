@@ -10,7 +10,7 @@ namespace Scheduler.IntegrationTests;
 public sealed class BookingReminderTests : IAsyncLifetime
 {
     // Two hours before FutureMonday 09:00 in Berlin (08:00 UTC): everything that day is still ahead.
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2031, 3, 3, 6, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(FutureMonday.ToDateTime(new TimeOnly(6, 0)), TimeSpan.Zero));
     private SchedulerApp _app = null!;
 
     public async Task InitializeAsync() => _app = await SchedulerApp.StartAsync("reminders", time: _time);

@@ -26,7 +26,10 @@ public sealed class DurabilityTests : IAsyncLifetime
         var start = At(FutureMonday, mode == FaultMode.FailBeforeWrite ? "09:00" : "09:30");
 
         _app.Faults.FailNextWrites("calendar", 1, mode);
-        var failed = await anonymous.Book(eventTypeId, start, "unlucky@example.com", key);
+        // A client that accepts only HTML still gets the problem (as JSON), not an empty 503.
+        var htmlOnly = _app.CreateClient();
+        htmlOnly.DefaultRequestHeaders.Accept.ParseAdd("text/html");
+        var failed = await htmlOnly.Book(eventTypeId, start, "unlucky@example.com", key);
         await failed.AssertProblem(HttpStatusCode.ServiceUnavailable, "retry");
         Assert.True(failed.Headers.RetryAfter is not null, "Retry-After tells the client when to retry");
 

@@ -8,10 +8,10 @@ using static Scheduler.IntegrationTests.Infrastructure.Api;
 
 namespace Scheduler.IntegrationTests;
 
-/// <summary>One system whose calendars read a pinned clock: Monday 3 March 2031, 07:00 in Berlin.</summary>
+/// <summary>One system whose calendars read a pinned clock: FutureMonday (a Monday in early March), 07:00 in Berlin.</summary>
 public sealed class PinnedClockFixture : IAsyncLifetime
 {
-    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2031, 3, 3, 6, 0, 0, TimeSpan.Zero));
+    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(FutureMonday.ToDateTime(new TimeOnly(6, 0)), TimeSpan.Zero));
     public SchedulerApp App { get; private set; } = null!;
     public HttpClient Anonymous { get; private set; } = null!;
 
@@ -27,7 +27,7 @@ public sealed class PinnedClockFixture : IAsyncLifetime
 /// <summary>
 /// The slot engine's rules through the HTTP API: event type settings, date overrides and blocked
 /// time, each both listed and enforced by the booking decision (a start is booked iff it is listed).
-/// The organizers are in Berlin (+01:00 in March 2031), available 09:00–17:00 on weekdays.
+/// The organizers are in Berlin (+01:00 in early March), available 09:00–17:00 on weekdays.
 /// </summary>
 public sealed class SchedulingRulesApiTests(PinnedClockFixture fixture) : IClassFixture<PinnedClockFixture>
 {

@@ -49,6 +49,7 @@ public sealed class UsersApiTests(AppFixture fixture) : IClassFixture<AppFixture
     [InlineData("a@192.168.0.1", "long-enough", "UTC", "email")]
     [InlineData("a@[192.168.0.1]", "long-enough", "UTC", "email")]
     [InlineData("a@b_c.com", "long-enough", "UTC", "email")]
+    [InlineData("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@example.com", "long-enough", "UTC", "email")]
     [InlineData("ok@example.com", "short", "UTC", "password")]
     [InlineData("ok@example.com", "long-enough", "Mars/Olympus_Mons", "timeZone")]
     [InlineData("ok@example.com", "long-enough", "", "timeZone")]
@@ -63,11 +64,31 @@ public sealed class UsersApiTests(AppFixture fixture) : IClassFixture<AppFixture
     [InlineData("ok-{0}@mail.example.co.uk")]
     [InlineData("ok-{0}@bücher.example")]
     [InlineData("ok.{0}+tag@xn--bcher-kva.example")]
+    [InlineData("ok-{0}@उदाहरण.भारत")]
     public async Task Addresses_at_real_domain_names_sign_up(string template)
     {
         var email = string.Format(System.Globalization.CultureInfo.InvariantCulture, template, Guid.NewGuid().ToString("N")[..12]);
         var response = await Anonymous.PostAsJsonAsync("/api/users", new { name = "X", email, password = "long-enough", timeZone = "UTC" });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task An_account_whose_address_the_new_rule_would_refuse_still_signs_in_and_asks_for_a_reset()
+    {
+        var account = await Anonymous.SignUpAndSignIn(fixture.App, "UTC");
+        var legacy = $"legacy-{Guid.NewGuid():N}@localhost";
+        await using (var connection = new Npgsql.NpgsqlConnection(fixture.App.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = new Npgsql.NpgsqlCommand("update users set email = $1, email_normalized = $1 where id = $2", connection);
+            command.Parameters.Add(new() { Value = legacy });
+            command.Parameters.Add(new() { Value = account.Id });
+            Assert.Equal(1, await command.ExecuteNonQueryAsync());
+        }
+        Assert.NotNull(await Anonymous.TokenFor(legacy, "correct horse"));
+        Assert.Equal(HttpStatusCode.Accepted, (await Anonymous.PostAsJsonAsync("/api/auth/forgot-password", new { email = legacy })).StatusCode);
+        await (await Anonymous.PostAsJsonAsync("/api/users", new { name = "New", email = $"new-{Guid.NewGuid():N}@localhost", password = "long-enough", timeZone = "UTC" }))
+            .AssertProblem(HttpStatusCode.BadRequest, "validation");
     }
 
     [Fact]
