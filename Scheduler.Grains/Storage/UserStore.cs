@@ -222,9 +222,9 @@ public sealed class UserStore(NpgsqlDataSource db)
     /// Uses up a password-reset secret and sets the new password hash, in one transaction: the secret
     /// must be this user's, unused, unexpired, and mailed to the address the user still holds. Following
     /// the link proves the address, so it is verified too; every token issued before ends, and the
-    /// account's other reset links with them. False (nothing changed) when the secret does not count.
+    /// account's other reset links with them. Returns the row as it now is; null (nothing changed) when the secret does not count.
     /// </summary>
-    public async Task<bool> ResetPassword(Guid id, byte[] tokenHash, string passwordHash, DateTimeOffset now)
+    public async Task<UserRow?> ResetPassword(Guid id, byte[] tokenHash, string passwordHash, DateTimeOffset now)
     {
         // One statement: every part runs or none does, and the account's other links end only when
         // this one counted (greatest: a clock step back never revives tokens a later sign-out ended).
@@ -237,20 +237,22 @@ public sealed class UserStore(NpgsqlDataSource db)
               update users u set email_verified_at = coalesce(u.email_verified_at, $3),
                                  tokens_valid_after = greatest(u.tokens_valid_after, $3), updated_at = $3
               from used where u.id = $1 and u.email_normalized = used.email_normalized
-              returning u.id),
+              returning u.id, u.name, u.email, u.time_zone, u.created_at, u.updated_at, u.email_verified_at, u.tokens_valid_after),
             changed as (
               update credentials c set password_hash = $4, updated_at = $3 from owner where c.user_id = owner.id
-              returning c.user_id),
+              returning c.user_id, c.password_hash),
             others as (
               delete from password_resets p
               where p.user_id = $1 and p.token_hash <> $2 and exists (select 1 from changed))
-            select count(*) from changed
+            -- The row as it now is (no second read that could fail after the commit).
+            select o.id, o.name, o.email, o.time_zone, o.created_at, o.updated_at, c.password_hash, o.email_verified_at, o.tokens_valid_after
+            from owner o join changed c on c.user_id = o.id
             """);
         command.Parameters.Add(new() { Value = id });
         command.Parameters.Add(new() { Value = tokenHash });
         command.Parameters.Add(new() { Value = now });
         command.Parameters.Add(new() { Value = passwordHash });
-        return (long)(await command.ExecuteScalarAsync())! == 1;
+        return await ReadOne(command);
     }
 
     /// <summary>Ends every token issued before <paramref name="now"/> ("sign out everywhere").</summary>

@@ -152,11 +152,12 @@ public sealed class UserGrain(
 
     public async Task<UserProfile?> ResetPassword(byte[] tokenHash, string passwordHash)
     {
-        // Write forgets the cached row before and after: if the read after a committed reset fails,
-        // the next call reads the new row (old tokens must not keep passing AcceptsToken on a cached one).
-        if (!await Write(() => users.ResetPassword(Id, tokenHash, passwordHash, Now))) return null;
-        _row = await Db.Read(() => users.Get(Id));
-        return _row?.ToProfile();
+        // Write forgets the cached row before and after (old tokens must not keep passing AcceptsToken
+        // on a cached one); the statement returns the new row, so nothing can fail after the commit.
+        var reset = await Write(() => users.ResetPassword(Id, tokenHash, passwordHash, Now));
+        if (reset is null) return null;
+        _row = reset;
+        return reset.ToProfile();
     }
 
     /// <summary>
