@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 using static Scheduler.TestSupport.Requests;
@@ -72,5 +73,29 @@ public sealed class PasswordResetPageTests(SchedulerSystem system)
         await page.FillAsync("#reset-confirm", "yet another password");
         await page.ClickAsync("#reset-submit");
         await Expect(page.Locator("#message")).ToContainTextAsync("not valid any more");
+    }
+    [Fact]
+    public async Task The_verification_page_confirms_only_when_asked_and_tells_the_owner_who_did_not_sign_up_how_to_take_over()
+    {
+        // Someone signs up with an address; the mail reaches its owner, who did not.
+        var email = $"owner-{Guid.NewGuid():N}@example.com";
+        await SchedulerSystem.Expect(HttpStatusCode.Created, await system.Http.PostAsJsonAsync("/api/users",
+            new { name = "Mallory", email, password = "mallorys password", timeZone = "UTC" }));
+        var token = (await system.Http.PostAsJsonAsync("/api/auth/token", new { email, password = "mallorys password" }));
+        var accessToken = (await SchedulerSystem.Expect(HttpStatusCode.OK, token))["accessToken"]!.GetValue<string>();
+        var mail = (await system.Mail.WaitForMailsTo(email)).Single();
+        Assert.Contains("Forgot your password?", mail.Text);
+
+        await using var context = await system.NewContext();
+        var page = await context.NewPageAsync();
+        await page.GotoAsync($"/verify-email#token={mail.VerificationToken}");
+        await Expect(page.Locator("#confirm")).ToBeVisibleAsync();
+        await page.ClickAsync("#not-me");
+        await Expect(page.Locator("#not-me-help")).ToContainTextAsync("Forgot your password?");
+        await Expect(page.Locator("#confirm")).ToBeHiddenAsync();
+        await system.Screenshot(page, "verify-not-me");
+        // Opening the link confirmed nothing.
+        var me = await system.Get("/api/me", accessToken);
+        Assert.False(me["emailVerified"]!.GetValue<bool>());
     }
 }

@@ -110,3 +110,19 @@ export function showFieldErrors(form, problem) {
     if (slot) slot.textContent = [].concat(messages).join(' ');
   }
 }
+
+/**
+ * The secret of a mailed link (`#token=…`), then gone from the address bar and history. A fragment
+ * never reaches a server or a Referer; the page sends it only in the one POST that uses it.
+ */
+export function takeFragmentToken() {
+  const token = new URLSearchParams(location.hash.slice(1)).get('token') ?? '';
+  history.replaceState(null, '', location.pathname + location.search);
+  return token;
+}
+
+/** Shows a success or error notice in an element. */
+export function showNotice(element, kind, text) {
+  element.className = `notice ${kind}`;
+  element.textContent = text;
+}

@@ -1,16 +1,10 @@
 // Follows a mailed password-reset link: /reset-password#token=... (the token never leaves the
 // browser except in the one POST that uses it; a fragment is not sent to servers nor in a Referer).
-import { api, showFieldErrors } from './api.js';
+import { api, showFieldErrors, takeFragmentToken, showNotice } from './api.js';
 
 const $ = (id) => document.getElementById(id);
-const token = new URLSearchParams(location.hash.slice(1)).get('token') ?? '';
-// Drop the secret from the address bar and history once read.
-history.replaceState(null, '', location.pathname);
-
-function say(kind, text) {
-  $('message').className = `notice ${kind}`;
-  $('message').textContent = text;
-}
+const token = takeFragmentToken();
+const say = (kind, text) => showNotice($('message'), kind, text);
 
 if (!token) {
   $('reset-form').hidden = true;

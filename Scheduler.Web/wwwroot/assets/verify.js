@@ -2,17 +2,11 @@
 // except in the one POST that uses it; a fragment is not sent to servers nor in a Referer). It asks
 // first: whoever holds the account's password gets what was booked with the address, so only the one
 // who signed up should confirm; the address's owner who did not takes the account over with a reset.
-import { api } from './api.js';
+import { api, takeFragmentToken, showNotice } from './api.js';
 
 const $ = (id) => document.getElementById(id);
-const token = new URLSearchParams(location.hash.slice(1)).get('token') ?? '';
-// Drop the secret from the address bar and history once read.
-history.replaceState(null, '', location.pathname);
-
-function say(kind, text) {
-  $('message').className = `notice ${kind}`;
-  $('message').textContent = text;
-}
+const token = takeFragmentToken();
+const say = (kind, text) => showNotice($('message'), kind, text);
 
 if (!token) {
   $('choice').hidden = true;
