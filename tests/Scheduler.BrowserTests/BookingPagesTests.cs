@@ -92,7 +92,7 @@ public sealed class BookingPagesTests(SchedulerSystem system)
         var organizer = await system.NewOrganizer();
         await using var context = await system.NewContext(VisitorZone);
         var page = await context.NewPageAsync();
-        static string Today() => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, TimeZoneInfo.FindSystemTimeZoneById(VisitorZone)).DateTime)
+        static string Today() => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(TimeProvider.System.GetUtcNow(), TimeZoneInfo.FindSystemTimeZoneById(VisitorZone)).DateTime)
             .ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
         foreach (var date in new[] { "9999-12-31", "2031-02-30", "10000-01-01", "1999-01-01" })
         {

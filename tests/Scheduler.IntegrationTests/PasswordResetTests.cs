@@ -92,6 +92,7 @@ public sealed class PasswordResetTests(AppFixture fixture) : IClassFixture<AppFi
 
         // Sign-ins with the old password keep going while the reset happens (the intruder's loop).
         var tokens = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var refused = 0;
         using var stop = new CancellationTokenSource();
         var loops = Enumerable.Range(0, 6).Select(_ => Task.Run(async () =>
         {
@@ -100,11 +101,13 @@ public sealed class PasswordResetTests(AppFixture fixture) : IClassFixture<AppFi
             {
                 var answer = await client.PostAsJsonAsync("/api/auth/token", new { email = account.Email, password = "correct horse" });
                 if (answer.StatusCode == HttpStatusCode.OK) tokens.Add((await answer.Json())["accessToken"]!.GetValue<string>());
+                else if (answer.StatusCode == HttpStatusCode.Unauthorized) Interlocked.Increment(ref refused);
             }
         })).ToList();
         await Eventually(() => Task.FromResult(tokens.Count >= 6), what: "sign-ins before the reset");
         Assert.Equal(HttpStatusCode.OK, (await Anonymous.PostAsJsonAsync("/api/auth/reset-password", new { token, password = "the new password" })).StatusCode);
-        await Task.Delay(300);
+        // Every loop's sign-in in flight at the reset has finished once the old password is refused.
+        await Eventually(() => Task.FromResult(Volatile.Read(ref refused) >= 6), what: "the old password refused after the reset");
         await stop.CancelAsync();
         await Task.WhenAll(loops);
 
@@ -171,7 +174,7 @@ public sealed class PasswordResetTests(AppFixture fixture) : IClassFixture<AppFi
 /// <summary>Reset links expire after an hour, and using one ends the account's older ones.</summary>
 public sealed class PasswordResetExpiryTests : IAsyncLifetime
 {
-    private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
+    private readonly FakeTimeProvider _time = new(TimeProvider.System.GetUtcNow());
     private SchedulerApp _app = null!;
 
     public async Task InitializeAsync() => _app = await SchedulerApp.StartAsync("reset-expiry", time: _time);

@@ -8,7 +8,7 @@ public static class TestDates
     /// that its slots are never in the past, and weeks before Europe's change to summer time, so Berlin
     /// is at +01:00 on it and the fortnight after it.
     /// </summary>
-    public static DateOnly FutureMonday { get; } = FirstMondayOfMarch(DateTime.UtcNow.Year + 5);
+    public static DateOnly FutureMonday { get; } = FirstMondayOfMarch(TimeProvider.System.GetUtcNow().Year + 5);
 
     private static DateOnly FirstMondayOfMarch(int year)
     {
