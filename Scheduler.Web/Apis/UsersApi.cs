@@ -118,10 +118,13 @@ public static class UsersApi
 
     /// <summary>
     /// Exchanges email and password for a bearer token. Repeated failures for one account make it
-    /// wait (429 + Retry-After), whichever addresses they come from.
+    /// wait (429 + Retry-After), whichever addresses they come from, except in a browser the account
+    /// has signed in from before (its device cookie, <see cref="SignInDevices"/>), which only its own
+    /// failures can make wait.
     /// </summary>
     public static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> IssueToken(
-        TokenRequest? body, HttpContext http, IGrainFactory grains, IPasswordHasher<UserProfile> hasher, AccessTokens tokens, AccountThrottle throttle)
+        TokenRequest? body, HttpContext http, IGrainFactory grains, IPasswordHasher<UserProfile> hasher, AccessTokens tokens,
+        AccountThrottle throttle, SignInDevices devices)
     {
         var v = new Validator();
         var email = v.KnownEmail("email", body?.Email);
@@ -129,16 +132,18 @@ public static class UsersApi
         if (!v.IsValid) return Problems.Validation(v.Errors);
 
         var account = GrainKeys.NormalizeEmail(email!);
-        if (throttle.Blocked(account) is { } wait)
+        var credentials = await grains.GetGrain<IEmailGrain>(GrainKeys.Email(email!)).GetCredentials();
+        var device = credentials is null ? null : devices.Recognise(http, credentials.UserId);
+        if (throttle.Blocked(account, device) is { } wait)
         {
             http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return Problems.Result("rate-limited", "Too many failed sign-ins for this account: wait, then try again.");
+            return Problems.Result("rate-limited",
+                "Too many failed sign-ins for this account: wait, then try again (a browser that has signed in to it before, or reset its password, is not held up by others' failures).");
         }
-        var credentials = await grains.GetGrain<IEmailGrain>(GrainKeys.Email(email!)).GetCredentials();
         var verdict = hasher.VerifyHashedPassword(null!, credentials?.PasswordHash ?? DummyHash, body!.Password!);
         if (credentials?.PasswordHash is null || verdict == PasswordVerificationResult.Failed)
         {
-            throttle.Failed(account);
+            throttle.Failed(account, device);
             return Problems.Result("invalid-credentials");
         }
         // The user's grain stamps the sign-in, one at a time with password changes and resets: a
@@ -146,9 +151,10 @@ public static class UsersApi
         // before it) or refuses it here (the hash it was checked against is gone).
         if (await grains.GetGrain<IUserGrain>(credentials.UserId).StampSignIn(credentials.PasswordHash) is not { } issuedAt)
         {
-            throttle.Failed(account);
+            throttle.Failed(account, device);
             return Problems.Result("invalid-credentials");
         }
+        devices.Remember(http, credentials.UserId, device);
         return TypedResults.Ok(new TokenResponse(tokens.Issue(credentials.UserId, issuedAt), "Bearer", (int)tokens.Lifetime.TotalSeconds));
     }
 
@@ -203,15 +209,16 @@ public static class UsersApi
     /// reached it) and ends every token issued before, on every device. Once, within an hour.
     /// </summary>
     public static async Task<Results<Ok<UserDto>, ProblemHttpResult>> ResetPassword(
-        ResetPasswordRequest? body, PasswordResets resets, IPasswordHasher<UserProfile> hasher)
+        ResetPasswordRequest? body, HttpContext http, PasswordResets resets, IPasswordHasher<UserProfile> hasher, SignInDevices devices)
     {
         var v = new Validator();
         v.NewPassword("password", body?.Password);
         if (!v.IsValid) return Problems.Validation(v.Errors);
         var user = await resets.ResetAsync(body!.Token, () => hasher.HashPassword(null!, body.Password!));
-        return user is null
-            ? Problems.Result("invalid-reset", "Ask for a new link (POST /api/auth/forgot-password).")
-            : TypedResults.Ok(UserDto.From(user));
+        if (user is null) return Problems.Result("invalid-reset", "Ask for a new link (POST /api/auth/forgot-password).");
+        // The link proved the mailbox: this browser may sign in even while strangers' failures hold the account.
+        devices.Remember(http, user.Id);
+        return TypedResults.Ok(UserDto.From(user));
     }
 
     /// <summary>Ends the token this request carries, or (<c>everywhere: true</c>) every token of the caller.</summary>

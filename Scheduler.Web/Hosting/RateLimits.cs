@@ -47,6 +47,7 @@ public static class RateLimits
         config.GetSection("RateLimits").Bind(settings);
         services.AddSingleton(settings);
         services.AddSingleton<AccountThrottle>();
+        services.AddSingleton<SignInDevices>();
         services.AddSingleton<OrganizerThrottle>();
         services.AddRateLimiter(o =>
         {
@@ -86,27 +87,31 @@ public static class RateLimits
 /// Back-off per account: each failed sign-in uses a permit; when they are used up, sign-ins for that
 /// address (right password or not) are refused until the window passes, so guessing is slowed to
 /// <see cref="RateLimitSettings.FailedSignInsPerAccount"/> per window whatever the number of IPs.
+/// A browser the account has signed in from (<see cref="SignInDevices"/>) has a budget of its own
+/// instead, so strangers failing on purpose cannot lock the owner out of their own browser.
 /// </summary>
 public sealed class AccountThrottle(RateLimitSettings settings) : IDisposable
 {
-    private readonly PartitionedRateLimiter<string> _failures = PartitionedRateLimiter.Create<string, string>(account =>
-        RateLimitPartition.GetFixedWindowLimiter(account, _ => new FixedWindowRateLimiterOptions
+    private readonly PartitionedRateLimiter<string> _failures = PartitionedRateLimiter.Create<string, string>(key =>
+        RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
         {
             PermitLimit = settings.Scaled(settings.FailedSignInsPerAccount),
             Window = settings.Window,
             QueueLimit = 0,
         }));
 
-    /// <summary>Null if the account may try; else how long until it may.</summary>
-    public TimeSpan? Blocked(string account)
+    private static string Key(string account, Guid? device) => device is { } d ? "device " + d.ToString("N") : "account " + account;
+
+    /// <summary>Null if the account may try (from <paramref name="device"/>, if it is one the account knows); else how long until it may.</summary>
+    public TimeSpan? Blocked(string account, Guid? device)
     {
-        using var probe = _failures.AttemptAcquire(account, 0);
+        using var probe = _failures.AttemptAcquire(Key(account, device), 0);
         return probe.IsAcquired ? null : probe.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : settings.Window;
     }
 
-    public void Failed(string account)
+    public void Failed(string account, Guid? device)
     {
-        using var _ = _failures.AttemptAcquire(account, 1);
+        using var _ = _failures.AttemptAcquire(Key(account, device), 1);
     }
 
     public void Dispose() => _failures.Dispose();

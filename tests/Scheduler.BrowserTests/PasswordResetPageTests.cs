@@ -9,7 +9,7 @@ namespace Scheduler.BrowserTests;
 /// <summary>
 /// A forgotten password, the way a user gets through it: "Forgot your password?" on the dashboard's
 /// sign-in, the link in the mail, the reset page, then signing in with the new password. Every device
-/// signed in before is signed out.
+/// signed in before is signed out; the browser that reset the password is remembered by the account.
 /// </summary>
 [Collection(SchedulerSystemCollection.Name)]
 public sealed class PasswordResetPageTests(SchedulerSystem system)
@@ -55,6 +55,13 @@ public sealed class PasswordResetPageTests(SchedulerSystem system)
         await Expect(page.Locator("#message")).ToContainTextAsync("Your password is changed");
         await Expect(page.Locator("#reset-form")).ToBeHiddenAsync();
         await system.Screenshot(page, "password-reset-done");
+        // The browser that followed the link is known to the account from now on: strangers' failed
+        // sign-ins cannot hold it up (an HttpOnly cookie that only the sign-in endpoint receives).
+        var device = Assert.Single(await context.CookiesAsync(), c => c.Name == "scheduler-device");
+        Assert.True(device.HttpOnly);
+        Assert.Equal("/api/auth/token", device.Path);
+        Assert.Equal(SameSiteAttribute.Strict, device.SameSite);
+        Assert.False(await page.EvaluateAsync<bool>("() => document.cookie.includes('scheduler-device')"));
 
         // The token from before the reset is dead; the new password signs in on the dashboard.
         Assert.Equal(HttpStatusCode.Unauthorized, (await system.Http.SendAsync(Authorized(HttpMethod.Get, "/api/me", organizer.Token))).StatusCode);

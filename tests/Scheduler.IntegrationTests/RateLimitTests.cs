@@ -63,22 +63,36 @@ public sealed class RateLimitTests : IAsyncLifetime
         await BitesAndRecovers(_ => Anonymous.PostAsJsonAsync("/api/auth/token", new { email = user.Email, password = "correct horse" }), HttpStatusCode.OK);
     }
 
+    /// <summary>Fails sign-ins to <paramref name="email"/> from <paramref name="client"/> until refused; returns the refusal.</summary>
+    private static async Task<HttpResponseMessage> FailUntilRefused(HttpClient client, string email)
+    {
+        for (var i = 0; i < 2 * Limit + 1; i++)
+        {
+            var wrong = await client.PostAsJsonAsync("/api/auth/token", new { email, password = "wrong password " + i });
+            if (wrong.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                await wrong.AssertProblem(HttpStatusCode.TooManyRequests, "rate-limited");
+                return wrong;
+            }
+            await wrong.AssertProblem(HttpStatusCode.Unauthorized, "invalid-credentials");
+        }
+        Assert.Fail($"no 429 after {2 * Limit + 1} failed sign-ins");
+        return null!;
+    }
+
+    private static Task<HttpResponseMessage> SignIn(HttpClient client, string email) =>
+        client.PostAsJsonAsync("/api/auth/token", new { email, password = "correct horse" });
+
     [Fact]
     public async Task Failed_sign_ins_make_the_account_wait_even_with_the_right_password_then_it_works()
     {
         Lower("FailedSignInsPerAccount");
         var user = await Anonymous.SignUpAndSignIn(_app, verify: false);
-        HttpResponseMessage? refused = null;
-        for (var i = 0; i < 2 * Limit + 1 && refused is null; i++)
-        {
-            var wrong = await Anonymous.PostAsJsonAsync("/api/auth/token", new { email = user.Email, password = "wrong password " + i });
-            if (wrong.StatusCode == HttpStatusCode.TooManyRequests) refused = wrong;
-            else await wrong.AssertProblem(HttpStatusCode.Unauthorized, "invalid-credentials");
-        }
-        Assert.NotNull(refused);
-        await refused!.AssertProblem(HttpStatusCode.TooManyRequests, "rate-limited");
+        // A guesser in a browser that never signed in to the account.
+        var stranger = _app.CreateClient();
+        await FailUntilRefused(stranger, user.Email);
         // The right password straight after is refused too: guessing gains nothing by interleaving it.
-        var right = await Anonymous.PostAsJsonAsync("/api/auth/token", new { email = user.Email, password = "correct horse" });
+        var right = await SignIn(stranger, user.Email);
         await right.AssertProblem(HttpStatusCode.TooManyRequests, "rate-limited");
         // Another account is not affected.
         var other = await Anonymous.SignUpAndSignIn(_app, verify: false);
@@ -87,7 +101,86 @@ public sealed class RateLimitTests : IAsyncLifetime
         var retryAfter = int.Parse(right.Headers.GetValues("Retry-After").Single());
         Assert.InRange(retryAfter, 1, 6);
         await Task.Delay(TimeSpan.FromSeconds(retryAfter) + TimeSpan.FromMilliseconds(300));
-        Assert.Equal(HttpStatusCode.OK, (await Anonymous.PostAsJsonAsync("/api/auth/token", new { email = user.Email, password = "correct horse" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SignIn(stranger, user.Email)).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_strangers_failures_do_not_lock_the_owner_out_of_a_browser_that_signed_in_before()
+    {
+        Lower("FailedSignInsPerAccount");
+        // Nothing here waits for a window to pass: a long one, so none passes between the steps.
+        _app.WebSettings["RateLimits:Window"] = "00:02:00";
+        var owner = _app.CreateClient();
+        var user = await owner.SignUpAndSignIn(_app, verify: false);
+        var ownerCookie = Assert.Single(DeviceCookies(await SignIn(owner, user.Email)));
+        Assert.Contains("httponly", ownerCookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("samesite=strict", ownerCookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("path=/api/auth/token", ownerCookie, StringComparison.OrdinalIgnoreCase);
+
+        var stranger = _app.CreateClient();
+        await FailUntilRefused(stranger, user.Email);
+        await (await SignIn(stranger, user.Email)).AssertProblem(HttpStatusCode.TooManyRequests, "rate-limited");
+
+        // The owner's browser still signs in, with its token working.
+        var signedIn = await SignIn(owner, user.Email);
+        Assert.Equal(HttpStatusCode.OK, signedIn.StatusCode);
+        var token = (await signedIn.Json())["accessToken"]!.GetValue<string>();
+        using (var me = new HttpRequestMessage(HttpMethod.Get, "/api/me"))
+        {
+            me.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            Assert.Equal(HttpStatusCode.OK, (await owner.SendAsync(me)).StatusCode);
+        }
+
+        // A cookie altered in one character, or copied to another account, counts for nothing.
+        var value = ownerCookie.Split(';')[0]["scheduler-device=".Length..];
+        var forged = value[..^2] + (value[^2] == 'A' ? 'B' : 'A') + value[^1];
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await SignInWithCookie(user.Email, forged)).StatusCode);
+        var second = await _app.CreateClient().SignUpAndSignIn(_app, verify: false);
+        await FailUntilRefused(_app.CreateClient(), second.Email);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await SignInWithCookie(second.Email, value)).StatusCode);
+        // The genuine cookie, sent by any client, is what the owner's browser holds.
+        Assert.Equal(HttpStatusCode.OK, (await SignInWithCookie(user.Email, value)).StatusCode);
+
+        // The owner's browser has a budget of its own: its own failures still make it wait.
+        await FailUntilRefused(owner, user.Email);
+        await (await SignIn(owner, user.Email)).AssertProblem(HttpStatusCode.TooManyRequests, "rate-limited");
+    }
+
+    [Fact]
+    public async Task An_owner_locked_out_on_a_new_browser_gets_in_by_resetting_the_password_there()
+    {
+        Lower("FailedSignInsPerAccount");
+        _app.WebSettings["RateLimits:Window"] = "00:02:00";
+        var user = await _app.CreateClient().SignUpAndSignIn(_app, verify: false);
+        await FailUntilRefused(_app.CreateClient(), user.Email);
+
+        // A browser that never signed in is held like the stranger's…
+        var newBrowser = _app.CreateClient();
+        await (await SignIn(newBrowser, user.Email)).AssertProblem(HttpStatusCode.TooManyRequests, "rate-limited");
+        // …until the owner resets the password in it: the link proves the mailbox.
+        Assert.Equal(HttpStatusCode.Accepted, (await newBrowser.PostAsJsonAsync("/api/auth/forgot-password", new { email = user.Email })).StatusCode);
+        string? token = null;
+        await Eventually(() => Task.FromResult((token = _app.Mail.MailsTo(user.Email).Select(m => m.ResetToken).LastOrDefault(t => t is not null)) is not null),
+            what: "the reset mail");
+        Assert.Equal(HttpStatusCode.OK, (await newBrowser.PostAsJsonAsync("/api/auth/reset-password", new { token, password = "new horse battery" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK,
+            (await newBrowser.PostAsJsonAsync("/api/auth/token", new { email = user.Email, password = "new horse battery" })).StatusCode);
+        // Strangers are still held.
+        Assert.Equal(HttpStatusCode.TooManyRequests,
+            (await _app.CreateClient().PostAsJsonAsync("/api/auth/token", new { email = user.Email, password = "new horse battery" })).StatusCode);
+    }
+
+    private static IEnumerable<string> DeviceCookies(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("Set-Cookie", out var cookies) ? cookies.Where(c => c.StartsWith("scheduler-device=", StringComparison.Ordinal)) : [];
+
+    private async Task<HttpResponseMessage> SignInWithCookie(string email, string cookie)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/auth/token")
+        {
+            Content = JsonContent.Create(new { email, password = "correct horse" }),
+        };
+        request.Headers.Add("Cookie", "scheduler-device=" + cookie);
+        return await _app.CreateClient().SendAsync(request);
     }
 
     [Fact]
