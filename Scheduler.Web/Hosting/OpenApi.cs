@@ -60,7 +60,7 @@ public static class OpenApi
             Type = SecuritySchemeType.Http,
             Scheme = "bearer",
             BearerFormat = "JWT",
-            Description = "The accessToken from issueToken (POST /api/auth/token), valid for 12 hours.",
+            Description = "The accessToken from issueToken (POST /api/auth/token), valid for an hour unless the deployment sets SCHEDULER_TOKEN_LIFETIME (its expiresIn says how long).",
         };
         document.Components.SecuritySchemes[OpenApiOperations.ManageTokenScheme] = new OpenApiSecurityScheme
         {

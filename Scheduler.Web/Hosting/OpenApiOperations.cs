@@ -44,7 +44,7 @@ public sealed partial class OpenApiOperations : IOpenApiOperationTransformer
         }
         operation.Responses ??= new OpenApiResponses();
         operation.Responses.Remove("default");
-        AddSuccessHeaders(operation);
+        AddSuccessHeaders(operation, path);
 
         var problems = new List<string>(route?.Problems ?? []);
         // Path parameters are constrained ({id:guid}): a malformed one does not match the route (404).
@@ -156,8 +156,10 @@ public sealed partial class OpenApiOperations : IOpenApiOperationTransformer
         }
     }
 
-    private static void AddSuccessHeaders(OpenApiOperation operation)
+    private static void AddSuccessHeaders(OpenApiOperation operation, string path)
     {
+        // Sign-in and a password reset make the browser one the account knows (SignInDevices).
+        var remembersDevice = path is "/api/auth/token" or "/api/auth/reset-password";
         var paged = operation.Parameters?.Any(p => p.In == ParameterLocation.Query && p.Name == "cursor") == true;
         foreach (var (status, response) in operation.Responses!)
         {
@@ -168,6 +170,14 @@ public sealed partial class OpenApiOperations : IOpenApiOperationTransformer
                     Description = "The URL of the created resource.",
                     Required = true,
                     Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "uri-reference" },
+                };
+            if (status == "200" && remembersDevice)
+                (concrete.Headers ??= new Dictionary<string, IOpenApiHeader>())["Set-Cookie"] = new OpenApiHeader
+                {
+                    Description = $"`{SignInDevices.CookieName}`: HttpOnly, SameSite=Strict, Path={SignInDevices.CookiePath}, 30 days. "
+                        + "Sent back with later sign-ins to this account, it gives this client a failed-sign-in budget of its own, "
+                        + "so others' failures cannot make it wait.",
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.String },
                 };
             if (status == "200" && paged)
                 (concrete.Headers ??= new Dictionary<string, IOpenApiHeader>())["Link"] = new OpenApiHeader

@@ -230,6 +230,9 @@ public sealed class OpenApiTests(AppFixture fixture) : IClassFixture<AppFixture>
         foreach (var paged in new[] { "listBookings", "listEvents", "listNotifications" })
             Assert.NotNull(Operation(document, paged)["responses"]!["200"]!["headers"]!["Link"]);
         Assert.NotNull(Operation(document, "createBooking")["responses"]!["201"]!["headers"]!["Location"]);
+        // Sign-in and a reset set the device cookie that keeps others' failures from holding this client up.
+        Assert.Contains("scheduler-device", Operation(document, "issueToken")["responses"]!["200"]!["headers"]!["Set-Cookie"]!["description"]!.GetValue<string>());
+        Assert.NotNull(Operation(document, "resetPassword")["responses"]!["200"]!["headers"]!["Set-Cookie"]);
     }
 
     [Fact]
