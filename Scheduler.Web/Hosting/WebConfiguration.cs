@@ -93,6 +93,7 @@ public static class WebConfiguration
         });
         services.AddExceptionHandler<RetryableExceptionHandler>();
         services.AddSchedulerOpenApi();
+        services.AddPublicCompression();
 
         // Metrics for Prometheus at /metrics: the front end's HTTP server, its Orleans client, the engine's meters.
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
@@ -159,6 +160,7 @@ public static class WebConfiguration
         });
         app.UseRequestBodyLimit();
         app.UseKnownCharset();
+        app.UsePublicCompression();
         // Static pages and assets are public: served before authentication and authorization run.
         app.UsePageAssets();
         // Routing here, not first (WebApplication's default): after HEAD became GET.
