@@ -95,7 +95,8 @@ public static class WebConfiguration
         services.AddSchedulerOpenApi();
         services.AddPublicCompression();
 
-        // Metrics for Prometheus at /metrics: the front end's HTTP server, its Orleans client, the engine's meters.
+        // Metrics for Prometheus at /metrics (loopback callers and SCHEDULER_METRICS_TOKEN: MetricsAccess): the
+        // front end's HTTP server, its Orleans client, the engine's meters.
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(SchedulerMetricsNames.All)
             .AddPrometheusExporter());
@@ -169,9 +170,10 @@ public static class WebConfiguration
         app.UseAuthorization();
         app.UseRateLimiter();
         app.UseHubRequestProblems();
+        app.UseMetricsAccess();
 
         app.MapSchedulerOpenApi();
-        app.MapPrometheusScrapingEndpoint("/metrics").WithMetadata(new HttpMethodMetadata(["GET"])).AllowAnonymous();
+        app.MapPrometheusScrapingEndpoint("/metrics").WithMetadata(new HttpMethodMetadata(["GET"]), new MetricsAccess.Marker()).AllowAnonymous();
         app.MapHealthApi();
         app.MapUsersApi();
         app.MapEventTypesApi();

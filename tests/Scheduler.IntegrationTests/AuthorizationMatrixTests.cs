@@ -80,7 +80,8 @@ public sealed class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture
         new("GET", "/healthz", _ => "/healthz", null, Everyone, false, HttpStatusCode.OK, Has("status", (_, _) => "ok")),
         new("GET", "/problems/{token}", _ => "/problems/not-found", null, Everyone, false, HttpStatusCode.OK, Has("status", (_, _) => 404)),
         new("GET", Scheduler.Web.Hosting.OpenApi.DocumentRoute, _ => "/openapi/v1.json", null, Everyone, false, HttpStatusCode.OK, Has("openapi")),
-        new("GET", "/metrics", _ => "/metrics", null, Everyone, false, HttpStatusCode.OK, TextWith("# TYPE")),
+        // Served to loopback callers and SCHEDULER_METRICS_TOKEN holders only (MetricsTests, RunShSmokeTests): no API caller.
+        new("GET", "/metrics", _ => "/metrics", null, [], false, HttpStatusCode.OK, TextWith("# TYPE")),
         new("POST", "/api/users", _ => "/api/users", (_, _) => new { name = "N", email = $"u-{Guid.NewGuid():N}@example.com", password = "long-enough", timeZone = "UTC" }, Everyone, false,
             HttpStatusCode.Created, All(Has("id"), Has("timeZone", (_, _) => "UTC"))),
         new("POST", "/api/auth/token", _ => "/api/auth/token", (s, _) => new { email = s.A.Email, password = "correct horse" }, Everyone, false,

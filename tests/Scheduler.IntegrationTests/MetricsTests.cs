@@ -5,13 +5,19 @@ using static Scheduler.IntegrationTests.Infrastructure.Api;
 
 namespace Scheduler.IntegrationTests;
 
-/// <summary>Operators read the engine on /metrics (Prometheus text): the silo's commits and decisions, the front end's HTTP.</summary>
+/// <summary>Operators read the engine on /metrics (Prometheus text): the silo's commits and decisions, the front end's HTTP (to its token or loopback only).</summary>
 public sealed class MetricsTests : IAsyncLifetime
 {
     private SchedulerApp _app = null!;
     private readonly int _siloMetricsPort = FreeLoopbackPort();
 
-    public async Task InitializeAsync() => _app = await SchedulerApp.StartWithAsync("metrics", siloMetricsPort: _siloMetricsPort);
+    private const string MetricsToken = "a scraper's secret";
+
+    public async Task InitializeAsync()
+    {
+        _app = await SchedulerApp.StartWithAsync("metrics", siloMetricsPort: _siloMetricsPort);
+        _app.WebSettings["SCHEDULER_METRICS_TOKEN"] = MetricsToken;
+    }
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
@@ -43,8 +49,20 @@ public sealed class MetricsTests : IAsyncLifetime
         Assert.Contains("scheduler_booking_decision_duration_milliseconds_bucket", silo);
         Assert.Contains("scheduler_commit_duration_milliseconds_bucket", silo);
 
-        var web = await anonymous.GetAsync("/metrics");
+        // The front end's counters are everyone's traffic: only a scraper with the token (or on this
+        // machine: RunShSmokeTests) reads them; anyone else finds nothing there.
+        await (await anonymous.GetAsync("/metrics")).AssertProblem(HttpStatusCode.NotFound, "not-found");
+        await (await Scrape(anonymous, "not the secret")).AssertProblem(HttpStatusCode.NotFound, "not-found");
+        await (await Scrape(anonymous, MetricsToken[..^1])).AssertProblem(HttpStatusCode.NotFound, "not-found");
+        var web = await Scrape(anonymous, MetricsToken);
         Assert.Equal(HttpStatusCode.OK, web.StatusCode);
         Assert.Contains("http_server_request_duration_seconds", await web.Content.ReadAsStringAsync());
+    }
+
+    private static async Task<HttpResponseMessage> Scrape(HttpClient client, string token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return await client.SendAsync(request);
     }
 }

@@ -88,6 +88,11 @@ public sealed class RunShSmokeTests(ITestOutputHelper output) : IAsyncLifetime
         }
         Assert.All(otherChanges, c => Assert.Equal(marker.Id, BookingId(c)));
 
+        // An operator on this machine reads a front end's metrics (loopback needs no token).
+        var metrics = await first.GetAsync("/metrics");
+        Assert.Equal(HttpStatusCode.OK, metrics.StatusCode);
+        Assert.Contains("http_server_request_duration_seconds", await metrics.Content.ReadAsStringAsync());
+
         // A manage token works on a front end other than the one that issued it.
         await AssertReadableWithManageToken(second, bookedThroughFirst);
         await AssertReadableWithManageToken(first, bookedThroughSecond);
