@@ -21,9 +21,14 @@ public static class OpenApi
         {
             options.AddOperationTransformer<OpenApiOperations>();
             options.AddSchemaTransformer<OpenApiSchemas>();
-            options.AddDocumentTransformer((document, _, _) =>
+            options.AddDocumentTransformer((document, context, _) =>
             {
                 Complete(document);
+                // Where the deployment says it lives (SCHEDULER_PUBLIC_URL, as mailed links do), not
+                // the Host the request claims: a cached or shared copy of the document must not send
+                // a generated client to whichever host a requester wrote.
+                if (!string.IsNullOrEmpty(context.ApplicationServices.GetRequiredService<IConfiguration>()["SCHEDULER_PUBLIC_URL"]))
+                    document.Servers = [new OpenApiServer { Url = context.ApplicationServices.GetRequiredService<Scheduler.Web.Mail.PublicUrl>().Base }];
                 return Task.CompletedTask;
             });
         });

@@ -95,6 +95,19 @@ public sealed class OpenApiTests(AppFixture fixture) : IClassFixture<AppFixture>
     }
 
     [Fact]
+    public async Task The_server_url_is_where_the_deployment_says_it_lives_whatever_Host_the_request_claims()
+    {
+        await using var app = await SchedulerApp.StartAsync("openapi-servers");
+        app.WebSettings["SCHEDULER_PUBLIC_URL"] = "https://book.example.org/";
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/openapi/v1.json");
+        request.Headers.Host = "attacker.example";
+        var response = await app.CreateClient().SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var servers = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["servers"]!.AsArray();
+        Assert.Equal("https://book.example.org", Assert.Single(servers)!["url"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Redocly_recommended_rules_report_no_errors_and_only_the_warnings_we_keep()
     {
         var file = Path.Combine(Path.GetTempPath(), $"scheduler-openapi-{Guid.NewGuid():N}.json");
