@@ -173,7 +173,11 @@ function confirm(booking) {
   $('booking').hidden = true;
   $('confirmation').hidden = false;
   const zone = state.zone;
-  $('confirmation-text').textContent = `${state.eventType.title} with ${state.eventType.organizer?.name ?? 'your host'} is booked.`;
+  const host = state.eventType.organizer?.name ?? 'your host';
+  $('confirmation-heading').textContent = booking.status === 'Pending' ? 'Booking requested' : 'You are booked';
+  $('confirmation-text').textContent = booking.status === 'Pending'
+    ? `${state.eventType.title} with ${host} is requested: ${host} confirms each booking, and the time is held for you meanwhile.`
+    : `${state.eventType.title} with ${host} is booked.`;
   $('confirmation-time').textContent = `${formatDateIn(booking.start, zone)}, ${formatTimeIn(booking.start, zone)} – ${formatTimeIn(booking.end, zone)}`;
   $('confirmation-zone').textContent = `Times in ${zone}`;
   $('confirmation-email').textContent = booking.email;

@@ -138,12 +138,51 @@ function upsertBooking(booking) {
     el('td', { text: formatShortIn(booking.start, zone) }),
     el('td', { text: state.eventTypes.get(booking.eventTypeId)?.title ?? '' }),
     el('td', {}, el('span', { class: 'booker-name', text: booking.name }), el('br'), el('a', { class: 'booker-email', href: `mailto:${booking.email}`, text: booking.email })),
-    el('td', {}, el('span', { class: `status ${booking.status}`, text: booking.status })));
+    el('td', {}, el('span', { class: `status ${booking.status}`, text: booking.status })),
+    el('td', { class: 'actions' }, ...bookingActions(booking)));
   const body = $('bookings');
   body.querySelector(`[data-booking-id="${booking.id}"]`)?.remove();
   const later = [...body.children].find(r => new Date(r.dataset.start) > new Date(booking.start));
   body.insertBefore(row, later ?? null);
   updateEmpty();
+}
+
+// Pending: confirm or decline; confirmed: cancel. Declining and cancelling ask for a reason, which the
+// booker reads in their notification and on the manage page.
+function bookingActions(booking) {
+  const cancel = el('button', { type: 'button', class: 'secondary', text: booking.status === 'Pending' ? 'Decline' : 'Cancel',
+    onclick: (e) => askReason(booking, e.target.closest('td')) });
+  if (booking.status !== 'Pending') return [cancel];
+  return [el('button', { type: 'button', class: 'confirm', text: 'Confirm', onclick: (e) => confirmBooking(booking, e.target) }), cancel];
+}
+
+async function confirmBooking(booking, button) {
+  button.disabled = true;
+  const result = await call(`/api/bookings/${booking.id}/confirm`, { method: 'POST' });
+  if (result.ok) upsertBooking(result.data);
+  else showActionError(button.closest('td'), result.problem, booking);
+}
+
+function askReason(booking, cell) {
+  const reason = el('input', { name: 'reason', maxlength: 1000, placeholder: 'Reason, for the booker (optional)', 'aria-label': `Reason for cancelling ${booking.name}'s booking` });
+  const form = el('form', { class: 'row cancel-form' }, reason,
+    el('button', { type: 'submit', class: 'danger', text: booking.status === 'Pending' ? 'Decline booking' : 'Cancel booking' }),
+    el('button', { type: 'button', class: 'secondary', text: 'Keep', onclick: () => cell.replaceChildren(...bookingActions(booking)) }));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    for (const button of form.querySelectorAll('button')) button.disabled = true;
+    const body = reason.value.trim() ? { reason: reason.value.trim() } : {};
+    const result = await call(`/api/bookings/${booking.id}/cancel`, { method: 'POST', body });
+    if (result.ok) removeBooking(booking.id);
+    else showActionError(cell, result.problem, booking);
+  });
+  cell.replaceChildren(form);
+  reason.focus();
+}
+
+function showActionError(cell, problem, booking) {
+  cell.replaceChildren(el('span', { class: 'field-error', role: 'alert', text: problem.detail ?? problem.title ?? 'That did not work.' }),
+    ...bookingActions(booking));
 }
 
 function removeBooking(id) {
@@ -216,6 +255,9 @@ function editEventType(e) {
   form.durationMinutes.value = e?.durationMinutes ?? 30;
   form.location.value = e?.location ?? '';
   form.active.checked = e?.active ?? true;
+  form.requiresConfirmation.checked = e?.requiresConfirmation ?? false;
+  form.reminderMinutes.value = e?.reminderMinutes ?? 60;
+  for (const key of LIMITS) form[key].value = e?.[key] ?? '';
   $('event-type-form-heading').textContent = e ? `Edit “${e.title}”` : 'New event type';
   $('event-type-save').textContent = e ? 'Save' : 'Create';
   $('event-type-cancel').hidden = !e;
@@ -224,8 +266,11 @@ function editEventType(e) {
   if (e) form.title.focus();
 }
 
-const KEPT_SETTINGS = ['requiresConfirmation', 'reminderMinutes', 'slotIntervalMinutes', 'bufferBeforeMinutes', 'bufferAfterMinutes',
-  'minimumNoticeMinutes', 'maxDaysInFuture', 'maxBookingsPerDay', 'maxBookingsPerWeek'];
+// The scheduling limits: an empty field is "no limit" (null).
+const LIMITS = ['slotIntervalMinutes', 'bufferBeforeMinutes', 'bufferAfterMinutes', 'minimumNoticeMinutes', 'maxDaysInFuture',
+  'maxBookingsPerDay', 'maxBookingsPerWeek'];
+const KEPT_SETTINGS = ['requiresConfirmation', 'reminderMinutes', ...LIMITS];
+const numberOrNull = (input) => input.value.trim() === '' ? null : Number(input.value);
 
 async function saveEventType(e, id) {
   const body = { title: e.title, description: e.description, durationMinutes: Number(e.durationMinutes), location: e.location, active: e.active, requiresConfirmation: e.requiresConfirmation ?? false };
@@ -252,7 +297,9 @@ async function submitEventType(event) {
   const existing = id ? state.eventTypes.get(id) : null;
   const result = await saveEventType({
     ...existing, title: form.title.value.trim(), description: form.description.value, durationMinutes: form.durationMinutes.value,
-    location: form.location.value.trim(), active: form.active.checked,
+    location: form.location.value.trim(), active: form.active.checked, requiresConfirmation: form.requiresConfirmation.checked,
+    reminderMinutes: numberOrNull(form.reminderMinutes) ?? 60,
+    ...Object.fromEntries(LIMITS.map(key => [key, numberOrNull(form[key])])),
   }, id);
   showFieldErrors(form, result.ok ? null : result.problem);
   $('event-type-error').textContent = result.ok ? '' : (result.problem.detail ?? result.problem.title ?? 'Could not save.');

@@ -17,7 +17,11 @@ function show(booking) {
   const cancelled = booking.status === 'Cancelled';
   $('cancel-form').hidden = cancelled;
   $('cancelled-note').hidden = !cancelled;
-  if (cancelled) $('cancelled-note').textContent = 'This booking is cancelled.' + (booking.cancellationReason ? ` Reason: ${booking.cancellationReason}` : '');
+  if (cancelled) {
+    const by = booking.cancelledBy === 'organizer' ? 'The organizer cancelled this booking.' : 'This booking is cancelled.';
+    $('cancelled-note').textContent = by + (booking.cancellationReason ? ` Reason: ${booking.cancellationReason}` : '');
+  }
+  $('pending-note').hidden = booking.status !== 'Pending';
   $('details').hidden = false;
 }
 

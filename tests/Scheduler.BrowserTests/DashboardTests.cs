@@ -1,0 +1,121 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+using static Scheduler.TestSupport.Requests;
+
+namespace Scheduler.BrowserTests;
+
+/// <summary>
+/// What an organizer does on the dashboard besides watching: sets an event type to need their
+/// confirmation and gives it scheduling limits, then confirms one booking and declines another with a
+/// reason, which the booker reads on the manage page.
+/// </summary>
+[Collection(SchedulerSystemCollection.Name)]
+public sealed class DashboardTests(SchedulerSystem system)
+{
+    private static readonly string Day = SchedulerSystem.FutureWeekday().ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    [Fact]
+    public async Task An_organizer_sets_confirmation_and_limits_then_confirms_one_booking_and_declines_another()
+    {
+        var organizer = await system.NewOrganizer("Cora Confirmer");
+        await using var context = await system.NewContext("Europe/Berlin");
+        var dashboard = await context.NewPageAsync();
+        await dashboard.GotoAsync("/dashboard");
+        await dashboard.FillAsync("#sign-in-email", organizer.Email);
+        await dashboard.FillAsync("#sign-in-password", organizer.Password);
+        await dashboard.ClickAsync("#sign-in-submit");
+        await Expect(dashboard.Locator("#live")).ToHaveAttributeAsync("data-state", "connected");
+
+        // Edit "Intro call": confirmation required, a slot every hour, 15 minutes free after each.
+        await dashboard.Locator("#event-types li", new() { HasText = "Intro call" }).GetByRole(AriaRole.Button, new() { Name = "Edit" }).ClickAsync();
+        await Expect(dashboard.Locator("#et-reminder")).ToHaveValueAsync("60");
+        await Expect(dashboard.Locator("#et-interval")).ToHaveValueAsync("");
+        await dashboard.CheckAsync("input[name=requiresConfirmation]");
+        await dashboard.FillAsync("#et-interval", "60");
+        await dashboard.FillAsync("#et-buffer-after", "15");
+        await dashboard.ClickAsync("#event-type-save");
+        await Expect(dashboard.Locator("#event-type-form-heading")).ToHaveTextAsync("New event type");
+
+        var stored = (await system.Get("/api/event-types", organizer.Token)).AsArray().Single(e => e!["id"]!.GetValue<Guid>() == organizer.EventTypeId)!;
+        Assert.True(stored["requiresConfirmation"]!.GetValue<bool>());
+        Assert.Equal(60, stored["slotIntervalMinutes"]!.GetValue<int>());
+        Assert.Equal(15, stored["bufferAfterMinutes"]!.GetValue<int>());
+        Assert.Equal(60, stored["reminderMinutes"]!.GetValue<int>());
+        // Fields left empty stay "no limit".
+        Assert.Null(stored["bufferBeforeMinutes"]);
+        Assert.Null(stored["maxBookingsPerDay"]);
+        Assert.Equal("Thirty minutes to get to know each other.", stored["description"]!.GetValue<string>());
+
+        // The form shows them back.
+        await dashboard.Locator("#event-types li", new() { HasText = "Intro call" }).GetByRole(AriaRole.Button, new() { Name = "Edit" }).ClickAsync();
+        await Expect(dashboard.Locator("#et-interval")).ToHaveValueAsync("60");
+        await Expect(dashboard.Locator("#et-buffer-after")).ToHaveValueAsync("15");
+        await Expect(dashboard.Locator("input[name=requiresConfirmation]")).ToBeCheckedAsync();
+        await dashboard.ClickAsync("#event-type-cancel");
+
+        // Two visitors book the first two hourly slots: both arrive live, pending.
+        var slots = (await system.Get($"/api/event-types/{organizer.EventTypeId}/slots?from={Day}&to={Day}&timeZone=Europe/Berlin", organizer.Token))["slots"]!.AsArray();
+        Assert.Equal(["09:00", "10:00"], slots.Take(2).Select(s => s!["start"]!.GetValue<string>()[11..16]));
+        var first = await SystemBook(organizer.EventTypeId, slots[0]!["start"]!.GetValue<string>(), "Pia Pending");
+        var second = await SystemBook(organizer.EventTypeId, slots[1]!["start"]!.GetValue<string>(), "Dan Declined");
+        Assert.Equal("Pending", first.Status);
+
+        var firstRow = dashboard.Locator("#bookings tr", new() { HasText = "Pia Pending" });
+        var secondRow = dashboard.Locator("#bookings tr", new() { HasText = "Dan Declined" });
+        await Expect(firstRow).ToContainTextAsync("Pending");
+        await Expect(secondRow).ToContainTextAsync("Pending");
+
+        await firstRow.GetByRole(AriaRole.Button, new() { Name = "Confirm" }).ClickAsync();
+        await Expect(firstRow).ToContainTextAsync("Confirmed");
+        await Expect(firstRow.GetByRole(AriaRole.Button, new() { Name = "Confirm" })).ToHaveCountAsync(0);
+        await Expect(firstRow.GetByRole(AriaRole.Button, new() { Name = "Cancel" })).ToBeVisibleAsync();
+        Assert.Equal("Confirmed", (await ReadWithManageToken(first))["status"]!.GetValue<string>());
+
+        await secondRow.GetByRole(AriaRole.Button, new() { Name = "Decline" }).ClickAsync();
+        await secondRow.GetByRole(AriaRole.Textbox).FillAsync("Fully booked that morning");
+        await system.Screenshot(dashboard, "dashboard-decline");
+        await secondRow.GetByRole(AriaRole.Button, new() { Name = "Decline booking" }).ClickAsync();
+        await Expect(secondRow).ToHaveCountAsync(0);
+        var declined = await ReadWithManageToken(second);
+        Assert.Equal("Cancelled", declined["status"]!.GetValue<string>());
+        Assert.Equal("organizer", declined["cancelledBy"]!.GetValue<string>());
+        Assert.Equal("Fully booked that morning", declined["cancellationReason"]!.GetValue<string>());
+
+        // The booker reads why on the manage page.
+        var manage = await context.NewPageAsync();
+        await manage.GotoAsync($"/manage/{second.Id}?token={Uri.EscapeDataString(second.ManageToken)}");
+        await Expect(manage.Locator("#cancelled-note")).ToHaveTextAsync("The organizer cancelled this booking. Reason: Fully booked that morning");
+        await Expect(manage.Locator("#pending-note")).ToBeHiddenAsync();
+
+        // A visitor booking on the public page is told it waits for the organizer, and so is its manage page.
+        var visitor = await context.NewPageAsync();
+        await visitor.GotoAsync($"/book/{organizer.EventTypeId}?date={Day}");
+        var eleven = slots[2]!["start"]!.GetValue<string>();
+        await visitor.Locator($".slot[data-start=\"{eleven}\"]").ClickAsync();
+        await visitor.FillAsync("#name", "Vera Visitor");
+        await visitor.FillAsync("#email", $"vera-{Guid.NewGuid():N}@example.com");
+        await visitor.ClickAsync("#submit");
+        await Expect(visitor.Locator("#confirmation-heading")).ToHaveTextAsync("Booking requested");
+        await Expect(visitor.Locator("#confirmation-text")).ToContainTextAsync("Cora Confirmer confirms each booking");
+        await Expect(dashboard.Locator("#bookings tr", new() { HasText = "Vera Visitor" })).ToContainTextAsync("Pending");
+        await visitor.ClickAsync("#manage-link");
+        await Expect(visitor.Locator("#pending-note")).ToBeVisibleAsync();
+        await Expect(visitor.Locator("#status")).ToHaveTextAsync("Pending");
+    }
+
+    private sealed record Booked(Guid Id, string ManageToken, string Status);
+
+    private async Task<Booked> SystemBook(Guid eventTypeId, string start, string name)
+    {
+        var response = await system.BookThroughApi(eventTypeId, start, name);
+        var body = await SchedulerSystem.Expect(HttpStatusCode.Created, response);
+        return new Booked(body["id"]!.GetValue<Guid>(), body["manageToken"]!.GetValue<string>(), body["status"]!.GetValue<string>());
+    }
+
+    private async Task<System.Text.Json.Nodes.JsonNode> ReadWithManageToken(Booked booking) =>
+        await SchedulerSystem.Expect(HttpStatusCode.OK,
+            await system.Http.GetAsync($"/api/bookings/{booking.Id}?token={Uri.EscapeDataString(booking.ManageToken)}"));
+}
