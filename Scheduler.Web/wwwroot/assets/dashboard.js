@@ -1,6 +1,6 @@
 // The organizer dashboard: bookings and notifications kept live over SignalR, event types and
 // weekly availability editors. The access token lives in sessionStorage (per tab, gone on close).
-import { api, browserZone, formatShortIn, el, showFieldErrors } from './api.js';
+import { api, browserZone, knownZones, formatShortIn, el, showFieldErrors, showNotice } from './api.js';
 
 const $ = (id) => document.getElementById(id);
 const TokenKey = 'scheduler.accessToken';
@@ -19,14 +19,13 @@ async function signIn(event) {
   const form = event.target;
   $('sign-in-error').textContent = '';
   $('sign-in-submit').disabled = true;
-  const result = await api('/api/auth/token', { method: 'POST', body: { email: form.email.value.trim(), password: form.password.value } });
+  const failed = await signInWith(form.email.value.trim(), form.password.value);
   $('sign-in-submit').disabled = false;
-  if (!result.ok) {
-    $('sign-in-error').textContent = result.problem.token === 'invalid-credentials' ? 'Wrong email or password.' : (result.problem.title ?? 'Could not sign in.');
+  if (failed) {
+    $('sign-in-error').textContent = failed.problem.token === 'invalid-credentials' ? 'Wrong email or password.'
+      : (failed.problem.detail ?? failed.problem.title ?? 'Could not sign in.');
     return;
   }
-  state.token = result.data.accessToken;
-  sessionStorage.setItem(TokenKey, state.token);
   form.reset();
   await showApp();
 }
@@ -51,6 +50,56 @@ async function forgotPassword() {
     : (result.problem.title ?? 'Could not ask for a link.');
 }
 
+// Signs in with an address and password; returns the failed result, or null once the app shows.
+async function signInWith(email, password) {
+  const result = await api('/api/auth/token', { method: 'POST', body: { email, password } });
+  if (!result.ok) return result;
+  state.token = result.data.accessToken;
+  sessionStorage.setItem(TokenKey, state.token);
+  return null;
+}
+
+function zoneOptions(select, selected) {
+  select.replaceChildren(...knownZones(selected).map(z => el('option', { value: z, text: z.replaceAll('_', ' '), selected: z === selected })));
+}
+
+function showSignUp(show) {
+  $('sign-in').hidden = show;
+  $('sign-up').hidden = !show;
+  if (show) {
+    zoneOptions($('sign-up-zone'), zone);
+    $('sign-up-error').textContent = '';
+    $('sign-up-name').focus();
+  }
+}
+
+async function signUp(event) {
+  event.preventDefault();
+  const form = event.target;
+  $('sign-up-error').textContent = '';
+  $('sign-up-submit').disabled = true;
+  const body = { name: form.name.value.trim(), email: form.email.value.trim(), password: form.password.value, timeZone: form.timeZone.value };
+  const result = await api('/api/users', { method: 'POST', body });
+  showFieldErrors(form, result.ok ? null : result.problem);
+  if (!result.ok) {
+    $('sign-up-submit').disabled = false;
+    $('sign-up-error').textContent = result.problem.token === 'email-taken'
+      ? 'This address has an account already: sign in, or use “Forgot your password?” there if it is yours.'
+      : result.problem.token === 'validation' ? 'Please check the fields below.' : (result.problem.title ?? 'Could not create the account.');
+    return;
+  }
+  const failed = await signInWith(body.email, body.password);
+  $('sign-up-submit').disabled = false;
+  if (failed) {
+    $('sign-up-error').textContent = failed.problem.title ?? 'Your account is created, but signing in failed: sign in below.';
+    showSignUp(false);
+    return;
+  }
+  form.reset();
+  $('sign-up').hidden = true;
+  await showApp();
+}
+
 function signOut() {
   // Signing out ends the token on the server too (a copy left elsewhere is worthless from now on).
   if (state.token) api('/api/auth/revoke', { method: 'POST', body: {}, token: state.token });
@@ -61,6 +110,7 @@ function signOut() {
   $('app').hidden = true;
   for (const id of ['sign-out', 'notifications-button', 'live']) $(id).hidden = true;
   $('me').textContent = '';
+  $('sign-up').hidden = true;
   $('sign-in').hidden = false;
 }
 
@@ -71,9 +121,8 @@ async function showApp() {
   $('sign-in').hidden = true;
   $('app').hidden = false;
   for (const id of ['sign-out', 'notifications-button', 'live']) $(id).hidden = false;
-  $('me').textContent = state.me.name;
+  showProfile();
   $('bookings-zone').textContent = `Times in ${zone}`;
-  $('availability-zone').textContent = `Local times in your profile's zone, ${state.me.timeZone}.`;
   await connect(); // before loading, so nothing published in between is missed
   await Promise.all([loadBookings(), loadNotifications(), loadEventTypes(), loadRules()]);
 }
@@ -306,6 +355,65 @@ async function submitEventType(event) {
   if (result.ok) editEventType(null);
 }
 
+// ---- account ----
+function showProfile() {
+  const me = state.me;
+  $('me').textContent = me.name;
+  $('availability-zone').textContent = `Local times in your profile's zone, ${me.timeZone}.`;
+  const form = $('profile-form');
+  form.name.value = me.name;
+  zoneOptions(form.timeZone, me.timeZone);
+  $('password-form').username.value = me.email;
+  $('verify-banner').hidden = me.emailVerified;
+  $('verify-text').textContent = me.emailVerified ? ''
+    : `Confirm your address: we mailed a link to ${me.email}. Until you follow it, bookings made earlier with that address stay hidden from your account.`;
+}
+
+async function saveProfile(event) {
+  event.preventDefault();
+  const form = event.target;
+  const result = await call('/api/me', { method: 'PATCH', body: { name: form.name.value.trim(), timeZone: form.timeZone.value } });
+  showFieldErrors(form, result.ok ? null : result.problem);
+  showNotice($('profile-message'), result.ok ? 'success' : 'error', result.ok ? 'Profile saved.' : (result.problem.title ?? 'Could not save.'));
+  if (result.ok) { state.me = result.data; showProfile(); }
+}
+
+// A new password ends every token, this tab's too: sign in again with it, then reconnect live updates.
+async function changePassword(event) {
+  event.preventDefault();
+  const form = event.target;
+  const password = form.password.value;
+  const result = await call('/api/me', { method: 'PATCH', body: { currentPassword: form.currentPassword.value, password } });
+  showFieldErrors(form, result.ok ? null : result.problem);
+  if (!result.ok) {
+    showNotice($('password-message'), 'error', result.problem.token === 'validation' ? 'Please check the fields above.' : (result.problem.title ?? 'Could not change the password.'));
+    return;
+  }
+  form.currentPassword.value = '';
+  form.password.value = '';
+  await state.connection?.stop();
+  const failed = await signInWith(result.data.email, password);
+  if (failed) { signOut(); return; }
+  await connect();
+  showNotice($('password-message'), 'success', 'Password changed. Every other device is signed out.');
+}
+
+async function signOutEverywhere() {
+  const result = await call('/api/auth/revoke', { method: 'POST', body: { everywhere: true } });
+  if (result.ok || result.status === 401) signOut();
+}
+
+async function resendVerification() {
+  const button = $('resend-verification');
+  button.disabled = true;
+  const result = await call('/api/me/verify-email', { method: 'POST' });
+  button.disabled = false;
+  if (result.ok) $('verify-text').textContent = `A new link is on its way to ${state.me.email}.`;
+  else if (result.problem.token === 'already-verified') { state.me = { ...state.me, emailVerified: true }; showProfile(); }
+  else if (result.problem.token === 'rate-limited') $('verify-text').textContent = 'A link was mailed less than a minute ago (or five are still valid): please look for it, or ask again in a minute.';
+  else $('verify-text').textContent = result.problem.title ?? 'Could not send a link.';
+}
+
 // ---- availability ----
 async function loadRules() {
   const result = await call('/api/availability');
@@ -345,6 +453,13 @@ async function saveRules() {
 $('sign-in-form').addEventListener('submit', signIn);
 $('forgot-password').addEventListener('click', forgotPassword);
 $('sign-out').addEventListener('click', signOut);
+$('show-sign-up').addEventListener('click', () => showSignUp(true));
+$('show-sign-in').addEventListener('click', () => showSignUp(false));
+$('sign-up-form').addEventListener('submit', signUp);
+$('profile-form').addEventListener('submit', saveProfile);
+$('password-form').addEventListener('submit', changePassword);
+$('sign-out-everywhere').addEventListener('click', signOutEverywhere);
+$('resend-verification').addEventListener('click', resendVerification);
 $('notifications-button').addEventListener('click', () => {
   const panel = $('notifications-panel');
   panel.hidden = !panel.hidden;
