@@ -77,7 +77,7 @@ public static class UsersApi
 
     /// <summary>Changes the caller's name, time zone and/or password (with <c>currentPassword</c>).</summary>
     public static async Task<Results<Ok<UserDto>, ProblemHttpResult>> UpdateMe(
-        UpdateMeRequest? body, HttpContext http, IGrainFactory grains, IPasswordHasher<UserProfile> hasher)
+        UpdateMeRequest? body, HttpContext http, IGrainFactory grains, IPasswordHasher<UserProfile> hasher, AccountThrottle throttle)
     {
         var v = new Validator();
         var name = body?.Name is null ? null : v.RequiredText("name", body.Name, 200);
@@ -90,13 +90,25 @@ public static class UsersApi
         }
         if (!v.IsValid) return Problems.Validation(v.Errors);
 
-        var user = grains.GetGrain<IUserGrain>(http.User.RequiredUserId());
+        var userId = http.User.RequiredUserId();
+        var user = grains.GetGrain<IUserGrain>(userId);
         string? current = null;
         if (body?.Password is not null)
         {
+            // A stolen token must not become a way to guess the password (and keep the account after
+            // the token ends): wrong current passwords are limited like failed sign-ins.
+            var account = "password change " + userId.ToString("N");
+            if (throttle.Blocked(account, null) is { } wait)
+            {
+                http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return Problems.Result("rate-limited", "Too many wrong current passwords: wait, then try again.");
+            }
             current = await user.GetPasswordHash();
             if (current is null || hasher.VerifyHashedPassword(null!, current, body.CurrentPassword!) == PasswordVerificationResult.Failed)
+            {
+                throttle.Failed(account, null);
                 return Problems.Validation("currentPassword", "Does not match the current password.");
+            }
         }
         // Name and zone first: if the password change after them fails, a retry finds them done and
         // changes the password; the other way round a retry would fail on the current password.

@@ -42,7 +42,7 @@ public static class OpenApiRoutes
         ["POST /api/auth/forgot-password"] = new("forgotPassword"),
         ["POST /api/auth/reset-password"] = new("resetPassword", ApiAccess.Anonymous, "invalid-reset"),
         ["GET /api/me"] = new("getMe"),
-        ["PATCH /api/me"] = new("updateMe"),
+        ["PATCH /api/me"] = new("updateMe", ApiAccess.Anonymous, "rate-limited"),
         ["POST /api/event-types"] = new("createEventType"),
         ["GET /api/event-types"] = new("listEventTypes"),
         ["GET /api/event-types/{id}"] = new("getEventType", ApiAccess.OptionalBearer),

@@ -170,6 +170,30 @@ public sealed class RateLimitTests : IAsyncLifetime
             (await _app.CreateClient().PostAsJsonAsync("/api/auth/token", new { email = user.Email, password = "new horse battery" })).StatusCode);
     }
 
+    [Fact]
+    public async Task A_token_cannot_be_used_to_guess_the_current_password()
+    {
+        Lower("FailedSignInsPerAccount");
+        _app.WebSettings["RateLimits:Window"] = "00:02:00";
+        var user = await _app.CreateClient().SignUpAndSignIn(_app, verify: false);
+        HttpResponseMessage? refused = null;
+        for (var i = 0; i < 2 * Limit + 1 && refused is null; i++)
+        {
+            var wrong = await user.Client.PatchAsJsonAsync("/api/me", new { currentPassword = "guess " + i, password = "taken over now" });
+            if (wrong.StatusCode == HttpStatusCode.TooManyRequests) refused = wrong;
+            else await wrong.AssertProblem(HttpStatusCode.BadRequest, "validation");
+        }
+        Assert.NotNull(refused);
+        await refused!.AssertProblem(HttpStatusCode.TooManyRequests, "rate-limited");
+        Assert.True(int.Parse(refused.Headers.GetValues("Retry-After").Single()) >= 1);
+        // The right one is held too, and nothing changed: the old password still signs in.
+        await (await user.Client.PatchAsJsonAsync("/api/me", new { currentPassword = "correct horse", password = "taken over now" }))
+            .AssertProblem(HttpStatusCode.TooManyRequests, "rate-limited");
+        Assert.Equal(HttpStatusCode.OK, (await SignIn(_app.CreateClient(), user.Email)).StatusCode);
+        // Renaming needs no password and is not held.
+        Assert.Equal(HttpStatusCode.OK, (await user.Client.PatchAsJsonAsync("/api/me", new { name = "Still Me" })).StatusCode);
+    }
+
     private static IEnumerable<string> DeviceCookies(HttpResponseMessage response) =>
         response.Headers.TryGetValues("Set-Cookie", out var cookies) ? cookies.Where(c => c.StartsWith("scheduler-device=", StringComparison.Ordinal)) : [];
 
