@@ -343,6 +343,10 @@ public interface ICalendarGrain : IGrainWithGuidKey
     [Alias("BlockTime")]
     Task<BlockedTimeOutcome> BlockTime(BlockedTimeDraft draft);
 
+    /// <summary>Blocked time that has not ended yet, by start (what the calendar holds in memory: no read).</summary>
+    [Alias("ListBlocks"), ReadOnly]
+    Task<IReadOnlyList<EventView>> ListBlocks();
+
     /// <summary>Removes blocked time that has not ended yet (false: no such block, or it is history).</summary>
     [Alias("RemoveBlock")]
     Task<bool> RemoveBlock(Guid eventId);

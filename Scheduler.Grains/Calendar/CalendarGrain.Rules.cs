@@ -161,6 +161,15 @@ public sealed partial class CalendarGrain
             []);
     }
 
+    public Task<IReadOnlyList<EventView>> ListBlocks()
+    {
+        var now = Now;
+        IReadOnlyList<EventView> blocks = State.Blocks.Where(b => b.End > now).OrderBy(b => b.Start).ThenBy(b => b.Id)
+            .Select(b => new EventView(b.Id, null, OrganizerId, b.Title, b.Description, b.Start, b.End, b.Location, b.CreatedAt, b.UpdatedAt, []))
+            .ToList();
+        return Task.FromResult(blocks);
+    }
+
     public async Task<bool> RemoveBlock(Guid eventId)
     {
         _writer.ThrowIfBroken();

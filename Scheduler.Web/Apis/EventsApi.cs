@@ -25,6 +25,7 @@ public static class EventsApi
     {
         var api = app.MapGroup("/api/events").WithTags("Events").RequireAuthorization();
         api.MapGet("/", List);
+        api.MapGet("/blocked", ListBlocked);
         api.MapPost("/", Block);
         api.MapGet("/{id:guid}", Get);
         api.MapDelete("/{id:guid}", Unblock);
@@ -50,6 +51,10 @@ public static class EventsApi
             http.Response.Headers.Link = Paging.NextLink(http.Request, Paging.EncodeCursor(page.Items[^1].Start, page.Items[^1].Id));
         return TypedResults.Ok(page.Items.Select(EventDto.From));
     }
+
+    /// <summary>The caller's blocked time that has not ended yet, ascending by start (all of it: no paging).</summary>
+    public static async Task<Ok<IEnumerable<EventDto>>> ListBlocked(HttpContext http, IGrainFactory grains) =>
+        TypedResults.Ok((await grains.GetGrain<ICalendarGrain>(http.User.RequiredUserId()).ListBlocks()).Select(EventDto.From));
 
     /// <summary>Blocks time on the caller's calendar: an event with no event type and no bookings.</summary>
     public static async Task<Results<Created<EventDto>, ProblemHttpResult>> Block(BlockRequest? body, HttpContext http, IGrainFactory grains)

@@ -60,6 +60,7 @@ public static class OpenApiRoutes
         ["POST /api/bookings/{id}/cancel"] = new("cancelBooking", ApiAccess.BearerOrManageToken),
         ["POST /api/bookings/{id}/confirm"] = new("confirmBooking", ApiAccess.Anonymous, "invalid-status"),
         ["GET /api/events"] = new("listEvents"),
+        ["GET /api/events/blocked"] = new("listBlockedTime"),
         ["GET /api/events/{id}"] = new("getEvent"),
         ["GET /api/notifications"] = new("listNotifications"),
         ["GET /api/notifications/unread-count"] = new("getUnreadNotificationCount"),

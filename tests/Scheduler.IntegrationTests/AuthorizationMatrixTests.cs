@@ -130,6 +130,10 @@ public sealed class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture
         new("POST", "/api/bookings/{id:guid}/cancel", s => $"/api/bookings/{s.BookingId}/cancel", (_, _) => new { reason = "matrix" }, BookingParties, false, HttpStatusCode.OK,
             All(IdIs(s => s.BookingId), Has("status", (_, _) => "Cancelled"))),
         new("GET", "/api/events", _ => "/api/events", null, SignedIn, true, HttpStatusCode.OK, AnArray),
+        // Everyone signed in lists their own blocked time: A's block, and nobody else's.
+        new("GET", "/api/events/blocked", _ => "/api/events/blocked", null, SignedIn, true, HttpStatusCode.OK,
+            (body, s, caller) => body is System.Text.Json.Nodes.JsonArray items
+                && items.Any(i => i!["id"]!.GetValue<Guid>() == s.BlockId) == (caller == Caller.OrganizerA) ? null : "expected exactly the caller's blocks"),
         new("POST", "/api/events", _ => "/api/events", (_, _) => new { title = "Away", start = At(OverrideDate, "09:00"), end = At(OverrideDate, "12:00") }, SignedIn, true,
             HttpStatusCode.Created, All(Has("title", (_, _) => "Away"), Has("userId", (s, c) => IdOf(s, c)))),
         new("GET", "/api/events/{id:guid}", s => $"/api/events/{s.EventId}", null, Owner, true, HttpStatusCode.OK, IdIs(s => s.EventId)),
@@ -261,7 +265,7 @@ public sealed class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture
     public async Task Organizer_B_sees_none_of_As_resources_in_any_listing()
     {
         var s = await Arrange();
-        var listings = new[] { "/api/event-types", "/api/availability", "/api/availability/overrides", "/api/bookings", "/api/bookings?role=booker", "/api/events", "/api/notifications" };
+        var listings = new[] { "/api/event-types", "/api/availability", "/api/availability/overrides", "/api/bookings", "/api/bookings?role=booker", "/api/events", "/api/events/blocked", "/api/notifications" };
         var ids = new[] { s.EventTypeId, s.BookingId, s.EventId, s.RuleId, s.NotificationId, s.BlockId }.Select(i => i.ToString()).ToList();
         foreach (var listing in listings)
         {

@@ -269,6 +269,14 @@ public sealed class SchedulingRulesApiTests(PinnedClockFixture fixture) : IClass
         var events = await (await organizer.Client.GetAsync($"/api/events?from={Tuesday:yyyy-MM-dd}&to={Tuesday:yyyy-MM-dd}")).JsonArray();
         Assert.Contains(events, e => e!["id"]!.GetValue<Guid>() == block["id"]!.GetValue<Guid>());
         Assert.Equal(HttpStatusCode.OK, (await organizer.Client.GetAsync($"/api/events/{block["id"]}")).StatusCode);
+        // The blocked-time listing holds the blocks only (not the booking's event), earliest first.
+        var earlier = await (await organizer.Client.PostAsJsonAsync("/api/events",
+            new { title = "School run", start = At(Tuesday, "08:00"), end = At(Tuesday, "08:30") })).Json();
+        Assert.Equal(HttpStatusCode.Created, (await Anonymous.Book(first, At(Tuesday.AddDays(1), "14:00"))).StatusCode);
+        var blocked = await (await organizer.Client.GetAsync("/api/events/blocked")).JsonArray();
+        Assert.Equal([earlier["id"]!.GetValue<Guid>(), block["id"]!.GetValue<Guid>()], blocked.Select(b => b!["id"]!.GetValue<Guid>()));
+        Assert.All(blocked, b => Assert.Null(b!["eventTypeId"]));
+        Assert.Equal(HttpStatusCode.NoContent, (await organizer.Client.DeleteAsync($"/api/events/{earlier["id"]}")).StatusCode);
 
         var backwards = await organizer.Client.PostAsJsonAsync("/api/events",
             new { title = "Nope", start = At(Tuesday, "11:00"), end = At(Tuesday, "10:00") });
