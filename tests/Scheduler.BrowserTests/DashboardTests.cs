@@ -106,6 +106,63 @@ public sealed class DashboardTests(SchedulerSystem system)
         await Expect(visitor.Locator("#status")).ToHaveTextAsync("Pending");
     }
 
+    [Fact]
+    public async Task An_organizer_blocks_time_and_changes_one_days_hours_on_the_dashboard_and_the_slots_follow()
+    {
+        var organizer = await system.NewOrganizer("Tim Off");
+        await using var context = await system.NewContext("Europe/Berlin");
+        var dashboard = await context.NewPageAsync();
+        await dashboard.GotoAsync("/dashboard");
+        await dashboard.FillAsync("#sign-in-email", organizer.Email);
+        await dashboard.FillAsync("#sign-in-password", organizer.Password);
+        await dashboard.ClickAsync("#sign-in-submit");
+        await Expect(dashboard.Locator("#blocks")).ToContainTextAsync("None.");
+
+        var day = SchedulerSystem.FutureWeekday();
+        string Date(int plus) => day.AddDays(plus).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        async Task<List<string>> Slots(int plus) =>
+            (await system.Get($"/api/event-types/{organizer.EventTypeId}/slots?from={Date(plus)}&to={Date(plus)}&timeZone=Europe/Berlin", organizer.Token))["slots"]!
+                .AsArray().Select(s => s!["start"]!.GetValue<string>()[11..16]).ToList();
+        var fullDay = await Slots(0);
+        Assert.Equal(16, fullDay.Count);
+
+        // A dentist's appointment, 10:00 to 12:00 on the browser's clock (Berlin).
+        await dashboard.FillAsync("#block-title", "Dentist");
+        await dashboard.FillAsync("#block-start", $"{Date(0)}T10:00");
+        await dashboard.FillAsync("#block-end", $"{Date(0)}T12:00");
+        await dashboard.ClickAsync("#block-save");
+        var block = dashboard.Locator("#blocks li", new() { HasText = "Dentist" });
+        await Expect(block).ToContainTextAsync("10:00");
+        Assert.Equal(fullDay.Except(["10:00", "10:30", "11:00", "11:30"]), await Slots(0));
+        // An end before the start is refused at its field.
+        await dashboard.FillAsync("#block-start", $"{Date(0)}T15:00");
+        await dashboard.FillAsync("#block-end", $"{Date(0)}T14:00");
+        await dashboard.ClickAsync("#block-save");
+        await Expect(dashboard.Locator("#block-form [data-error-for=end]")).Not.ToBeEmptyAsync();
+
+        // The next day off entirely, the one after only 13:00–15:00.
+        await dashboard.FillAsync("#override-date", Date(1));
+        await dashboard.ClickAsync("#override-save");
+        await Expect(dashboard.Locator("#overrides li", new() { HasText = "day off" })).ToHaveCountAsync(1);
+        await dashboard.FillAsync("#override-date", Date(2));
+        await dashboard.FillAsync("#override-start", "13:00");
+        await dashboard.FillAsync("#override-end", "15:00");
+        await dashboard.ClickAsync("#override-save");
+        await Expect(dashboard.Locator("#overrides li", new() { HasText = "13:00–15:00" })).ToHaveCountAsync(1);
+        Assert.Empty(await Slots(1));
+        Assert.Equal(["13:00", "13:30", "14:00", "14:30"], await Slots(2));
+        await system.Screenshot(dashboard, "dashboard-time-off");
+
+        // Removing them gives the slots back.
+        await block.GetByRole(AriaRole.Button, new() { Name = "Remove" }).ClickAsync();
+        await Expect(dashboard.Locator("#blocks")).ToContainTextAsync("None.");
+        await dashboard.Locator($"#overrides li[data-date=\"{Date(1)}\"]").GetByRole(AriaRole.Button).ClickAsync();
+        await Expect(dashboard.Locator($"#overrides li[data-date=\"{Date(1)}\"]")).ToHaveCountAsync(0);
+        Assert.Equal(fullDay, await Slots(0));
+        Assert.Equal(16, (await Slots(1)).Count);
+        Assert.Equal(["13:00", "13:30", "14:00", "14:30"], await Slots(2));
+    }
+
     private sealed record Booked(Guid Id, string ManageToken, string Status);
 
     private async Task<Booked> SystemBook(Guid eventTypeId, string start, string name)

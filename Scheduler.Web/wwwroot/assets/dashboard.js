@@ -1,6 +1,6 @@
 // The organizer dashboard: bookings and notifications kept live over SignalR, event types and
 // weekly availability editors. The access token lives in sessionStorage (per tab, gone on close).
-import { api, browserZone, knownZones, formatShortIn, el, showFieldErrors, showNotice } from './api.js';
+import { api, browserZone, knownZones, formatShortIn, formatTimeIn, formatLocalDate, el, showFieldErrors, showNotice } from './api.js';
 
 const $ = (id) => document.getElementById(id);
 const TokenKey = 'scheduler.accessToken';
@@ -124,7 +124,7 @@ async function showApp() {
   showProfile();
   $('bookings-zone').textContent = `Times in ${zone}`;
   await connect(); // before loading, so nothing published in between is missed
-  await Promise.all([loadBookings(), loadNotifications(), loadEventTypes(), loadRules()]);
+  await Promise.all([loadBookings(), loadNotifications(), loadEventTypes(), loadRules(), loadBlocks(), loadOverrides()]);
 }
 
 // ---- live updates ----
@@ -355,6 +355,63 @@ async function submitEventType(event) {
   if (result.ok) editEventType(null);
 }
 
+// ---- time off ----
+async function loadBlocks() {
+  const result = await call('/api/events/blocked');
+  if (!result.ok) return;
+  $('blocks').replaceChildren(...result.data.map(block => el('li', { dataset: { eventId: block.id } },
+    el('strong', { text: block.title }),
+    el('span', { class: 'muted spacer', text: `${formatShortIn(block.start, zone)} – ${formatShortIn(block.end, zone)}` }),
+    el('button', { type: 'button', class: 'secondary', text: 'Remove', 'aria-label': `Remove ${block.title}`, onclick: () => removeBlock(block.id) }))));
+  if (result.data.length === 0) $('blocks').append(el('li', { class: 'muted', text: 'None.' }));
+}
+
+async function blockTime(event) {
+  event.preventDefault();
+  const form = event.target;
+  // datetime-local is the browser's wall clock: the Date reads it in the browser's zone.
+  const instant = (value) => value ? new Date(value).toISOString() : '';
+  const result = await call('/api/events', { method: 'POST', body: { title: form.title.value.trim(), start: instant(form.start.value), end: instant(form.end.value) } });
+  showFieldErrors(form, result.ok ? null : result.problem);
+  showNotice($('block-message'), result.ok ? 'success' : 'error', result.ok ? 'Blocked.' : (result.problem.title ?? 'Could not block the time.'));
+  if (result.ok) { form.start.value = ''; form.end.value = ''; await loadBlocks(); }
+}
+
+async function removeBlock(id) {
+  const result = await call(`/api/events/${id}`, { method: 'DELETE' });
+  showNotice($('block-message'), result.ok ? 'success' : 'error', result.ok ? 'Removed: its slots are offered again.' : (result.problem.title ?? 'Could not remove it.'));
+  await loadBlocks();
+}
+
+async function loadOverrides() {
+  $('overrides-zone').textContent = `Replace the weekly hours of one date (in your profile's zone, ${state.me.timeZone}).`;
+  const result = await call('/api/availability/overrides');
+  if (!result.ok) return;
+  $('overrides').replaceChildren(...result.data.map(o => el('li', { dataset: { date: o.date } },
+    el('strong', { text: formatLocalDate(o.date, { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' }) }),
+    el('span', { class: 'muted spacer', text: o.unavailable || o.intervals.length === 0 ? 'day off' : o.intervals.map(i => `${i.startTime}–${i.endTime}`).join(', ') }),
+    el('button', { type: 'button', class: 'secondary', text: 'Remove', 'aria-label': `Remove the override of ${o.date}`, onclick: () => removeOverride(o.date) }))));
+  if (result.data.length === 0) $('overrides').append(el('li', { class: 'muted', text: 'None: every date follows the weekly hours.' }));
+}
+
+async function saveOverride(event) {
+  event.preventDefault();
+  const form = event.target;
+  const start = form.startTime.value, end = form.endTime.value;
+  const body = start || end ? { intervals: [{ startTime: start, endTime: end }] } : { unavailable: true };
+  const result = await call(`/api/availability/overrides/${encodeURIComponent(form.date.value)}`, { method: 'PUT', body });
+  showFieldErrors(form, result.ok ? null : result.problem);
+  const detail = result.ok ? '' : Object.values(result.problem.errors ?? {}).flat().join(' ');
+  showNotice($('override-message'), result.ok ? 'success' : 'error', result.ok ? 'Saved.' : `${result.problem.title ?? 'Could not save.'} ${detail}`.trim());
+  if (result.ok) { form.reset(); await loadOverrides(); }
+}
+
+async function removeOverride(date) {
+  const result = await call(`/api/availability/overrides/${encodeURIComponent(date)}`, { method: 'DELETE' });
+  showNotice($('override-message'), result.ok ? 'success' : 'error', result.ok ? 'Removed: that date follows the weekly hours again.' : (result.problem.title ?? 'Could not remove it.'));
+  await loadOverrides();
+}
+
 // ---- account ----
 function showProfile() {
   const me = state.me;
@@ -375,7 +432,7 @@ async function saveProfile(event) {
   const result = await call('/api/me', { method: 'PATCH', body: { name: form.name.value.trim(), timeZone: form.timeZone.value } });
   showFieldErrors(form, result.ok ? null : result.problem);
   showNotice($('profile-message'), result.ok ? 'success' : 'error', result.ok ? 'Profile saved.' : (result.problem.title ?? 'Could not save.'));
-  if (result.ok) { state.me = result.data; showProfile(); }
+  if (result.ok) { state.me = result.data; showProfile(); loadOverrides(); }
 }
 
 // A new password ends every token, this tab's too: sign in again with it, then reconnect live updates.
@@ -460,6 +517,8 @@ $('profile-form').addEventListener('submit', saveProfile);
 $('password-form').addEventListener('submit', changePassword);
 $('sign-out-everywhere').addEventListener('click', signOutEverywhere);
 $('resend-verification').addEventListener('click', resendVerification);
+$('block-form').addEventListener('submit', blockTime);
+$('override-form').addEventListener('submit', saveOverride);
 $('notifications-button').addEventListener('click', () => {
   const panel = $('notifications-panel');
   panel.hidden = !panel.hidden;
