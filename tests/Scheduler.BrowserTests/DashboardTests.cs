@@ -163,6 +163,44 @@ public sealed class DashboardTests(SchedulerSystem system)
         Assert.Equal(["13:00", "13:30", "14:00", "14:30"], await Slots(2));
     }
 
+    [Fact]
+    public async Task Bookings_and_notifications_beyond_the_first_page_come_with_show_more()
+    {
+        var organizer = await system.NewOrganizer("Paula Paged");
+        var from = SchedulerSystem.FutureWeekday();
+        var to = from.AddDays(13);
+        var slots = (await system.Get($"/api/event-types/{organizer.EventTypeId}/slots?from={from:yyyy-MM-dd}&to={to:yyyy-MM-dd}&timeZone=Europe/Berlin", organizer.Token))["slots"]!
+            .AsArray().Select(s => s!["start"]!.GetValue<string>()).Take(105).ToList();
+        Assert.Equal(105, slots.Count);
+        // Five bookers at a time, as visitors would arrive.
+        foreach (var chunk in slots.Chunk(5))
+            await Task.WhenAll(chunk.Select(async (start, i) =>
+                Assert.Equal(HttpStatusCode.Created, (await system.BookThroughApi(organizer.EventTypeId, start, $"Booker {start}")).StatusCode)));
+
+        await using var context = await system.NewContext("Europe/Berlin");
+        var dashboard = await context.NewPageAsync();
+        await dashboard.GotoAsync("/dashboard");
+        await dashboard.FillAsync("#sign-in-email", organizer.Email);
+        await dashboard.FillAsync("#sign-in-password", organizer.Password);
+        await dashboard.ClickAsync("#sign-in-submit");
+        await Expect(dashboard.Locator("#bookings tr")).ToHaveCountAsync(100);
+        await dashboard.ClickAsync("#more-bookings");
+        await Expect(dashboard.Locator("#bookings tr")).ToHaveCountAsync(105);
+        await Expect(dashboard.Locator("#more-bookings")).ToBeHiddenAsync();
+        // In order of start, the last one last.
+        await Expect(dashboard.Locator("#bookings tr").Last).ToHaveAttributeAsync("data-start", new System.Text.RegularExpressions.Regex(
+            "^" + System.Text.RegularExpressions.Regex.Escape(DateTimeOffset.Parse(slots[^1], CultureInfo.InvariantCulture).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm", CultureInfo.InvariantCulture))));
+
+        await dashboard.ClickAsync("#notifications-button");
+        await Expect(dashboard.Locator("#notifications li")).ToHaveCountAsync(50);
+        await dashboard.ClickAsync("#more-notifications");
+        await Expect(dashboard.Locator("#notifications li")).ToHaveCountAsync(100);
+        await dashboard.ClickAsync("#more-notifications");
+        await Expect(dashboard.Locator("#notifications li")).ToHaveCountAsync(105);
+        await Expect(dashboard.Locator("#more-notifications")).ToBeHiddenAsync();
+        await Expect(dashboard.Locator("#unread-badge")).ToHaveTextAsync("105");
+    }
+
     private sealed record Booked(Guid Id, string ManageToken, string Status);
 
     private async Task<Booked> SystemBook(Guid eventTypeId, string start, string name)

@@ -17,7 +17,9 @@ export async function api(path, { method = 'GET', body, token, headers = {} } = 
   const text = await response.text();
   let data = null;
   try { data = text ? JSON.parse(text) : null; } catch { data = null; }
-  if (response.ok) return { ok: true, status: response.status, data, problem: null };
+  // A paged listing names its next page in `Link: <url>; rel="next"`.
+  const next = /<([^>]+)>\s*;\s*rel="next"/.exec(response.headers.get('Link') ?? '')?.[1] ?? null;
+  if (response.ok) return { ok: true, status: response.status, data, problem: null, next };
   const problem = data && typeof data === 'object' ? data : { title: response.statusText };
   problem.token = typeof problem.type === 'string' ? problem.type.split('/').pop() : 'error';
   return { ok: false, status: response.status, data: null, problem };

@@ -176,8 +176,21 @@ async function loadBookings() {
   if (!result.ok) return;
   state.bookings.clear();
   $('bookings').replaceChildren();
+  showBookings(result);
+}
+
+// One page of the listing, and where the next one is (the Link header).
+function showBookings(result) {
   for (const booking of result.data) if (booking.status !== 'Cancelled') upsertBooking(booking);
+  state.moreBookings = result.next;
+  $('more-bookings').hidden = !result.next;
   updateEmpty();
+}
+
+async function moreBookings() {
+  if (!state.moreBookings) return;
+  const result = await call(state.moreBookings);
+  if (result.ok) showBookings(result);
 }
 
 function upsertBooking(booking) {
@@ -245,8 +258,25 @@ function updateEmpty() { $('no-bookings').hidden = $('bookings').children.length
 // ---- notifications ----
 async function loadNotifications() {
   const [list, unread] = await Promise.all([call('/api/notifications?limit=50'), call('/api/notifications/unread-count')]);
-  if (list.ok) $('notifications').replaceChildren(...list.data.map(notificationItem));
+  if (list.ok) {
+    $('notifications').replaceChildren(...list.data.map(notificationItem));
+    setMoreNotifications(list.next);
+  }
   if (unread.ok) setUnread(unread.data.count);
+}
+
+function setMoreNotifications(next) {
+  state.moreNotifications = next;
+  $('more-notifications').hidden = !next;
+}
+
+async function moreNotifications() {
+  if (!state.moreNotifications) return;
+  const result = await call(state.moreNotifications);
+  if (!result.ok) return;
+  const list = $('notifications');
+  for (const n of result.data) if (!list.querySelector(`[data-notification-id="${n.id}"]`)) list.append(notificationItem(n));
+  setMoreNotifications(result.next);
 }
 
 function notificationItem(n) {
@@ -518,6 +548,8 @@ $('password-form').addEventListener('submit', changePassword);
 $('sign-out-everywhere').addEventListener('click', signOutEverywhere);
 $('resend-verification').addEventListener('click', resendVerification);
 $('block-form').addEventListener('submit', blockTime);
+$('more-bookings').addEventListener('click', moreBookings);
+$('more-notifications').addEventListener('click', moreNotifications);
 $('override-form').addEventListener('submit', saveOverride);
 $('notifications-button').addEventListener('click', () => {
   const panel = $('notifications-panel');
