@@ -201,6 +201,40 @@ public sealed class DashboardTests(SchedulerSystem system)
         await Expect(dashboard.Locator("#unread-badge")).ToHaveTextAsync("105");
     }
 
+    [Fact]
+    public async Task A_user_sees_and_cancels_the_bookings_they_made_with_other_organizers()
+    {
+        var host = await system.NewOrganizer("Hana Host");
+        // Bea has an account with a confirmed address, and books Hana's page with it.
+        var email = $"bea-{Guid.NewGuid():N}@example.com";
+        await SchedulerSystem.Expect(HttpStatusCode.Created, await system.Http.PostAsJsonAsync("/api/users",
+            new { name = "Bea Booker", email, password = "bea's passphrase", timeZone = "Europe/Berlin" }));
+        var mail = (await system.Mail.WaitForMailsTo(email)).Single();
+        await SchedulerSystem.Expect(HttpStatusCode.OK, await system.Http.PostAsJsonAsync("/api/auth/verify-email", new { token = mail.VerificationToken }));
+        var slot = (await system.Get($"/api/event-types/{host.EventTypeId}/slots?from={Day}&to={Day}&timeZone=Europe/Berlin", host.Token))["slots"]![0]!["start"]!.GetValue<string>();
+        var booked = await SchedulerSystem.Expect(HttpStatusCode.Created, await system.Http.PostAsJsonAsync("/api/bookings",
+            new { eventTypeId = host.EventTypeId, start = slot, name = "Bea Booker", email }));
+
+        await using var context = await system.NewContext("Europe/Berlin");
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/dashboard");
+        await page.FillAsync("#sign-in-email", email);
+        await page.FillAsync("#sign-in-password", "bea's passphrase");
+        await page.ClickAsync("#sign-in-submit");
+        var item = page.Locator("#my-bookings li");
+        await Expect(item).ToHaveCountAsync(1);
+        await Expect(item).ToContainTextAsync("Intro call with Hana Host");
+        await Expect(item).ToContainTextAsync("09:00");
+        // Bea is no organizer of it: it is not among her calendar's bookings.
+        await Expect(page.Locator("#bookings tr")).ToHaveCountAsync(0);
+
+        await item.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        await Expect(page.Locator("#my-bookings-card")).ToBeHiddenAsync();
+        var cancelled = await system.Get($"/api/bookings/{booked["id"]}", host.Token);
+        Assert.Equal("Cancelled", cancelled["status"]!.GetValue<string>());
+        Assert.Equal("booker", cancelled["cancelledBy"]!.GetValue<string>());
+    }
+
     private sealed record Booked(Guid Id, string ManageToken, string Status);
 
     private async Task<Booked> SystemBook(Guid eventTypeId, string start, string name)

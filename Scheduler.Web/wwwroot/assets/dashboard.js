@@ -124,7 +124,7 @@ async function showApp() {
   showProfile();
   $('bookings-zone').textContent = `Times in ${zone}`;
   await connect(); // before loading, so nothing published in between is missed
-  await Promise.all([loadBookings(), loadNotifications(), loadEventTypes(), loadRules(), loadBlocks(), loadOverrides()]);
+  await Promise.all([loadBookings(), loadNotifications(), loadEventTypes(), loadRules(), loadBlocks(), loadOverrides(), loadMyBookings()]);
 }
 
 // ---- live updates ----
@@ -383,6 +383,42 @@ async function submitEventType(event) {
   showFieldErrors(form, result.ok ? null : result.problem);
   $('event-type-error').textContent = result.ok ? '' : (result.problem.detail ?? result.problem.title ?? 'Could not save.');
   if (result.ok) editEventType(null);
+}
+
+// ---- bookings I made with other organizers ----
+const publicEventTypes = new Map();
+
+async function publicEventType(id) {
+  if (!publicEventTypes.has(id)) publicEventTypes.set(id, call(`/api/event-types/${id}`).then(r => r.ok ? r.data : null));
+  return publicEventTypes.get(id);
+}
+
+async function loadMyBookings() {
+  const result = await call('/api/bookings?role=booker&limit=100');
+  if (!result.ok) return;
+  const mine = result.data.filter(b => b.organizerId !== state.me.id && b.status !== 'Cancelled' && new Date(b.end) >= new Date());
+  const items = await Promise.all(mine.map(async (b) => {
+    const type = await publicEventType(b.eventTypeId);
+    const what = type ? `${type.title} with ${type.organizer?.name ?? 'an organizer'}` : 'A booking';
+    const item = el('li', { dataset: { bookingId: b.id } },
+      el('strong', { text: what }),
+      el('span', { class: 'muted spacer', text: formatShortIn(b.start, zone) }),
+      el('span', { class: `status ${b.status}`, text: b.status }),
+      el('button', { type: 'button', class: 'secondary', text: 'Cancel', 'aria-label': `Cancel ${what}`, onclick: () => cancelMine(b, item) }));
+    return item;
+  }));
+  $('my-bookings').replaceChildren(...items);
+  $('my-bookings-card').hidden = items.length === 0;
+}
+
+async function cancelMine(booking, item) {
+  const result = await call(`/api/bookings/${booking.id}/cancel`, { method: 'POST', body: {} });
+  if (result.ok) {
+    item.remove();
+    $('my-bookings-card').hidden = $('my-bookings').children.length === 0;
+  } else {
+    item.append(el('span', { class: 'field-error', role: 'alert', text: result.problem.title ?? 'Could not cancel.' }));
+  }
 }
 
 // ---- time off ----
