@@ -77,7 +77,8 @@ public static class UsersApi
 
     /// <summary>Changes the caller's name, time zone and/or password (with <c>currentPassword</c>).</summary>
     public static async Task<Results<Ok<UserDto>, ProblemHttpResult>> UpdateMe(
-        UpdateMeRequest? body, HttpContext http, IGrainFactory grains, IPasswordHasher<UserProfile> hasher, AccountThrottle throttle)
+        UpdateMeRequest? body, HttpContext http, IGrainFactory grains, IPasswordHasher<UserProfile> hasher, AccountThrottle throttle,
+        SignInDevices devices)
     {
         var v = new Validator();
         var name = body?.Name is null ? null : v.RequiredText("name", body.Name, 200);
@@ -118,8 +119,11 @@ public static class UsersApi
         {
             // Compare-and-set: a reset (or another change) that landed while this one was checked and
             // hashed wins, and this one is refused as if the current password were wrong, which it now is.
-            if (!await user.ChangePassword(current!, hasher.HashPassword(null!, password)))
+            var newHash = hasher.HashPassword(null!, password);
+            if (!await user.ChangePassword(current!, newHash))
                 return Problems.Validation("currentPassword", "Does not match the current password.");
+            // Every earlier device cookie ends with the old password; this client proved the current one.
+            devices.Remember(http, userId, newHash);
             updated = await user.Get() ?? updated;
         }
         return updated is null ? Problems.NotFound("user") : TypedResults.Ok(UserDto.From(updated));
@@ -145,7 +149,7 @@ public static class UsersApi
 
         var account = GrainKeys.NormalizeEmail(email!);
         var credentials = await grains.GetGrain<IEmailGrain>(GrainKeys.Email(email!)).GetCredentials();
-        var device = credentials is null ? null : devices.Recognise(http, credentials.UserId);
+        var device = credentials?.PasswordHash is null ? null : devices.Recognise(http, credentials.UserId, credentials.PasswordHash);
         if (throttle.Blocked(account, device) is { } wait)
         {
             http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -166,7 +170,7 @@ public static class UsersApi
             throttle.Failed(account, device);
             return Problems.Result("invalid-credentials");
         }
-        devices.Remember(http, credentials.UserId, device);
+        devices.Remember(http, credentials.UserId, credentials.PasswordHash, device);
         return TypedResults.Ok(new TokenResponse(tokens.Issue(credentials.UserId, issuedAt), "Bearer", (int)tokens.Lifetime.TotalSeconds));
     }
 
@@ -226,10 +230,12 @@ public static class UsersApi
         var v = new Validator();
         v.NewPassword("password", body?.Password);
         if (!v.IsValid) return Problems.Validation(v.Errors);
-        var user = await resets.ResetAsync(body!.Token, () => hasher.HashPassword(null!, body.Password!));
+        string? newHash = null;
+        var user = await resets.ResetAsync(body!.Token, () => newHash = hasher.HashPassword(null!, body.Password!));
         if (user is null) return Problems.Result("invalid-reset", "Ask for a new link (POST /api/auth/forgot-password).");
-        // The link proved the mailbox: this browser may sign in even while strangers' failures hold the account.
-        devices.Remember(http, user.Id);
+        // The link proved the mailbox: this browser may sign in even while strangers' failures hold the
+        // account (and no cookie given under the old password counts any more).
+        if (newHash is not null) devices.Remember(http, user.Id, newHash);
         return TypedResults.Ok(UserDto.From(user));
     }
 

@@ -45,6 +45,6 @@ public static partial class Compression
             || PublicPath().IsMatch(path);
     }
 
-    [GeneratedRegex(@"^/(dashboard|verify-email|reset-password|(book|manage)/[0-9a-fA-F-]{36}|openapi/v1\.json|api/event-types/[0-9a-fA-F-]{36}/slots)$")]
+    [GeneratedRegex(@"^/(dashboard|verify-email|reset-password|(book|manage)/[0-9a-fA-F-]{36}|openapi/v1\.json|api/event-types/[0-9a-fA-F-]{36}/slots)\z")]
     private static partial Regex PublicPath();
 }

@@ -9,8 +9,9 @@ namespace Scheduler.Web.Hosting;
 /// endpoint only listens there), and callers presenting <c>SCHEDULER_METRICS_TOKEN</c> as a bearer token
 /// (Prometheus' <c>authorization</c> setting). Anyone else gets 404, as for a path that does not exist:
 /// the counters describe everyone's traffic (down to which addresses asked for a password reset).
-/// Behind a reverse proxy on the same machine every caller looks local: configure forwarded headers, or
-/// set the token and have the proxy refuse <c>/metrics</c>.
+/// A proxy on the same machine forwarding someone else's request does not make it local when the proxy
+/// is listed in <c>SCHEDULER_TRUSTED_PROXIES</c>; unlisted, every caller through it looks local, so list
+/// it (or have it refuse <c>/metrics</c>).
 /// </summary>
 public static class MetricsAccess
 {
@@ -23,7 +24,10 @@ public static class MetricsAccess
         byte[]? token = string.IsNullOrEmpty(configured) ? null : SHA256.HashData(Encoding.UTF8.GetBytes(configured));
         app.Use(async (context, next) =>
         {
-            if (context.GetEndpoint()?.Metadata.GetMetadata<Marker>() is null || Allows(context, token))
+            // By endpoint, and by path too: a method other than GET matches no endpoint, and its 405 would tell the path exists.
+            var metrics = context.GetEndpoint()?.Metadata.GetMetadata<Marker>() is not null
+                || string.Equals(context.Request.Path.Value?.TrimEnd('/'), "/metrics", StringComparison.OrdinalIgnoreCase);
+            if (!metrics || Allows(context, token))
             {
                 await next(context);
                 return;
@@ -36,7 +40,7 @@ public static class MetricsAccess
 
     private static bool Allows(HttpContext context, byte[]? token)
     {
-        if (context.Connection.RemoteIpAddress is { } ip && IPAddress.IsLoopback(ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip)) return true;
+        if (TrustedProxies.IsLocal(context)) return true;
         if (token is null) return false;
         var header = context.Request.Headers.Authorization.ToString();
         const string prefix = "Bearer ";

@@ -174,9 +174,9 @@ public sealed partial class OpenApiOperations : IOpenApiOperationTransformer
             if (status == "200" && remembersDevice)
                 (concrete.Headers ??= new Dictionary<string, IOpenApiHeader>())["Set-Cookie"] = new OpenApiHeader
                 {
-                    Description = $"`{SignInDevices.CookieName}`: HttpOnly, SameSite=Strict, Path={SignInDevices.CookiePath}, 30 days. "
+                    Description = $"`{SignInDevices.CookiePrefix}…` (one per account): HttpOnly, SameSite=Strict, Path={SignInDevices.CookiePath}, 30 days. "
                         + "Sent back with later sign-ins to this account, it gives this client a failed-sign-in budget of its own, "
-                        + "so others' failures cannot make it wait.",
+                        + "so others' failures cannot make it wait; a new password ends it.",
                     Schema = new OpenApiSchema { Type = JsonSchemaType.String },
                 };
             if (status == "200" && paged)

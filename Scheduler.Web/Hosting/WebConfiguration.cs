@@ -123,6 +123,7 @@ public static class WebConfiguration
         services.AddAuthorization();
         services.AddOrleansDashboardAccess(dashboard);
         services.AddSchedulerRateLimits(config);
+        services.AddTrustedProxies(config);
         return builder;
     }
 
@@ -147,6 +148,7 @@ public static class WebConfiguration
 
     public static WebApplication MapScheduler(this WebApplication app)
     {
+        app.UseTrustedProxies();
         app.UseHeadAsGet();
         app.UseSecurityHeaders();
         app.UseExceptionHandler();

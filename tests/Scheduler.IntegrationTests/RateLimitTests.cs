@@ -131,15 +131,25 @@ public sealed class RateLimitTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, (await owner.SendAsync(me)).StatusCode);
         }
 
-        // A cookie altered in one character, or copied to another account, counts for nothing.
-        var value = ownerCookie.Split(';')[0]["scheduler-device=".Length..];
+        // A cookie altered in one character, or presented for another account (under its name or the
+        // other account's), counts for nothing.
+        var (name, value) = NameAndValue(ownerCookie);
         var forged = value[..^2] + (value[^2] == 'A' ? 'B' : 'A') + value[^1];
-        Assert.Equal(HttpStatusCode.TooManyRequests, (await SignInWithCookie(user.Email, forged)).StatusCode);
-        var second = await _app.CreateClient().SignUpAndSignIn(_app, verify: false);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await SignInWithCookie(user.Email, name, forged)).StatusCode);
+        var secondBrowser = _app.CreateClient();
+        var second = await secondBrowser.SignUpAndSignIn(_app, verify: false);
+        var (secondName, _) = NameAndValue(Assert.Single(DeviceCookies(await SignIn(secondBrowser, second.Email))));
+        Assert.NotEqual(name, secondName);
+        // The owner's browser signs in to the second account too (before anyone locks it).
+        Assert.Equal(HttpStatusCode.OK, (await SignIn(owner, second.Email)).StatusCode);
         await FailUntilRefused(_app.CreateClient(), second.Email);
-        Assert.Equal(HttpStatusCode.TooManyRequests, (await SignInWithCookie(second.Email, value)).StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await SignInWithCookie(second.Email, name, value)).StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await SignInWithCookie(second.Email, secondName, value)).StatusCode);
         // The genuine cookie, sent by any client, is what the owner's browser holds.
-        Assert.Equal(HttpStatusCode.OK, (await SignInWithCookie(user.Email, value)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SignInWithCookie(user.Email, name, value)).StatusCode);
+        // One browser remembers both accounts: signing in to the second did not make it forget the first.
+        Assert.Equal(HttpStatusCode.OK, (await SignIn(owner, second.Email)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SignIn(owner, user.Email)).StatusCode);
 
         // The owner's browser has a budget of its own: its own failures still make it wait.
         await FailUntilRefused(owner, user.Email);
@@ -151,7 +161,10 @@ public sealed class RateLimitTests : IAsyncLifetime
     {
         Lower("FailedSignInsPerAccount");
         _app.WebSettings["RateLimits:Window"] = "00:02:00";
-        var user = await _app.CreateClient().SignUpAndSignIn(_app, verify: false);
+        // Whoever signed up (maybe not the address's owner) holds a device cookie from signing in.
+        var squatter = _app.CreateClient();
+        var user = await squatter.SignUpAndSignIn(_app, verify: false);
+        var (name, value) = NameAndValue(Assert.Single(DeviceCookies(await SignIn(squatter, user.Email))));
         await FailUntilRefused(_app.CreateClient(), user.Email);
 
         // A browser that never signed in is held like the stranger's…
@@ -165,9 +178,36 @@ public sealed class RateLimitTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await newBrowser.PostAsJsonAsync("/api/auth/reset-password", new { token, password = "new horse battery" })).StatusCode);
         Assert.Equal(HttpStatusCode.OK,
             (await newBrowser.PostAsJsonAsync("/api/auth/token", new { email = user.Email, password = "new horse battery" })).StatusCode);
-        // Strangers are still held.
+        // Strangers are still held, and so is every cookie given under the old password: the signer-up's
+        // browser cannot use it to guess the new one.
         Assert.Equal(HttpStatusCode.TooManyRequests,
             (await _app.CreateClient().PostAsJsonAsync("/api/auth/token", new { email = user.Email, password = "new horse battery" })).StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await SignInWithCookie(user.Email, name, value, "new horse battery")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_changed_password_ends_the_device_cookies_given_under_the_old_one_but_the_changing_browser_keeps_its_place()
+    {
+        Lower("FailedSignInsPerAccount");
+        _app.WebSettings["RateLimits:Window"] = "00:02:00";
+        var laptop = _app.CreateClient();
+        var user = await laptop.SignUpAndSignIn(_app, verify: false);
+        var (name, oldValue) = NameAndValue(Assert.Single(DeviceCookies(await SignIn(laptop, user.Email))));
+        // The password changes from the laptop (the dashboard calls the API from the browser).
+        using (var change = new HttpRequestMessage(HttpMethod.Patch, "/api/me")
+        {
+            Content = JsonContent.Create(new { currentPassword = "correct horse", password = "brand new horse" }),
+        })
+        {
+            change.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", user.Token);
+            var changed = await laptop.SendAsync(change);
+            Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+            Assert.Single(DeviceCookies(changed));
+        }
+        await FailUntilRefused(_app.CreateClient(), user.Email);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await SignInWithCookie(user.Email, name, oldValue, "brand new horse")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK,
+            (await laptop.PostAsJsonAsync("/api/auth/token", new { email = user.Email, password = "brand new horse" })).StatusCode);
     }
 
     [Fact]
@@ -195,15 +235,22 @@ public sealed class RateLimitTests : IAsyncLifetime
     }
 
     private static IEnumerable<string> DeviceCookies(HttpResponseMessage response) =>
-        response.Headers.TryGetValues("Set-Cookie", out var cookies) ? cookies.Where(c => c.StartsWith("scheduler-device=", StringComparison.Ordinal)) : [];
+        response.Headers.TryGetValues("Set-Cookie", out var cookies) ? cookies.Where(c => c.StartsWith("scheduler-device-", StringComparison.Ordinal)) : [];
 
-    private async Task<HttpResponseMessage> SignInWithCookie(string email, string cookie)
+    private static (string Name, string Value) NameAndValue(string setCookie)
+    {
+        var pair = setCookie.Split(';')[0];
+        var equals = pair.IndexOf('=');
+        return (pair[..equals], pair[(equals + 1)..]);
+    }
+
+    private async Task<HttpResponseMessage> SignInWithCookie(string email, string name, string value, string password = "correct horse")
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/auth/token")
         {
-            Content = JsonContent.Create(new { email, password = "correct horse" }),
+            Content = JsonContent.Create(new { email, password }),
         };
-        request.Headers.Add("Cookie", "scheduler-device=" + cookie);
+        request.Headers.Add("Cookie", $"{name}={value}");
         return await _app.CreateClient().SendAsync(request);
     }
 

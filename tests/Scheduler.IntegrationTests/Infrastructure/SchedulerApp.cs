@@ -48,6 +48,12 @@ public sealed class SchedulerApp : IAsyncDisposable
         ["SCHEDULER_HUB_TOKEN_CHECK"] = "00:00:01",
     };
 
+    /// <summary>
+    /// When set, requests reach the front ends over a connection from this address (the test server
+    /// has none): what the forwarded-headers and loopback checks see. Read per request.
+    /// </summary>
+    public System.Net.IPAddress? ConnectionAddress { get; set; }
+
     /// <summary>When set, grains and Orleans' reminder service read this clock (the runtime keeps real time).</summary>
     public FakeTimeProvider? Time { get; init; }
 
@@ -191,6 +197,21 @@ public sealed class SchedulerApp : IAsyncDisposable
             builder.UseSetting("SCHEDULER_SMTP", app.Mail.Address);
             foreach (var (key, value) in app.WebSettings) builder.UseSetting(key, value);
             builder.ConfigureLogging(logging => { logging.ClearProviders(); if (Environment.GetEnvironmentVariable("SCHEDULER_TEST_WEB_LOGS") == "1") logging.AddSimpleConsole(); });
+            builder.ConfigureServices(services => services.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter>(new ConnectionAddressFilter(app)));
         }
+    }
+
+    /// <summary>Sets each request's connection address to <see cref="ConnectionAddress"/>, before anything of the product runs.</summary>
+    private sealed class ConnectionAddressFilter(SchedulerApp app) : Microsoft.AspNetCore.Hosting.IStartupFilter
+    {
+        public Action<Microsoft.AspNetCore.Builder.IApplicationBuilder> Configure(Action<Microsoft.AspNetCore.Builder.IApplicationBuilder> next) => builder =>
+        {
+            builder.Use(nextMiddleware => context =>
+            {
+                if (app.ConnectionAddress is { } address) context.Connection.RemoteIpAddress = address;
+                return nextMiddleware(context);
+            });
+            next(builder);
+        };
     }
 }
