@@ -47,6 +47,8 @@ public static class BookingsApi
         api.MapPost("/", Create).AllowAnonymous().RequireRateLimiting(RateLimits.Public);
         api.MapGet("/", List).RequireAuthorization();
         api.MapGet("/{id:guid}", Get).AllowAnonymous();
+        api.MapGet("/{id:guid}/calendar.ics", BookingCalendarFile.Get).AllowAnonymous()
+            .Produces(StatusCodes.Status200OK, contentType: BookingCalendarFile.ContentType);
         api.MapPost("/{id:guid}/cancel", Cancel).AllowAnonymous();
         api.MapPost("/{id:guid}/confirm", Confirm).RequireAuthorization();
         return app;

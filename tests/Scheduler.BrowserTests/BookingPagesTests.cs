@@ -59,6 +59,7 @@ public sealed class BookingPagesTests(SchedulerSystem system)
         var row = dashboard.Locator("#bookings tr", new() { HasText = "Ada Lovelace" });
         await Expect(row).ToBeVisibleAsync();
         await Expect(row).ToContainTextAsync("ada@example.com");
+        await Expect(row.Locator(".booker-notes")).ToHaveTextAsync("Looking forward to it");
         await Expect(row).ToContainTextAsync("Confirmed");
         await Expect(dashboard.Locator("#unread-badge")).ToHaveTextAsync("1");
         await system.Screenshot(dashboard, "dashboard-live-booking");
@@ -139,6 +140,14 @@ public sealed class BookingPagesTests(SchedulerSystem system)
         await Expect(page.Locator("#confirmation-zone")).ToHaveTextAsync($"Times in {VisitorZone}");
         await system.Screenshot(page, "booking-confirmed");
 
+        // "Add to your calendar" downloads the booking as an iCalendar file.
+        var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#calendar-link"));
+        Assert.EndsWith(".ics", download.SuggestedFilename);
+        var ics = await File.ReadAllTextAsync((await download.PathAsync())!);
+        Assert.Contains("BEGIN:VEVENT", ics);
+        Assert.Contains("SUMMARY:Intro call with Olga Organizer", ics);
+        Assert.Contains("STATUS:CONFIRMED", ics);
+
         await page.ClickAsync("#manage-link");
         await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex(@"/manage/[0-9a-f-]{36}\?token="));
         await Expect(page.Locator("#status")).ToHaveTextAsync("Confirmed");
@@ -147,6 +156,9 @@ public sealed class BookingPagesTests(SchedulerSystem system)
         await page.ClickAsync("#cancel");
         await Expect(page.Locator("#status")).ToHaveTextAsync("Cancelled");
         await Expect(page.Locator("#cancelled-note")).ToContainTextAsync("Something came up");
+        // The manage page's copy now says it is cancelled, for the calendar app to update its entry.
+        var cancelledCopy = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#calendar-link"));
+        Assert.Contains("STATUS:CANCELLED", await File.ReadAllTextAsync((await cancelledCopy.PathAsync())!));
         await system.Screenshot(page, "manage-cancelled");
 
         var bookingId = page.Url.Split('/', '?')[4];

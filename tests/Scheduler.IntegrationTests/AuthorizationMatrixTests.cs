@@ -125,6 +125,8 @@ public sealed class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture
             HttpStatusCode.Created, All(Has("eventTypeId", (s, _) => s.EventTypeId), Has("manageToken"), Has("status", (_, _) => "Confirmed"))),
         new("GET", "/api/bookings", _ => "/api/bookings", null, SignedIn, true, HttpStatusCode.OK, AnArray),
         new("GET", "/api/bookings/{id:guid}", s => $"/api/bookings/{s.BookingId}", null, BookingParties, false, HttpStatusCode.OK, IdIs(s => s.BookingId)),
+        new("GET", "/api/bookings/{id:guid}/calendar.ics", s => $"/api/bookings/{s.BookingId}/calendar.ics", null, BookingParties, false, HttpStatusCode.OK,
+            (body, s, _) => body?.GetValue<string>() is { } text && text.Contains($"UID:{s.BookingId}@scheduler", StringComparison.Ordinal) ? null : "expected the booking's calendar file"),
         new("POST", "/api/bookings/{id:guid}/confirm", s => $"/api/bookings/{s.BookingId}/confirm", null, Owner, true, HttpStatusCode.OK,
             All(IdIs(s => s.BookingId), Has("status", (_, _) => "Confirmed"))),
         new("POST", "/api/bookings/{id:guid}/cancel", s => $"/api/bookings/{s.BookingId}/cancel", (_, _) => new { reason = "matrix" }, BookingParties, false, HttpStatusCode.OK,

@@ -182,6 +182,7 @@ function confirm(booking) {
   $('confirmation-zone').textContent = `Times in ${zone}`;
   $('confirmation-email').textContent = booking.email;
   $('manage-link').href = `/manage/${booking.id}?token=${encodeURIComponent(booking.manageToken)}`;
+  $('calendar-link').href = `/api/bookings/${booking.id}/calendar.ics?token=${encodeURIComponent(booking.manageToken)}`;
   $('confirmation').scrollIntoView({ block: 'start' });
 }
 

@@ -199,7 +199,8 @@ function upsertBooking(booking) {
   const row = el('tr', { dataset: { bookingId: booking.id, start: booking.start } },
     el('td', { text: formatShortIn(booking.start, zone) }),
     el('td', { text: state.eventTypes.get(booking.eventTypeId)?.title ?? '' }),
-    el('td', {}, el('span', { class: 'booker-name', text: booking.name }), el('br'), el('a', { class: 'booker-email', href: `mailto:${booking.email}`, text: booking.email })),
+    el('td', {}, el('span', { class: 'booker-name', text: booking.name }), el('br'), el('a', { class: 'booker-email', href: `mailto:${booking.email}`, text: booking.email }),
+      booking.notes ? el('div', { class: 'booker-notes muted', text: booking.notes }) : null),
     el('td', {}, el('span', { class: `status ${booking.status}`, text: booking.status })),
     el('td', { class: 'actions' }, ...bookingActions(booking)));
   const body = $('bookings');

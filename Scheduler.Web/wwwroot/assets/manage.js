@@ -11,6 +11,7 @@ function show(booking) {
   $('time').textContent = `${formatDateIn(booking.start, zone)}, ${formatTimeIn(booking.start, zone)} – ${formatTimeIn(booking.end, zone)}`;
   $('zone').textContent = `Times in ${zone}`;
   $('booker').textContent = `${booking.name} <${booking.email}>`;
+  $('calendar-link').href = withToken(`/api/bookings/${encodeURIComponent(booking.id)}/calendar.ics`);
   const status = $('status');
   status.textContent = booking.status;
   status.className = `status ${booking.status}`;
