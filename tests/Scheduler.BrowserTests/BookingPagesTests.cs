@@ -39,12 +39,7 @@ public sealed class BookingPagesTests(SchedulerSystem system)
     {
         var organizer = await system.NewOrganizer();
         await using var organizerContext = await system.NewContext("Europe/Berlin");
-        var dashboard = await organizerContext.NewPageAsync();
-        await dashboard.GotoAsync("/dashboard");
-        await dashboard.FillAsync("#sign-in-email", organizer.Email);
-        await dashboard.FillAsync("#sign-in-password", organizer.Password);
-        await dashboard.ClickAsync("#sign-in-submit");
-        await Expect(dashboard.Locator("#live")).ToHaveAttributeAsync("data-state", "connected");
+        var dashboard = await SchedulerSystem.SignedInDashboard(organizerContext, organizer.Email, organizer.Password);
         await Expect(dashboard.Locator("#unread-badge")).ToHaveTextAsync("0");
         await Expect(dashboard.Locator("#event-types .booking-link")).ToHaveAttributeAsync("href", $"/book/{organizer.EventTypeId}");
 

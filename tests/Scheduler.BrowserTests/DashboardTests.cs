@@ -22,12 +22,7 @@ public sealed class DashboardTests(SchedulerSystem system)
     {
         var organizer = await system.NewOrganizer("Cora Confirmer");
         await using var context = await system.NewContext("Europe/Berlin");
-        var dashboard = await context.NewPageAsync();
-        await dashboard.GotoAsync("/dashboard");
-        await dashboard.FillAsync("#sign-in-email", organizer.Email);
-        await dashboard.FillAsync("#sign-in-password", organizer.Password);
-        await dashboard.ClickAsync("#sign-in-submit");
-        await Expect(dashboard.Locator("#live")).ToHaveAttributeAsync("data-state", "connected");
+        var dashboard = await SchedulerSystem.SignedInDashboard(context, organizer.Email, organizer.Password);
 
         // Edit "Intro call": confirmation required, a slot every hour, 15 minutes free after each.
         await dashboard.Locator("#event-types li", new() { HasText = "Intro call" }).GetByRole(AriaRole.Button, new() { Name = "Edit" }).ClickAsync();
@@ -111,11 +106,7 @@ public sealed class DashboardTests(SchedulerSystem system)
     {
         var organizer = await system.NewOrganizer("Tim Off");
         await using var context = await system.NewContext("Europe/Berlin");
-        var dashboard = await context.NewPageAsync();
-        await dashboard.GotoAsync("/dashboard");
-        await dashboard.FillAsync("#sign-in-email", organizer.Email);
-        await dashboard.FillAsync("#sign-in-password", organizer.Password);
-        await dashboard.ClickAsync("#sign-in-submit");
+        var dashboard = await SchedulerSystem.SignedInDashboard(context, organizer.Email, organizer.Password);
         await Expect(dashboard.Locator("#blocks")).ToContainTextAsync("None.");
 
         var day = SchedulerSystem.FutureWeekday();
@@ -130,9 +121,12 @@ public sealed class DashboardTests(SchedulerSystem system)
         await dashboard.FillAsync("#block-title", "Dentist");
         await dashboard.FillAsync("#block-start", $"{Date(0)}T10:00");
         await dashboard.FillAsync("#block-end", $"{Date(0)}T12:00");
-        await dashboard.ClickAsync("#block-save");
+        // A double click blocks the time once.
+        await dashboard.DblClickAsync("#block-save");
         var block = dashboard.Locator("#blocks li", new() { HasText = "Dentist" });
         await Expect(block).ToContainTextAsync("10:00");
+        await Expect(dashboard.Locator("#block-message")).ToHaveTextAsync("Blocked.");
+        Assert.Single((await system.Get("/api/events/blocked", organizer.Token)).AsArray());
         Assert.Equal(fullDay.Except(["10:00", "10:30", "11:00", "11:30"]), await Slots(0));
         // An end before the start is refused at its field.
         await dashboard.FillAsync("#block-start", $"{Date(0)}T15:00");
@@ -178,11 +172,7 @@ public sealed class DashboardTests(SchedulerSystem system)
                 Assert.Equal(HttpStatusCode.Created, (await system.BookThroughApi(organizer.EventTypeId, start, $"Booker {start}")).StatusCode)));
 
         await using var context = await system.NewContext("Europe/Berlin");
-        var dashboard = await context.NewPageAsync();
-        await dashboard.GotoAsync("/dashboard");
-        await dashboard.FillAsync("#sign-in-email", organizer.Email);
-        await dashboard.FillAsync("#sign-in-password", organizer.Password);
-        await dashboard.ClickAsync("#sign-in-submit");
+        var dashboard = await SchedulerSystem.SignedInDashboard(context, organizer.Email, organizer.Password);
         await Expect(dashboard.Locator("#bookings tr")).ToHaveCountAsync(100);
         await dashboard.ClickAsync("#more-bookings");
         await Expect(dashboard.Locator("#bookings tr")).ToHaveCountAsync(105);
@@ -216,11 +206,7 @@ public sealed class DashboardTests(SchedulerSystem system)
             new { eventTypeId = host.EventTypeId, start = slot, name = "Bea Booker", email }));
 
         await using var context = await system.NewContext("Europe/Berlin");
-        var page = await context.NewPageAsync();
-        await page.GotoAsync("/dashboard");
-        await page.FillAsync("#sign-in-email", email);
-        await page.FillAsync("#sign-in-password", "bea's passphrase");
-        await page.ClickAsync("#sign-in-submit");
+        var page = await SchedulerSystem.SignedInDashboard(context, email, "bea's passphrase");
         var item = page.Locator("#my-bookings li");
         await Expect(item).ToHaveCountAsync(1);
         await Expect(item).ToContainTextAsync("Intro call with Hana Host");

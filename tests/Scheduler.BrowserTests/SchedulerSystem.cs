@@ -74,6 +74,18 @@ public sealed class SchedulerSystem : IAsyncLifetime
             ViewportSize = new ViewportSize { Width = 1100, Height = 900 },
         });
 
+    /// <summary>A new page of the context, signed in on the dashboard with the live connection up.</summary>
+    public static async Task<IPage> SignedInDashboard(IBrowserContext context, string email, string password)
+    {
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/dashboard");
+        await page.FillAsync("#sign-in-email", email);
+        await page.FillAsync("#sign-in-password", password);
+        await page.ClickAsync("#sign-in-submit");
+        await Assertions.Expect(page.Locator("#live")).ToHaveAttributeAsync("data-state", "connected");
+        return page;
+    }
+
     public Task Screenshot(IPage page, string name) =>
         page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Artifacts, $"{name}.png"), FullPage = true });
 

@@ -9,9 +9,19 @@ const zone = browserZone();
 
 const state = { token: sessionStorage.getItem(TokenKey), me: null, eventTypes: new Map(), bookings: new Map(), unread: 0, connection: null };
 const call = (path, options = {}) => api(path, { ...options, token: state.token }).then(result => {
-  if (result.status === 401 && state.token) signOut();
+  // A password change ends this tab's token on purpose; it signs in again itself.
+  if (result.status === 401 && state.token && !state.changingPassword) signOut();
   return result;
 });
+
+// Runs an action with its buttons disabled, so a double click sends it once.
+async function busy(buttons, action) {
+  const list = [].concat(buttons).filter(Boolean);
+  if (list.some(b => b.disabled)) return;
+  for (const b of list) b.disabled = true;
+  try { return await action(); } finally { for (const b of list) b.disabled = false; }
+}
+const submitButtons = (form) => [...form.querySelectorAll('button[type=submit]')];
 
 // ---- sign in / out ----
 async function signIn(event) {
@@ -91,8 +101,9 @@ async function signUp(event) {
   const failed = await signInWith(body.email, body.password);
   $('sign-up-submit').disabled = false;
   if (failed) {
-    $('sign-up-error').textContent = failed.problem.title ?? 'Your account is created, but signing in failed: sign in below.';
     showSignUp(false);
+    $('sign-in-email').value = body.email;
+    $('sign-in-error').textContent = `Your account is created, but signing in failed (${failed.problem.detail ?? failed.problem.title ?? 'try again'}): sign in here.`;
     return;
   }
   form.reset();
@@ -110,6 +121,14 @@ function signOut() {
   $('app').hidden = true;
   for (const id of ['sign-out', 'notifications-button', 'live']) $(id).hidden = true;
   $('me').textContent = '';
+  // Nothing of this account stays on the page for whoever signs in next.
+  editEventType(null);
+  for (const id of ['block-form', 'override-form', 'profile-form', 'password-form']) { $(id).reset(); showFieldErrors($(id), null); }
+  for (const id of ['block-message', 'override-message', 'profile-message', 'password-message', 'availability-message', 'forgot-message']) $(id).textContent = '';
+  for (const id of ['bookings', 'notifications', 'event-types', 'rules', 'blocks', 'overrides', 'my-bookings']) $(id).replaceChildren();
+  state.bookings.clear();
+  state.eventTypes = new Map();
+  $('my-bookings-card').hidden = true;
   $('sign-up').hidden = true;
   $('sign-in').hidden = false;
 }
@@ -138,7 +157,7 @@ async function connect() {
   connection.on('Notification', onNotification);
   connection.onreconnecting(() => setLive('reconnecting'));
   // Whatever happened while disconnected is not replayed: reload the lists.
-  connection.onreconnected(() => { setLive('connected'); loadBookings(); loadNotifications(); });
+  connection.onreconnected(() => { setLive('connected'); loadBookings(); loadNotifications(); loadMyBookings(); });
   connection.onclose(() => setLive('disconnected'));
   state.connection = connection;
   try {
@@ -158,7 +177,7 @@ function setLive(live) {
 function onBookingChanged(change) {
   const booking = change.booking;
   // Changes to bookings I made with other organizers reach me too; this list is my calendar.
-  if (state.me && booking.organizerId !== state.me.id) return;
+  if (state.me && booking.organizerId !== state.me.id) { loadMyBookings(); return; }
   if (change.kind === 'cancelled' || booking.status === 'Cancelled') removeBooking(booking.id);
   else upsertBooking(booking);
 }
@@ -176,21 +195,26 @@ async function loadBookings() {
   if (!result.ok) return;
   state.bookings.clear();
   $('bookings').replaceChildren();
-  showBookings(result);
+  if (showBookings(result) === 0) await moreBookings();
 }
 
 // One page of the listing, and where the next one is (the Link header).
+// Returns how many rows it showed (cancelled bookings are not shown).
 function showBookings(result) {
-  for (const booking of result.data) if (booking.status !== 'Cancelled') upsertBooking(booking);
+  let shown = 0;
+  for (const booking of result.data) if (booking.status !== 'Cancelled') { upsertBooking(booking); shown++; }
   state.moreBookings = result.next;
   $('more-bookings').hidden = !result.next;
   updateEmpty();
+  return shown;
 }
 
+// The next page with something to show: pages of only cancelled bookings are skipped (a few at most).
 async function moreBookings() {
-  if (!state.moreBookings) return;
-  const result = await call(state.moreBookings);
-  if (result.ok) showBookings(result);
+  for (let pages = 0; pages < 20 && state.moreBookings; pages++) {
+    const result = await call(state.moreBookings);
+    if (!result.ok || showBookings(result) > 0) return;
+  }
 }
 
 function upsertBooking(booking) {
@@ -199,7 +223,7 @@ function upsertBooking(booking) {
   const row = el('tr', { dataset: { bookingId: booking.id, start: booking.start } },
     el('td', { text: formatShortIn(booking.start, zone) }),
     el('td', { text: state.eventTypes.get(booking.eventTypeId)?.title ?? '' }),
-    el('td', {}, el('span', { class: 'booker-name', text: booking.name }), el('br'), el('a', { class: 'booker-email', href: `mailto:${booking.email}`, text: booking.email }),
+    el('td', {}, el('span', { class: 'booker-name', text: booking.name }), el('br'), el('a', { class: 'booker-email', href: `mailto:${encodeURIComponent(booking.email)}`, text: booking.email }),
       booking.notes ? el('div', { class: 'booker-notes muted', text: booking.notes }) : null),
     el('td', {}, el('span', { class: `status ${booking.status}`, text: booking.status })),
     el('td', { class: 'actions' }, ...bookingActions(booking)));
@@ -324,7 +348,7 @@ function renderEventTypes() {
     el('div', { class: 'row' },
       el('a', { class: 'booking-link', href: `/book/${e.id}`, target: '_blank', text: 'Booking page' }),
       el('button', { type: 'button', class: 'secondary', text: 'Edit', onclick: () => editEventType(e) }),
-      el('button', { type: 'button', class: 'secondary', text: e.active ? 'Deactivate' : 'Activate', onclick: () => saveEventType({ ...e, active: !e.active }, e.id) })))));
+      el('button', { type: 'button', class: 'secondary', text: e.active ? 'Deactivate' : 'Activate', onclick: (ev) => busy(ev.target, () => saveEventType({ ...e, active: !e.active }, e.id)) })))));
 }
 
 function editEventType(e) {
@@ -405,7 +429,7 @@ async function loadMyBookings() {
       el('strong', { text: what }),
       el('span', { class: 'muted spacer', text: formatShortIn(b.start, zone) }),
       el('span', { class: `status ${b.status}`, text: b.status }),
-      el('button', { type: 'button', class: 'secondary', text: 'Cancel', 'aria-label': `Cancel ${what}`, onclick: () => cancelMine(b, item) }));
+      el('button', { type: 'button', class: 'secondary', text: 'Cancel', 'aria-label': `Cancel ${what}`, onclick: (e) => busy(e.target, () => cancelMine(b, item)) }));
     return item;
   }));
   $('my-bookings').replaceChildren(...items);
@@ -429,7 +453,7 @@ async function loadBlocks() {
   $('blocks').replaceChildren(...result.data.map(block => el('li', { dataset: { eventId: block.id } },
     el('strong', { text: block.title }),
     el('span', { class: 'muted spacer', text: `${formatShortIn(block.start, zone)} – ${formatShortIn(block.end, zone)}` }),
-    el('button', { type: 'button', class: 'secondary', text: 'Remove', 'aria-label': `Remove ${block.title}`, onclick: () => removeBlock(block.id) }))));
+    el('button', { type: 'button', class: 'secondary', text: 'Remove', 'aria-label': `Remove ${block.title}`, onclick: (e) => busy(e.target, () => removeBlock(block.id)) }))));
   if (result.data.length === 0) $('blocks').append(el('li', { class: 'muted', text: 'None.' }));
 }
 
@@ -457,7 +481,7 @@ async function loadOverrides() {
   $('overrides').replaceChildren(...result.data.map(o => el('li', { dataset: { date: o.date } },
     el('strong', { text: formatLocalDate(o.date, { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' }) }),
     el('span', { class: 'muted spacer', text: o.unavailable || o.intervals.length === 0 ? 'day off' : o.intervals.map(i => `${i.startTime}–${i.endTime}`).join(', ') }),
-    el('button', { type: 'button', class: 'secondary', text: 'Remove', 'aria-label': `Remove the override of ${o.date}`, onclick: () => removeOverride(o.date) }))));
+    el('button', { type: 'button', class: 'secondary', text: 'Remove', 'aria-label': `Remove the override of ${o.date}`, onclick: (e) => busy(e.target, () => removeOverride(o.date)) }))));
   if (result.data.length === 0) $('overrides').append(el('li', { class: 'muted', text: 'None: every date follows the weekly hours.' }));
 }
 
@@ -507,10 +531,20 @@ async function changePassword(event) {
   event.preventDefault();
   const form = event.target;
   const password = form.password.value;
+  state.changingPassword = true;
+  try {
+    await changePasswordTo(form, password);
+  } finally {
+    state.changingPassword = false;
+  }
+}
+
+async function changePasswordTo(form, password) {
   const result = await call('/api/me', { method: 'PATCH', body: { currentPassword: form.currentPassword.value, password } });
   showFieldErrors(form, result.ok ? null : result.problem);
   if (!result.ok) {
-    showNotice($('password-message'), 'error', result.problem.token === 'validation' ? 'Please check the fields above.' : (result.problem.title ?? 'Could not change the password.'));
+    showNotice($('password-message'), 'error', result.problem.token === 'validation' ? 'Please check the fields above.'
+      : (result.problem.detail ?? result.problem.title ?? 'Could not change the password.'));
     return;
   }
   form.currentPassword.value = '';
@@ -580,14 +614,14 @@ $('sign-out').addEventListener('click', signOut);
 $('show-sign-up').addEventListener('click', () => showSignUp(true));
 $('show-sign-in').addEventListener('click', () => showSignUp(false));
 $('sign-up-form').addEventListener('submit', signUp);
-$('profile-form').addEventListener('submit', saveProfile);
-$('password-form').addEventListener('submit', changePassword);
+$('profile-form').addEventListener('submit', (e) => { e.preventDefault(); busy(submitButtons(e.target), () => saveProfile(e)); });
+$('password-form').addEventListener('submit', (e) => { e.preventDefault(); busy(submitButtons(e.target), () => changePassword(e)); });
 $('sign-out-everywhere').addEventListener('click', signOutEverywhere);
 $('resend-verification').addEventListener('click', resendVerification);
-$('block-form').addEventListener('submit', blockTime);
+$('block-form').addEventListener('submit', (e) => { e.preventDefault(); busy(submitButtons(e.target), () => blockTime(e)); });
 $('more-bookings').addEventListener('click', moreBookings);
 $('more-notifications').addEventListener('click', moreNotifications);
-$('override-form').addEventListener('submit', saveOverride);
+$('override-form').addEventListener('submit', (e) => { e.preventDefault(); busy(submitButtons(e.target), () => saveOverride(e)); });
 $('notifications-button').addEventListener('click', () => {
   const panel = $('notifications-panel');
   panel.hidden = !panel.hidden;
@@ -596,7 +630,7 @@ $('notifications-button').addEventListener('click', () => {
 $('read-all').addEventListener('click', async () => {
   for (const item of [...$('notifications').querySelectorAll('li.unread')]) await markRead(item.dataset.notificationId, item);
 });
-$('event-type-form').addEventListener('submit', submitEventType);
+$('event-type-form').addEventListener('submit', (e) => { e.preventDefault(); busy(submitButtons(e.target), () => submitEventType(e)); });
 $('event-type-cancel').addEventListener('click', () => editEventType(null));
 $('add-rule').addEventListener('click', () => $('rules').append(ruleRow()));
 $('save-rules').addEventListener('click', saveRules);
