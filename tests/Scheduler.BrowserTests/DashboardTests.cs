@@ -221,6 +221,35 @@ public sealed class DashboardTests(SchedulerSystem system)
         Assert.Equal("booker", cancelled["cancelledBy"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task An_event_type_is_deleted_from_the_dashboard_after_asking_and_its_upcoming_bookings_only_when_told()
+    {
+        var organizer = await system.NewOrganizer("Dee Leter");
+        var slot = (await system.Get($"/api/event-types/{organizer.EventTypeId}/slots?from={Day}&to={Day}&timeZone=Europe/Berlin", organizer.Token))["slots"]![0]!["start"]!.GetValue<string>();
+        var booked = await SystemBook(organizer.EventTypeId, slot, "Kept Waiting");
+        await using var context = await system.NewContext("Europe/Berlin");
+        var dashboard = await SchedulerSystem.SignedInDashboard(context, organizer.Email, organizer.Password);
+        await Expect(dashboard.Locator("#bookings tr", new() { HasText = "Kept Waiting" })).ToBeVisibleAsync();
+
+        var item = dashboard.Locator("#event-types li", new() { HasText = "Intro call" });
+        await item.GetByRole(AriaRole.Button, new() { Name = "Delete", Exact = true }).ClickAsync();
+        // Keeping it changes nothing.
+        await item.GetByRole(AriaRole.Button, new() { Name = "Keep" }).ClickAsync();
+        await Expect(item.Locator(".delete-confirm")).ToHaveCountAsync(0);
+        await item.GetByRole(AriaRole.Button, new() { Name = "Delete", Exact = true }).ClickAsync();
+        await item.Locator(".delete-confirm").GetByRole(AriaRole.Button, new() { Name = "Delete", Exact = true }).ClickAsync();
+        // It has an upcoming booking: asked again, and nothing is deleted yet.
+        await Expect(item.Locator(".delete-confirm")).ToContainTextAsync("has upcoming bookings");
+        Assert.Equal("Confirmed", (await system.Get($"/api/bookings/{booked.Id}", organizer.Token))["status"]!.GetValue<string>());
+        await item.GetByRole(AriaRole.Button, new() { Name = "Delete and cancel them" }).ClickAsync();
+
+        await Expect(dashboard.Locator("#event-types li", new() { HasText = "Intro call" })).ToHaveCountAsync(0);
+        await Expect(dashboard.Locator("#bookings tr", new() { HasText = "Kept Waiting" })).ToHaveCountAsync(0);
+        var cancelled = await system.Get($"/api/bookings/{booked.Id}", organizer.Token);
+        Assert.Equal("Cancelled", cancelled["status"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.NotFound, (await system.Http.GetAsync($"/api/event-types/{organizer.EventTypeId}")).StatusCode);
+    }
+
     private sealed record Booked(Guid Id, string ManageToken, string Status);
 
     private async Task<Booked> SystemBook(Guid eventTypeId, string start, string name)

@@ -348,7 +348,34 @@ function renderEventTypes() {
     el('div', { class: 'row' },
       el('a', { class: 'booking-link', href: `/book/${e.id}`, target: '_blank', text: 'Booking page' }),
       el('button', { type: 'button', class: 'secondary', text: 'Edit', onclick: () => editEventType(e) }),
-      el('button', { type: 'button', class: 'secondary', text: e.active ? 'Deactivate' : 'Activate', onclick: (ev) => busy(ev.target, () => saveEventType({ ...e, active: !e.active }, e.id)) })))));
+      el('button', { type: 'button', class: 'secondary', text: e.active ? 'Deactivate' : 'Activate', onclick: (ev) => busy(ev.target, () => saveEventType({ ...e, active: !e.active }, e.id)) }),
+      el('button', { type: 'button', class: 'secondary', text: 'Delete', onclick: (ev) => askDelete(e, ev.target.closest('li')) })))));
+}
+
+// Deleting asks first; an event type with upcoming bookings asks again, whether to cancel them (their
+// bookers are told) or keep it.
+function askDelete(e, item) {
+  const row = el('div', { class: 'row delete-confirm', role: 'group', 'aria-label': `Delete ${e.title}` });
+  const keep = el('button', { type: 'button', class: 'secondary', text: 'Keep', onclick: () => row.remove() });
+  const ask = (text, cancelBookings) => row.replaceChildren(el('span', { text }),
+    el('button', { type: 'button', class: 'danger', text: cancelBookings ? 'Delete and cancel them' : 'Delete',
+      onclick: (ev) => busy(ev.target, () => deleteEventType(e, cancelBookings, ask, row)) }), keep);
+  ask(`Delete “${e.title}”? Its booking page stops working; past bookings stay.`, false);
+  item.querySelector('.delete-confirm')?.remove();
+  item.append(row);
+}
+
+async function deleteEventType(e, cancelBookings, ask, row) {
+  const result = await call(`/api/event-types/${e.id}${cancelBookings ? '?cancelBookings=true' : ''}`, { method: 'DELETE' });
+  if (result.ok) {
+    state.eventTypes.delete(e.id);
+    if ($('event-type-form').id.value === e.id) editEventType(null);
+    renderEventTypes();
+  } else if (result.problem.token === 'has-bookings') {
+    ask(`“${e.title}” has upcoming bookings. Cancel them (each booker is told) and delete it?`, true);
+  } else {
+    row.replaceChildren(el('span', { class: 'field-error', role: 'alert', text: result.problem.title ?? 'Could not delete it.' }));
+  }
 }
 
 function editEventType(e) {
