@@ -25,6 +25,10 @@ public interface ILiveObserver : IGrainObserver
 {
     [Alias("OnLive"), OneWay]
     Task OnLive(LiveBatch batch);
+
+    /// <summary>Some of the user's tokens stopped counting (revoked, signed out everywhere, new password): re-check their live connections now.</summary>
+    [Alias("OnTokensRevoked"), OneWay]
+    Task OnTokensRevoked(Guid userId);
 }
 
 /// <summary>
@@ -44,6 +48,9 @@ public interface IRelayGrain : IGrainWithIntegerKey
 
     [Alias("Publish"), OneWay]
     Task Publish(LiveBatch batch);
+
+    [Alias("PublishTokensRevoked"), OneWay]
+    Task PublishTokensRevoked(Guid userId);
 }
 
 public static class LiveRelay

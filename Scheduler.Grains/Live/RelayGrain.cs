@@ -25,4 +25,6 @@ public sealed class RelayGrain(ILogger<RelayGrain> logger) : Grain, IRelayGrain
     }
 
     public Task Publish(LiveBatch batch) => _observers.Notify(o => o.OnLive(batch));
+
+    public Task PublishTokensRevoked(Guid userId) => _observers.Notify(o => o.OnTokensRevoked(userId));
 }

@@ -85,7 +85,9 @@ public sealed class UserGrain(
         var now = Now;
         // No read after it: the row is read again when next needed, so a failing read cannot turn a
         // stored change into an error its retry would then refuse.
-        return await Write(() => users.ChangePassword(Id, expectedHash, passwordHash, now));
+        var changed = await Write(() => users.ChangePassword(Id, expectedHash, passwordHash, now));
+        if (changed) TellFrontEndsTokensChanged();
+        return changed;
     }
 
     public async Task<UserProfile?> UpdateProfile(string? name, string? timeZone)
@@ -122,9 +124,20 @@ public sealed class UserGrain(
     {
         await Write(async () => { await users.RevokeToken(Id, tokenId, expiresAt, Now); return true; });
         (await Revoked()).Add(tokenId);
+        TellFrontEndsTokensChanged();
     }
 
-    public async Task RevokeAllTokens() => _row = await Write(() => users.RevokeAllTokens(Id, Now));
+    public async Task RevokeAllTokens()
+    {
+        _row = await Write(() => users.RevokeAllTokens(Id, Now));
+        TellFrontEndsTokensChanged();
+    }
+
+    /// <summary>
+    /// After a revocation is stored: every front end re-checks this user's live connections at once
+    /// instead of at its next round (one-way, best effort: the rounds remain the backstop).
+    /// </summary>
+    private void TellFrontEndsTokensChanged() => LiveRelay.For(GrainFactory, Id).PublishTokensRevoked(Id).Ignore();
 
     public async Task<bool> StartEmailVerification(byte[] tokenHash)
     {
@@ -157,6 +170,7 @@ public sealed class UserGrain(
         var reset = await Write(() => users.ResetPassword(Id, tokenHash, passwordHash, Now));
         if (reset is null) return null;
         _row = reset;
+        TellFrontEndsTokensChanged();
         return reset.ToProfile();
     }
 

@@ -104,7 +104,8 @@ public static class WebConfiguration
         services.AddSignalR().AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         services.AddHostedService<LiveRelayClient>();
         services.AddSingleton<HubConnections>();
-        services.AddHostedService<HubTokenWatch>();
+        services.AddSingleton<HubTokenWatch>();
+        services.AddHostedService(s => s.GetRequiredService<HubTokenWatch>());
         services.AddSingleton<SigningKeys>();
         services.AddHostedService<SigningKeyLoader>();
         services.AddSingleton<AccessTokens>();

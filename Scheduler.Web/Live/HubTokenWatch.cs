@@ -54,7 +54,9 @@ public sealed class HubConnections(IConfiguration config)
 
 /// <summary>
 /// Closes hub connections whose token has expired or was revoked (one token, "sign out everywhere",
-/// a new password) within <c>SCHEDULER_HUB_TOKEN_CHECK</c> (default 10 s): the same check as every
+/// a new password): at once when the user's grain reports a revocation through the live relay
+/// (<see cref="CheckUserAsync"/>), and in any case within <c>SCHEDULER_HUB_TOKEN_CHECK</c> (default
+/// 10 s, the backstop for expiry and for a report lost with a relay): the same check as every
 /// API request (<see cref="IUserGrain.AcceptsToken"/>, answered from the user grain's memory). Without
 /// it an open WebSocket kept hearing a user's bookings after its token stopped opening anything else.
 /// A check the cluster cannot answer leaves the connection open until the next round.
@@ -71,25 +73,31 @@ public sealed class HubTokenWatch(HubConnections connections, IGrainFactory grai
     {
         using var timer = new PeriodicTimer(Interval, clock);
         while (await timer.WaitForNextTickAsync(stoppingToken))
+            await CheckAsync(connections.Open);
+    }
+
+    /// <summary>At once, for one user whose tokens changed (the cluster says so through the live relay).</summary>
+    public Task CheckUserAsync(Guid userId) => CheckAsync(connections.Open.Where(e => e.UserId == userId));
+
+    private async Task CheckAsync(IEnumerable<HubConnections.Entry> entries)
+    {
+        var now = clock.GetUtcNow();
+        foreach (var entry in entries)
         {
-            var now = clock.GetUtcNow();
-            foreach (var entry in connections.Open)
+            bool accepted;
+            try
             {
-                bool accepted;
-                try
-                {
-                    accepted = entry.ExpiresAt > now && await grains.GetGrain<IUserGrain>(entry.UserId).AcceptsToken(entry.TokenId, entry.IssuedAt);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    logger.LogWarning(e, "Could not check the token of hub connection {ConnectionId}; checking again next round", entry.Context.ConnectionId);
-                    continue;
-                }
-                if (accepted) continue;
-                logger.LogInformation("Closing hub connection {ConnectionId}: its token expired or was revoked", entry.Context.ConnectionId);
-                connections.Closed(entry.Context.ConnectionId);
-                entry.Context.Abort();
+                accepted = entry.ExpiresAt > now && await grains.GetGrain<IUserGrain>(entry.UserId).AcceptsToken(entry.TokenId, entry.IssuedAt);
             }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning(e, "Could not check the token of hub connection {ConnectionId}; checking again next round", entry.Context.ConnectionId);
+                continue;
+            }
+            if (accepted) continue;
+            logger.LogInformation("Closing hub connection {ConnectionId}: its token expired or was revoked", entry.Context.ConnectionId);
+            connections.Closed(entry.Context.ConnectionId);
+            entry.Context.Abort();
         }
     }
 }

@@ -12,7 +12,7 @@ public sealed record BookingChangedMessage(BookingChangeKind Kind, BookingsApi.B
 /// refreshed periodically, so a relay that moved (silo died) or forgot us heals within one period,
 /// and a dead front end simply stops refreshing and is dropped by the relays.
 /// </summary>
-public sealed class LiveRelayClient(IGrainFactory grains, IHubContext<NotificationsHub> hub, ILogger<LiveRelayClient> logger)
+public sealed class LiveRelayClient(IGrainFactory grains, IHubContext<NotificationsHub> hub, HubTokenWatch tokenWatch, ILogger<LiveRelayClient> logger)
     : BackgroundService, ILiveObserver
 {
     private ILiveObserver? _reference;
@@ -52,6 +52,8 @@ public sealed class LiveRelayClient(IGrainFactory grains, IHubContext<Notificati
         }
         await base.StopAsync(cancellationToken);
     }
+
+    public Task OnTokensRevoked(Guid userId) => tokenWatch.CheckUserAsync(userId);
 
     public async Task OnLive(LiveBatch batch)
     {

@@ -257,6 +257,41 @@ public sealed class LiveRelayTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_revocation_closes_the_users_connections_at_once_not_at_the_next_round_of_checks()
+    {
+        // Rounds of checks ten minutes apart: only the user grain's report can close anything here.
+        _app.WebSettings["SCHEDULER_HUB_TOKEN_CHECK"] = "00:10:00";
+        var frontEnd = _app.FrontEnd(0);
+        var anonymous = frontEnd.CreateClient();
+        var (organizer, eventTypeId) = await anonymous.OrganizerWithEventType(_app);
+        var secondToken = await anonymous.TokenFor(organizer.Email, "correct horse");
+        await using var first = new Listener(frontEnd, organizer.Token);
+        await using var second = new Listener(frontEnd, secondToken);
+        await first.Connection.StartAsync();
+        await second.Connection.StartAsync();
+        var hours = new Queue<int>(Enumerable.Range(9, 8));
+        await Eventually(async () =>
+        {
+            var id = (await (await anonymous.Book(eventTypeId, At(FutureMonday, $"{hours.Dequeue():00}:00"))).Json())["id"]!.GetValue<Guid>();
+            return await WaitUntil(() => first.BookingChanges.Any(c => BookingIdOf(c) == id) && second.BookingChanges.Any(c => BookingIdOf(c) == id));
+        }, within: TimeSpan.FromSeconds(60), what: "a booking heard live on both connections");
+
+        // Revoking one token closes its connection, and only that one.
+        using (var revoke = new HttpRequestMessage(HttpMethod.Post, "/api/auth/revoke") { Content = JsonContent.Create(new { }) })
+        {
+            revoke.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", secondToken);
+            Assert.Equal(HttpStatusCode.NoContent, (await anonymous.SendAsync(revoke)).StatusCode);
+        }
+        await second.Closed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(HubConnectionState.Connected, first.Connection.State);
+
+        // A new password closes every connection of the user.
+        Assert.Equal(HttpStatusCode.OK, (await organizer.Client.PatchAsJsonAsync("/api/me", new { currentPassword = "correct horse", password = "a newer horse" })).StatusCode);
+        await first.Closed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(HubConnectionState.Disconnected, first.Connection.State);
+    }
+
+    [Fact]
     public async Task An_account_that_has_not_verified_its_address_hears_only_of_its_own_calendar()
     {
         var frontEnd = _app.FrontEnd(0);
