@@ -448,6 +448,11 @@ async function publicEventType(id) {
 async function loadMyBookings() {
   const result = await call('/api/bookings?role=booker&limit=100');
   if (!result.ok) return;
+  $('my-bookings').replaceChildren();
+  await showMyBookings(result);
+}
+
+async function showMyBookings(result) {
   const mine = result.data.filter(b => b.organizerId !== state.me.id && b.status !== 'Cancelled' && new Date(b.end) >= new Date());
   const items = await Promise.all(mine.map(async (b) => {
     const type = await publicEventType(b.eventTypeId);
@@ -459,8 +464,16 @@ async function loadMyBookings() {
       el('button', { type: 'button', class: 'secondary', text: 'Cancel', 'aria-label': `Cancel ${what}`, onclick: (e) => busy(e.target, () => cancelMine(b, item)) }));
     return item;
   }));
-  $('my-bookings').replaceChildren(...items);
-  $('my-bookings-card').hidden = items.length === 0;
+  $('my-bookings').append(...items);
+  state.moreMine = result.next;
+  $('more-mine').hidden = !result.next;
+  $('my-bookings-card').hidden = $('my-bookings').children.length === 0 && !result.next;
+}
+
+async function moreMine() {
+  if (!state.moreMine) return;
+  const result = await call(state.moreMine);
+  if (result.ok) await showMyBookings(result);
 }
 
 async function cancelMine(booking, item) {
@@ -648,6 +661,7 @@ $('resend-verification').addEventListener('click', resendVerification);
 $('block-form').addEventListener('submit', (e) => { e.preventDefault(); busy(submitButtons(e.target), () => blockTime(e)); });
 $('more-bookings').addEventListener('click', moreBookings);
 $('more-notifications').addEventListener('click', moreNotifications);
+$('more-mine').addEventListener('click', (e) => busy(e.target, moreMine));
 $('override-form').addEventListener('submit', (e) => { e.preventDefault(); busy(submitButtons(e.target), () => saveOverride(e)); });
 $('notifications-button').addEventListener('click', () => {
   const panel = $('notifications-panel');
