@@ -21,6 +21,12 @@ public static class EventTypesApi
 
     public sealed record OrganizerDto(Guid Id, string Name, string TimeZone);
 
+    /// <summary>One of an organizer's bookable event types as their public page lists it.</summary>
+    public sealed record PublicEventTypeDto(Guid Id, string Title, string Description, int DurationMinutes, string Location, bool RequiresConfirmation);
+
+    /// <summary>An organizer's public page: who they are and what can be booked with them.</summary>
+    public sealed record OrganizerPageDto(OrganizerDto Organizer, IReadOnlyList<PublicEventTypeDto> EventTypes);
+
     public sealed record EventTypeDto(
         Guid Id, Guid UserId, string Title, string Description, int DurationMinutes, string Location, bool Active,
         bool RequiresConfirmation, int ReminderMinutes, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
@@ -49,6 +55,7 @@ public static class EventTypesApi
         api.MapPut("/{id:guid}", Update).RequireAuthorization();
         api.MapDelete("/{id:guid}", Delete).RequireAuthorization();
         api.MapGet("/{id:guid}/slots", Slots).AllowAnonymous().RequireRateLimiting(RateLimits.Public);
+        app.MapGet("/api/organizers/{id:guid}", GetOrganizerPage).WithTags("Event types").AllowAnonymous().RequireRateLimiting(RateLimits.Public);
         return app;
     }
 
@@ -107,6 +114,22 @@ public static class EventTypesApi
         var organizer = await grains.GetGrain<IUserGrain>(organizerId).Get();
         return TypedResults.Ok(EventTypeDto.From(eventType,
             organizer is null ? null : new OrganizerDto(organizer.Id, organizer.Name, organizer.TimeZone)));
+    }
+
+    /// <summary>
+    /// An organizer's public page: their name and zone and their active event types, oldest first. Only
+    /// for someone who offers at least one (anyone else is 404, like an unknown id: a user id alone
+    /// tells nobody a name).
+    /// </summary>
+    public static async Task<Results<Ok<OrganizerPageDto>, ProblemHttpResult>> GetOrganizerPage(Guid id, IGrainFactory grains)
+    {
+        if (await grains.GetGrain<IUserGrain>(id).Get() is not { HasPassword: true } organizer) return Problems.NotFound("organizer");
+        var offered = (await grains.GetGrain<ICalendarGrain>(id).ListEventTypes())
+            .Where(e => e.Active)
+            .Select(e => new PublicEventTypeDto(e.Id, e.Title, e.Description, e.DurationMinutes, e.Location, e.RequiresConfirmation))
+            .ToList();
+        if (offered.Count == 0) return Problems.NotFound("organizer");
+        return TypedResults.Ok(new OrganizerPageDto(new OrganizerDto(organizer.Id, organizer.Name, organizer.TimeZone), offered));
     }
 
     /// <summary>Replaces an event type (owner only).</summary>

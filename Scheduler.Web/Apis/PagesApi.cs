@@ -39,6 +39,7 @@ public static class PagesApi
     {
         var pages = app.MapGroup("").AllowAnonymous().ExcludeFromDescription();
         pages.MapGet("/book/{id:guid}", (HttpContext http, IWebHostEnvironment env) => Page(http, env, "book.html"));
+        pages.MapGet("/u/{id:guid}", (HttpContext http, IWebHostEnvironment env) => Page(http, env, "organizer.html"));
         pages.MapGet("/manage/{id:guid}", (HttpContext http, IWebHostEnvironment env) => Page(http, env, "manage.html"));
         pages.MapGet("/verify-email", (HttpContext http, IWebHostEnvironment env) => Page(http, env, "verify.html"));
         pages.MapGet("/reset-password", (HttpContext http, IWebHostEnvironment env) => Page(http, env, "reset.html"));

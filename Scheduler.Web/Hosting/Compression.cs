@@ -6,7 +6,7 @@ namespace Scheduler.Web.Hosting;
 
 /// <summary>
 /// Brotli or gzip for what is public and carries no secret: the pages, their scripts and styles, the
-/// OpenAPI document and the public slot listing (a month of one-minute slots is megabytes of JSON,
+/// OpenAPI document, organizers' public pages and the public slot listing (a month of one-minute slots is megabytes of JSON,
 /// about a twentieth of that compressed). Nothing else is compressed: a response that holds a secret
 /// (a token, a manage link) next to text a requester chose could leak the secret through its
 /// compressed length (BREACH), so API answers other than slots go out as they are.
@@ -45,6 +45,6 @@ public static partial class Compression
             || PublicPath().IsMatch(path);
     }
 
-    [GeneratedRegex(@"^/(dashboard|verify-email|reset-password|(book|manage)/[0-9a-fA-F-]{36}|openapi/v1\.json|api/event-types/[0-9a-fA-F-]{36}/slots)\z")]
+    [GeneratedRegex(@"^/(dashboard|verify-email|reset-password|(book|manage|u)/[0-9a-fA-F-]{36}|openapi/v1\.json|api/event-types/[0-9a-fA-F-]{36}/slots|api/organizers/[0-9a-fA-F-]{36})\z")]
     private static partial Regex PublicPath();
 }

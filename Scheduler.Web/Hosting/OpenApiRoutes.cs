@@ -46,6 +46,7 @@ public static class OpenApiRoutes
         ["POST /api/event-types"] = new("createEventType"),
         ["GET /api/event-types"] = new("listEventTypes"),
         ["GET /api/event-types/{id}"] = new("getEventType", ApiAccess.OptionalBearer),
+        ["GET /api/organizers/{id}"] = new("getOrganizerPage"),
         ["PUT /api/event-types/{id}"] = new("updateEventType"),
         ["DELETE /api/event-types/{id}"] = new("deleteEventType", ApiAccess.Anonymous, "has-bookings"),
         ["GET /api/event-types/{id}/slots"] = new("listSlots") { RequiredParameters = ["from", "to"] },

@@ -17,6 +17,7 @@ public sealed class SecurityHeadersTests(SchedulerSystem system)
     [InlineData("/dashboard")]
     [InlineData("/book/7d1f2a9e-8f35-4c3a-9a57-0b3f3bbd1e01")]
     [InlineData("/manage/7d1f2a9e-8f35-4c3a-9a57-0b3f3bbd1e01?token=x")]
+    [InlineData("/u/7d1f2a9e-8f35-4c3a-9a57-0b3f3bbd1e01")]
     [InlineData("/verify-email")]
     [InlineData("/reset-password")]
     [InlineData("/docs/")]
@@ -78,6 +79,14 @@ public sealed class SecurityHeadersTests(SchedulerSystem system)
 
         await page.GotoAsync(manage);
         await Expect(page.Locator("#status")).ToHaveTextAsync("Confirmed");
+
+        // The organizer's public page lists the event type and links to its booking page.
+        var me = await system.Get("/api/me", organizer.Token);
+        await page.GotoAsync($"/u/{me["id"]}");
+        await Expect(page.Locator("#organizer-name")).ToHaveTextAsync("Olga Organizer");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Intro call" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Uri(system.BaseAddress, $"/book/{organizer.EventTypeId}").ToString());
+        await Expect(page.Locator("#event-title")).ToHaveTextAsync("Intro call");
 
         await page.GotoAsync("/dashboard");
         await page.FillAsync("#sign-in-email", organizer.Email);

@@ -9,6 +9,7 @@ public sealed class StaticPagesTests(SchedulerSystem system)
     [Theory]
     [InlineData("/book/7d1f2a9e-8f35-4c3a-9a57-0b3f3bbd1e01", "text/html", "no-cache")]
     [InlineData("/manage/7d1f2a9e-8f35-4c3a-9a57-0b3f3bbd1e01", "text/html", "no-cache")]
+    [InlineData("/u/7d1f2a9e-8f35-4c3a-9a57-0b3f3bbd1e01", "text/html", "no-cache")]
     [InlineData("/dashboard", "text/html", "no-cache")]
     [InlineData("/assets/book.js", "text/javascript", "max-age=3600")]
     [InlineData("/lib/signalr.min.js", "text/javascript", "max-age=604800")]

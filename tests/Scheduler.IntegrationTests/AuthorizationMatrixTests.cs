@@ -132,6 +132,10 @@ public sealed class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture
         new("POST", "/api/bookings/{id:guid}/cancel", s => $"/api/bookings/{s.BookingId}/cancel", (_, _) => new { reason = "matrix" }, BookingParties, false, HttpStatusCode.OK,
             All(IdIs(s => s.BookingId), Has("status", (_, _) => "Cancelled"))),
         new("GET", "/api/events", _ => "/api/events", null, SignedIn, true, HttpStatusCode.OK, AnArray),
+        // A's public page: anyone reads it.
+        new("GET", "/api/organizers/{id:guid}", s => $"/api/organizers/{s.A.Id}", null, Everyone, false, HttpStatusCode.OK,
+            (body, s, _) => body?["organizer"]?["id"]?.GetValue<Guid>() == s.A.Id && body["eventTypes"]!.AsArray().Any(e => e!["id"]!.GetValue<Guid>() == s.EventTypeId)
+                ? null : "expected A's page with A's event type"),
         // Everyone signed in lists their own blocked time: A's block, and nobody else's.
         new("GET", "/api/events/blocked", _ => "/api/events/blocked", null, SignedIn, true, HttpStatusCode.OK,
             (body, s, caller) => body is System.Text.Json.Nodes.JsonArray items
@@ -284,7 +288,7 @@ public sealed class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture
     public void The_matrix_covers_every_route_the_application_maps()
     {
         var endpoints = fixture.App.WebServices.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>();
-        var pages = new[] { "/book/", "/manage/", "/dashboard", "/docs", "/verify-email", "/reset-password" };
+        var pages = new[] { "/book/", "/manage/", "/u/", "/dashboard", "/docs", "/verify-email", "/reset-password" };
         var mapped = endpoints
             .Where(e => e.RoutePattern.RawText is { } raw && !pages.Any(p => raw.StartsWith(p, StringComparison.Ordinal)) && raw != "/")
             .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["*"]).Select(m => $"{m} {e.RoutePattern.RawText!.TrimEnd('/')}"))

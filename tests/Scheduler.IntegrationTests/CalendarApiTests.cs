@@ -43,6 +43,45 @@ public sealed class CalendarApiTests(AppFixture fixture) : IClassFixture<AppFixt
     }
 
     [Fact]
+    public async Task An_organizers_public_page_lists_only_active_event_types_and_only_organizers_have_one()
+    {
+        var (organizer, first) = await Anonymous.OrganizerWithEventType(fixture.App);
+        var hidden = await (await organizer.Client.PostAsJsonAsync("/api/event-types",
+            new { title = "Internal", description = "", durationMinutes = 15, location = "", active = false })).Json();
+        var second = await (await organizer.Client.PostAsJsonAsync("/api/event-types",
+            new { title = "Deep dive", description = "Two hours", durationMinutes = 120, location = "Office", requiresConfirmation = true })).Json();
+
+        var page = await (await Anonymous.GetAsync($"/api/organizers/{organizer.Id}")).Json();
+        Assert.Equal("Olga Organizer", page["organizer"]!["name"]!.GetValue<string>());
+        Assert.Equal("Europe/Berlin", page["organizer"]!["timeZone"]!.GetValue<string>());
+        var offered = page["eventTypes"]!.AsArray();
+        Assert.Equal([first, second["id"]!.GetValue<Guid>()], offered.Select(e => e!["id"]!.GetValue<Guid>()));
+        Assert.True(offered[1]!["requiresConfirmation"]!.GetValue<bool>());
+        // Settings that are the organizer's business (limits, reminders) are not on the public page.
+        Assert.Null(offered[0]!["maxBookingsPerDay"]);
+        Assert.DoesNotContain(offered, e => e!["id"]!.GetValue<Guid>() == hidden["id"]!.GetValue<Guid>());
+
+        // Nobody else has a page: an unknown id, an account that offers nothing, a booker who only booked.
+        await (await Anonymous.GetAsync($"/api/organizers/{Guid.NewGuid()}")).AssertProblem(HttpStatusCode.NotFound, "not-found");
+        var idle = await Anonymous.SignUpAndSignIn(fixture.App);
+        await (await Anonymous.GetAsync($"/api/organizers/{idle.Id}")).AssertProblem(HttpStatusCode.NotFound, "not-found");
+        var booking = await (await Anonymous.Book(first, At(FutureMonday, "09:00"))).Json();
+        var booker = (await organizer.Client.GetAsync($"/api/bookings/{booking["id"]}")).Json();
+        await (await Anonymous.GetAsync($"/api/organizers/{(await booker)["userId"]}")).AssertProblem(HttpStatusCode.NotFound, "not-found");
+        // Deactivating the last one takes the page down.
+        foreach (var id in new[] { first, second["id"]!.GetValue<Guid>() })
+        {
+            var type = await (await organizer.Client.GetAsync($"/api/event-types/{id}")).Json();
+            Assert.Equal(HttpStatusCode.OK, (await organizer.Client.PutAsJsonAsync($"/api/event-types/{id}", new
+            {
+                title = type["title"]!.GetValue<string>(), description = type["description"]!.GetValue<string>(),
+                durationMinutes = type["durationMinutes"]!.GetValue<int>(), location = type["location"]!.GetValue<string>(), active = false,
+            })).StatusCode);
+        }
+        await (await Anonymous.GetAsync($"/api/organizers/{organizer.Id}")).AssertProblem(HttpStatusCode.NotFound, "not-found");
+    }
+
+    [Fact]
     public async Task Someone_elses_event_type_is_not_found_for_changes_exactly_like_an_unknown_id()
     {
         var (_, eventTypeId) = await Anonymous.OrganizerWithEventType(fixture.App);

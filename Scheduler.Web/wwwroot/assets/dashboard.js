@@ -547,6 +547,8 @@ async function removeOverride(date) {
 function showProfile() {
   const me = state.me;
   $('me').textContent = me.name;
+  $('my-page').href = `/u/${me.id}`;
+  $('my-page').textContent = `${location.origin}/u/${me.id}`;
   $('availability-zone').textContent = `Local times in your profile's zone, ${me.timeZone}.`;
   const form = $('profile-form');
   form.name.value = me.name;
