@@ -31,7 +31,30 @@ public static partial class Compression
 
     public static WebApplication UsePublicCompression(this WebApplication app)
     {
-        app.UseWhen(IsPublic, branch => branch.UseResponseCompression());
+        app.UseWhen(IsPublic, branch =>
+        {
+            // Every copy of these varies by Accept-Encoding (the plain one too, so a shared cache keeps
+            // them apart), and its validator is weak: the compressed and plain copies share one ETag,
+            // which is right only for "the same content", not "the same bytes".
+            branch.Use((context, next) =>
+            {
+                // The static file server compares validators strongly: give it back the strong form of
+                // the weak ones it handed out, so revalidation still answers 304.
+                if (context.Request.Headers.IfNoneMatch.ToString() is { Length: > 0 } ifNoneMatch && ifNoneMatch.Contains("W/", StringComparison.Ordinal))
+                    context.Request.Headers.IfNoneMatch = ifNoneMatch.Replace("W/", "", StringComparison.Ordinal);
+                context.Response.OnStarting(() =>
+                {
+                    var headers = context.Response.Headers;
+                    if (!headers.Vary.Any(v => v?.Contains("Accept-Encoding", StringComparison.OrdinalIgnoreCase) == true))
+                        headers.Append("Vary", "Accept-Encoding");
+                    if (headers.ETag.ToString() is { Length: > 0 } etag && !etag.StartsWith("W/", StringComparison.Ordinal))
+                        headers.ETag = "W/" + etag;
+                    return Task.CompletedTask;
+                });
+                return next(context);
+            });
+            branch.UseResponseCompression();
+        });
         return app;
     }
 

@@ -75,6 +75,20 @@ public sealed class CompressionTests(AppFixture fixture) : IClassFixture<AppFixt
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             Assert.Equal("gzip", Assert.Single(response.Content.Headers.ContentEncoding));
             Assert.NotEmpty(await Decompress(response));
+            // The plain copy says it varies too, so a shared cache never hands it to the other kind of client.
+            var plain = await Anonymous.GetAsync(url);
+            Assert.Empty(plain.Content.Headers.ContentEncoding);
+            Assert.Contains("Accept-Encoding", plain.Headers.Vary);
+        }
+
+        // Static files' validators are weak: both copies share one, so it means "the same content".
+        var script = await Get("/assets/book.js", "br");
+        var etag = Assert.IsType<System.Net.Http.Headers.EntityTagHeaderValue>(script.Headers.ETag);
+        Assert.True(etag.IsWeak, etag.ToString());
+        using (var revalidate = new HttpRequestMessage(HttpMethod.Get, "/assets/book.js"))
+        {
+            revalidate.Headers.IfNoneMatch.Add(etag);
+            Assert.Equal(HttpStatusCode.NotModified, (await Anonymous.SendAsync(revalidate)).StatusCode);
         }
 
         var (organizer, eventTypeId) = await Anonymous.OrganizerWithEventType(fixture.App);
