@@ -99,6 +99,19 @@ public sealed class DashboardTests(SchedulerSystem system)
         await visitor.ClickAsync("#manage-link");
         await Expect(visitor.Locator("#pending-note")).ToBeVisibleAsync();
         await Expect(visitor.Locator("#status")).ToHaveTextAsync("Pending");
+
+        // "Waiting for my confirmation" lists only Vera's; confirming it there empties the list, and
+        // all upcoming bookings show both confirmed ones.
+        await dashboard.SelectOptionAsync("#bookings-filter", "Pending");
+        await Expect(dashboard.Locator("#bookings tr")).ToHaveCountAsync(1);
+        var vera = dashboard.Locator("#bookings tr", new() { HasText = "Vera Visitor" });
+        await vera.GetByRole(AriaRole.Button, new() { Name = "Confirm" }).ClickAsync();
+        await Expect(dashboard.Locator("#bookings tr")).ToHaveCountAsync(0);
+        await Expect(dashboard.Locator("#no-bookings")).ToHaveTextAsync("Nothing waits for your confirmation.");
+        await dashboard.SelectOptionAsync("#bookings-filter", "");
+        await Expect(dashboard.Locator("#bookings tr")).ToHaveCountAsync(2);
+        await Expect(dashboard.Locator("#bookings tr", new() { HasText = "Vera Visitor" })).ToContainTextAsync("Confirmed");
+        await Expect(dashboard.Locator("#event-types li", new() { HasText = "Intro call" })).ToContainTextAsync("you confirm");
     }
 
     [Fact]

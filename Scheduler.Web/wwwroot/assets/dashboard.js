@@ -123,6 +123,7 @@ function signOut() {
   $('me').textContent = '';
   // Nothing of this account stays on the page for whoever signs in next.
   editEventType(null);
+  $('bookings-filter').value = '';
   for (const id of ['block-form', 'override-form', 'profile-form', 'password-form']) { $(id).reset(); showFieldErrors($(id), null); }
   for (const id of ['block-message', 'override-message', 'profile-message', 'password-message', 'availability-message', 'forgot-message']) $(id).textContent = '';
   for (const id of ['bookings', 'notifications', 'event-types', 'rules', 'blocks', 'overrides', 'my-bookings']) $(id).replaceChildren();
@@ -179,6 +180,7 @@ function onBookingChanged(change) {
   // Changes to bookings I made with other organizers reach me too; this list is my calendar.
   if (state.me && booking.organizerId !== state.me.id) { loadMyBookings(); return; }
   if (change.kind === 'cancelled' || booking.status === 'Cancelled') removeBooking(booking.id);
+  else if (bookingsFilter() && booking.status !== bookingsFilter()) removeBooking(booking.id);
   else upsertBooking(booking);
 }
 
@@ -190,8 +192,12 @@ function onNotification(notification) {
 }
 
 // ---- bookings ----
+const bookingsFilter = () => $('bookings-filter').value;
+
 async function loadBookings() {
-  const result = await call('/api/bookings?limit=100');
+  const status = bookingsFilter();
+  const result = await call(`/api/bookings?limit=100${status ? `&status=${status}` : ''}`);
+  if (status !== bookingsFilter()) return; // the filter changed meanwhile: that load wins
   if (!result.ok) return;
   state.bookings.clear();
   $('bookings').replaceChildren();
@@ -246,7 +252,8 @@ function bookingActions(booking) {
 async function confirmBooking(booking, button) {
   button.disabled = true;
   const result = await call(`/api/bookings/${booking.id}/confirm`, { method: 'POST' });
-  if (result.ok) upsertBooking(result.data);
+  if (result.ok && bookingsFilter() && result.data.status !== bookingsFilter()) removeBooking(booking.id);
+  else if (result.ok) upsertBooking(result.data);
   else showActionError(button.closest('td'), result.problem, booking);
 }
 
@@ -278,7 +285,10 @@ function removeBooking(id) {
   updateEmpty();
 }
 
-function updateEmpty() { $('no-bookings').hidden = $('bookings').children.length > 0; }
+function updateEmpty() {
+  $('no-bookings').hidden = $('bookings').children.length > 0;
+  $('no-bookings').textContent = bookingsFilter() === 'Pending' ? 'Nothing waits for your confirmation.' : 'No upcoming bookings.';
+}
 
 // ---- notifications ----
 async function loadNotifications() {
@@ -344,7 +354,8 @@ function renderEventTypes() {
   $('event-types').replaceChildren(...[...state.eventTypes.values()].map(e => el('li', { dataset: { eventTypeId: e.id } },
     el('div', { class: 'row' },
       el('strong', { text: e.title }), el('span', { class: 'muted', text: `${e.durationMinutes} min` }),
-      el('span', { class: `status ${e.active ? 'Confirmed' : 'Cancelled'}`, text: e.active ? 'active' : 'inactive' })),
+      el('span', { class: `status ${e.active ? 'Confirmed' : 'Cancelled'}`, text: e.active ? 'active' : 'inactive' }),
+      e.requiresConfirmation ? el('span', { class: 'status Pending', text: 'you confirm' }) : null),
     el('div', { class: 'row' },
       el('a', { class: 'booking-link', href: `/book/${e.id}`, target: '_blank', text: 'Booking page' }),
       el('button', { type: 'button', class: 'secondary', text: 'Edit', onclick: () => editEventType(e) }),
@@ -662,6 +673,7 @@ $('sign-out-everywhere').addEventListener('click', signOutEverywhere);
 $('resend-verification').addEventListener('click', resendVerification);
 $('block-form').addEventListener('submit', (e) => { e.preventDefault(); busy(submitButtons(e.target), () => blockTime(e)); });
 $('more-bookings').addEventListener('click', moreBookings);
+$('bookings-filter').addEventListener('change', loadBookings);
 $('more-notifications').addEventListener('click', moreNotifications);
 $('more-mine').addEventListener('click', (e) => busy(e.target, moreMine));
 $('override-form').addEventListener('submit', (e) => { e.preventDefault(); busy(submitButtons(e.target), () => saveOverride(e)); });
