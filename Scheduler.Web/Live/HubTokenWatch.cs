@@ -55,7 +55,7 @@ public sealed class HubConnections(IConfiguration config)
 /// <summary>
 /// Closes hub connections whose token has expired or was revoked (one token, "sign out everywhere",
 /// a new password): at once when the user's grain reports a revocation through the live relay
-/// (<see cref="CheckUserAsync"/>), and in any case within <c>SCHEDULER_HUB_TOKEN_CHECK</c> (default
+/// (<see cref="Report"/>), and in any case within <c>SCHEDULER_HUB_TOKEN_CHECK</c> (default
 /// 10 s, the backstop for expiry and for a report lost with a relay): the same check as every
 /// API request (<see cref="IUserGrain.AcceptsToken"/>, answered from the user grain's memory). Without
 /// it an open WebSocket kept hearing a user's bookings after its token stopped opening anything else.
@@ -69,35 +69,69 @@ public sealed class HubTokenWatch(HubConnections connections, IGrainFactory grai
             ? interval
             : TimeSpan.FromSeconds(10);
 
+    // Users whose tokens changed, as the cluster reports them. Bounded: when full a report is dropped,
+    // and the next round catches what it would have.
+    private readonly System.Threading.Channels.Channel<Guid> _reported =
+        System.Threading.Channels.Channel.CreateBounded<Guid>(new System.Threading.Channels.BoundedChannelOptions(10_000)
+        {
+            FullMode = System.Threading.Channels.BoundedChannelFullMode.DropWrite,
+            SingleReader = true,
+        });
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var reports = CheckReportedAsync(stoppingToken);
         using var timer = new PeriodicTimer(Interval, clock);
         while (await timer.WaitForNextTickAsync(stoppingToken))
             await CheckAsync(connections.Open);
+        await reports;
     }
 
-    /// <summary>At once, for one user whose tokens changed (the cluster says so through the live relay).</summary>
-    public Task CheckUserAsync(Guid userId) => CheckAsync(connections.Open.Where(e => e.UserId == userId));
+    /// <summary>
+    /// A user's tokens changed (the cluster says so through the live relay): their connections are
+    /// checked soon, off the caller's thread. Never waits: the live relay's observer delivers every
+    /// push of this front end one call at a time, and must not wait on grain calls.
+    /// </summary>
+    public void Report(Guid userId) => _reported.Writer.TryWrite(userId);
 
-    private async Task CheckAsync(IEnumerable<HubConnections.Entry> entries)
+    private async Task CheckReportedAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (await _reported.Reader.WaitToReadAsync(stoppingToken))
+            {
+                var users = new HashSet<Guid>();
+                while (_reported.Reader.TryRead(out var user)) users.Add(user);
+                await CheckAsync(connections.Open.Where(e => users.Contains(e.UserId)));
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Checks the connections side by side; closes those whose token no longer counts.</summary>
+    private Task CheckAsync(IEnumerable<HubConnections.Entry> entries)
     {
         var now = clock.GetUtcNow();
-        foreach (var entry in entries)
+        return Task.WhenAll(entries.Select(entry => CheckOneAsync(entry, now)));
+    }
+
+    private async Task CheckOneAsync(HubConnections.Entry entry, DateTimeOffset now)
+    {
+        bool accepted;
+        try
         {
-            bool accepted;
-            try
-            {
-                accepted = entry.ExpiresAt > now && await grains.GetGrain<IUserGrain>(entry.UserId).AcceptsToken(entry.TokenId, entry.IssuedAt);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogWarning(e, "Could not check the token of hub connection {ConnectionId}; checking again next round", entry.Context.ConnectionId);
-                continue;
-            }
-            if (accepted) continue;
-            logger.LogInformation("Closing hub connection {ConnectionId}: its token expired or was revoked", entry.Context.ConnectionId);
-            connections.Closed(entry.Context.ConnectionId);
-            entry.Context.Abort();
+            accepted = entry.ExpiresAt > now && await grains.GetGrain<IUserGrain>(entry.UserId).AcceptsToken(entry.TokenId, entry.IssuedAt);
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "Could not check the token of hub connection {ConnectionId}; checking again next round", entry.Context.ConnectionId);
+            return;
+        }
+        if (accepted) return;
+        logger.LogInformation("Closing hub connection {ConnectionId}: its token expired or was revoked", entry.Context.ConnectionId);
+        connections.Closed(entry.Context.ConnectionId);
+        entry.Context.Abort();
     }
 }

@@ -53,7 +53,11 @@ public sealed class LiveRelayClient(IGrainFactory grains, IHubContext<Notificati
         await base.StopAsync(cancellationToken);
     }
 
-    public Task OnTokensRevoked(Guid userId) => tokenWatch.CheckUserAsync(userId);
+    public Task OnTokensRevoked(Guid userId)
+    {
+        tokenWatch.Report(userId);
+        return Task.CompletedTask;
+    }
 
     public async Task OnLive(LiveBatch batch)
     {

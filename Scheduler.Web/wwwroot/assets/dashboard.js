@@ -456,14 +456,18 @@ async function publicEventType(id) {
   return publicEventTypes.get(id);
 }
 
+// Loads overlap (live changes, reconnects, Show more): each knows its run, and only the latest one's
+// results land, each page in one step.
+let myBookingsRun = 0;
+
 async function loadMyBookings() {
+  const run = ++myBookingsRun;
   const result = await call('/api/bookings?role=booker&limit=100');
-  if (!result.ok) return;
-  $('my-bookings').replaceChildren();
-  await showMyBookings(result);
+  if (!result.ok || run !== myBookingsRun) return;
+  await showMyBookings(result, run, true);
 }
 
-async function showMyBookings(result) {
+async function showMyBookings(result, run, replace) {
   const mine = result.data.filter(b => b.organizerId !== state.me.id && b.status !== 'Cancelled' && new Date(b.end) >= new Date());
   const items = await Promise.all(mine.map(async (b) => {
     const type = await publicEventType(b.eventTypeId);
@@ -475,7 +479,9 @@ async function showMyBookings(result) {
       el('button', { type: 'button', class: 'secondary', text: 'Cancel', 'aria-label': `Cancel ${what}`, onclick: (e) => busy(e.target, () => cancelMine(b, item)) }));
     return item;
   }));
-  $('my-bookings').append(...items);
+  if (run !== myBookingsRun) return;
+  if (replace) $('my-bookings').replaceChildren(...items);
+  else $('my-bookings').append(...items);
   state.moreMine = result.next;
   $('more-mine').hidden = !result.next;
   $('my-bookings-card').hidden = $('my-bookings').children.length === 0 && !result.next;
@@ -483,8 +489,9 @@ async function showMyBookings(result) {
 
 async function moreMine() {
   if (!state.moreMine) return;
+  const run = myBookingsRun;
   const result = await call(state.moreMine);
-  if (result.ok) await showMyBookings(result);
+  if (result.ok && run === myBookingsRun) await showMyBookings(result, run, false);
 }
 
 async function cancelMine(booking, item) {
