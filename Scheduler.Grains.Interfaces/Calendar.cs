@@ -23,7 +23,8 @@ public sealed record EventTypeView(
     [property: Id(14)] int? MinimumNoticeMinutes = null,
     [property: Id(15)] int? MaxDaysInFuture = null,
     [property: Id(16)] int? MaxBookingsPerDay = null,
-    [property: Id(17)] int? MaxBookingsPerWeek = null);
+    [property: Id(17)] int? MaxBookingsPerWeek = null,
+    [property: Id(18)] bool Listed = false);
 
 /// <summary>
 /// What an organizer sends to create or replace an event type. The calendar validates the
@@ -44,7 +45,8 @@ public sealed record EventTypeDraft(
     [property: Id(10)] int? MinimumNoticeMinutes = null,
     [property: Id(11)] int? MaxDaysInFuture = null,
     [property: Id(12)] int? MaxBookingsPerDay = null,
-    [property: Id(13)] int? MaxBookingsPerWeek = null)
+    [property: Id(13)] int? MaxBookingsPerWeek = null,
+    [property: Id(14)] bool Listed = false)
 {
     /// <summary>Confirmed bookings remind organizer and booker this long before the start (0 = never).</summary>
     public const int DefaultReminderMinutes = 60;

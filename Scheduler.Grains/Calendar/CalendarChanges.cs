@@ -104,12 +104,12 @@ public sealed record EventTypeRow(
     Guid Id, string Title, string Description, int DurationMinutes, string Location, bool Active,
     bool RequiresConfirmation, int ReminderMinutes, bool Deleted, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
     int? SlotIntervalMinutes = null, int? BufferBeforeMinutes = null, int? BufferAfterMinutes = null, int? MinimumNoticeMinutes = null,
-    int? MaxDaysInFuture = null, int? MaxBookingsPerDay = null, int? MaxBookingsPerWeek = null)
+    int? MaxDaysInFuture = null, int? MaxBookingsPerDay = null, int? MaxBookingsPerWeek = null, bool Listed = false)
 {
     public static EventTypeRow From(EventTypeRecord r) => new(
         r.Id, r.Title, r.Description, r.DurationMinutes, r.Location, r.Active, r.RequiresConfirmation,
         r.ReminderMinutes, r.Deleted, r.CreatedAt, r.UpdatedAt, r.SlotIntervalMinutes, r.BufferBeforeMinutes,
-        r.BufferAfterMinutes, r.MinimumNoticeMinutes, r.MaxDaysInFuture, r.MaxBookingsPerDay, r.MaxBookingsPerWeek);
+        r.BufferAfterMinutes, r.MinimumNoticeMinutes, r.MaxDaysInFuture, r.MaxBookingsPerDay, r.MaxBookingsPerWeek, r.Listed);
 }
 
 /// <summary>A date override's row and its windows (none: unavailable all day).</summary>

@@ -145,6 +145,7 @@ public sealed partial class CalendarGrain(
         record.Location = draft.Location;
         record.Active = draft.Active;
         record.RequiresConfirmation = draft.RequiresConfirmation;
+        record.Listed = draft.Listed;
         record.ReminderMinutes = draft.ReminderMinutes;
         record.SlotIntervalMinutes = draft.SlotIntervalMinutes;
         record.BufferBeforeMinutes = draft.BufferBeforeMinutes;
@@ -189,7 +190,7 @@ public sealed partial class CalendarGrain(
     private EventTypeView ToView(EventTypeRecord r) => new(
         r.Id, OrganizerId, r.Title, r.Description, r.DurationMinutes, r.Location, r.Active, r.CreatedAt, r.UpdatedAt,
         r.RequiresConfirmation, r.ReminderMinutes, r.SlotIntervalMinutes, r.BufferBeforeMinutes, r.BufferAfterMinutes,
-        r.MinimumNoticeMinutes, r.MaxDaysInFuture, r.MaxBookingsPerDay, r.MaxBookingsPerWeek);
+        r.MinimumNoticeMinutes, r.MaxDaysInFuture, r.MaxBookingsPerDay, r.MaxBookingsPerWeek, r.Listed);
 
     // ---- availability ------------------------------------------------------------------------
 

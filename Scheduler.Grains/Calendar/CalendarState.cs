@@ -47,6 +47,9 @@ public sealed class EventTypeRecord
     public string Location { get; set; } = "";
     public bool Active { get; set; } = true;
     public bool RequiresConfirmation { get; set; }
+
+    /// <summary>Shown on the organizer's public page (when active).</summary>
+    public bool Listed { get; set; }
     public int ReminderMinutes { get; set; } = EventTypeDraft.DefaultReminderMinutes;
     public int? SlotIntervalMinutes { get; set; }
     public int? BufferBeforeMinutes { get; set; }

@@ -76,7 +76,7 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore,
         Add(batch, """
             select id, title, description, duration_minutes, location, active, requires_confirmation, reminder_minutes,
                    deleted, created_at, updated_at, slot_interval_minutes, buffer_before_minutes, buffer_after_minutes,
-                   minimum_notice_minutes, max_days_in_future, max_bookings_per_day, max_bookings_per_week
+                   minimum_notice_minutes, max_days_in_future, max_bookings_per_day, max_bookings_per_week, listed
             from event_types where user_id = $1
             """, organizerId);
         Add(batch, """
@@ -153,6 +153,7 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore,
                 MaxDaysInFuture = NullableInt(reader, 15),
                 MaxBookingsPerDay = NullableInt(reader, 16),
                 MaxBookingsPerWeek = NullableInt(reader, 17),
+                Listed = reader.GetBoolean(18),
             });
         }
         eventTypes.Sort((a, b) => a.CreatedAt.CompareTo(b.CreatedAt));
@@ -492,14 +493,14 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore,
                 insert into event_types (id, user_id, title, description, duration_minutes, location, active,
                                          requires_confirmation, reminder_minutes, deleted, created_at, updated_at,
                                          slot_interval_minutes, buffer_before_minutes, buffer_after_minutes, minimum_notice_minutes,
-                                         max_days_in_future, max_bookings_per_day, max_bookings_per_week)
+                                         max_days_in_future, max_bookings_per_day, max_bookings_per_week, listed)
                 select x.id, $1, x.title, x.description, x.duration, x.location, x.active, x.confirm, x.reminder, x.deleted, x.created, x.updated,
-                       x.interval, x.before, x.after, x.notice, x.horizon, x.per_day, x.per_week
+                       x.interval, x.before, x.after, x.notice, x.horizon, x.per_day, x.per_week, x.listed
                 from unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::text[], $7::bool[], $8::bool[], $9::int[],
                             $10::bool[], $11::timestamptz[], $12::timestamptz[], $13::int[], $14::int[], $15::int[], $16::int[],
-                            $17::int[], $18::int[], $19::int[])
+                            $17::int[], $18::int[], $19::int[], $20::bool[])
                      as x(id, title, description, duration, location, active, confirm, reminder, deleted, created, updated,
-                          interval, before, after, notice, horizon, per_day, per_week)
+                          interval, before, after, notice, horizon, per_day, per_week, listed)
                 on conflict (id) do update set
                   title = excluded.title, description = excluded.description, duration_minutes = excluded.duration_minutes,
                   location = excluded.location, active = excluded.active, requires_confirmation = excluded.requires_confirmation,
@@ -507,13 +508,13 @@ public sealed class PostgresCalendarStore(NpgsqlDataSource db) : ICalendarStore,
                   slot_interval_minutes = excluded.slot_interval_minutes, buffer_before_minutes = excluded.buffer_before_minutes,
                   buffer_after_minutes = excluded.buffer_after_minutes, minimum_notice_minutes = excluded.minimum_notice_minutes,
                   max_days_in_future = excluded.max_days_in_future, max_bookings_per_day = excluded.max_bookings_per_day,
-                  max_bookings_per_week = excluded.max_bookings_per_week
+                  max_bookings_per_week = excluded.max_bookings_per_week, listed = excluded.listed
                 """,
                 c.OrganizerId, Arr(t, r => r.Id), Arr(t, r => r.Title), Arr(t, r => r.Description), Arr(t, r => r.DurationMinutes),
                 Arr(t, r => r.Location), Arr(t, r => r.Active), Arr(t, r => r.RequiresConfirmation), Arr(t, r => r.ReminderMinutes),
                 Arr(t, r => r.Deleted), Arr(t, r => r.CreatedAt), Arr(t, r => r.UpdatedAt), Arr(t, r => r.SlotIntervalMinutes),
                 Arr(t, r => r.BufferBeforeMinutes), Arr(t, r => r.BufferAfterMinutes), Arr(t, r => r.MinimumNoticeMinutes),
-                Arr(t, r => r.MaxDaysInFuture), Arr(t, r => r.MaxBookingsPerDay), Arr(t, r => r.MaxBookingsPerWeek));
+                Arr(t, r => r.MaxDaysInFuture), Arr(t, r => r.MaxBookingsPerDay), Arr(t, r => r.MaxBookingsPerWeek), Arr(t, r => r.Listed));
         }
 
         if (c.Availability is { } rules)

@@ -12,12 +12,13 @@ public static class EventTypesApi
     /// <c>slotIntervalMinutes</c> (step between candidate starts; default the duration),
     /// <c>bufferBeforeMinutes</c>/<c>bufferAfterMinutes</c> (kept free around each booking),
     /// <c>minimumNoticeMinutes</c>, <c>maxDaysInFuture</c> (0 = today only, organizer's zone),
-    /// <c>maxBookingsPerDay</c>, <c>maxBookingsPerWeek</c> (ISO weeks, organizer's zone).
+    /// <c>maxBookingsPerDay</c>, <c>maxBookingsPerWeek</c> (ISO weeks, organizer's zone); <c>listed</c>
+    /// (default false): shown on the organizer's public page, <c>/u/{organizerId}</c>, while active.
     /// </summary>
     public sealed record EventTypeRequest(
         string? Title, string? Description, int? DurationMinutes, string? Location, bool? Active, bool? RequiresConfirmation, int? ReminderMinutes,
         int? SlotIntervalMinutes = null, int? BufferBeforeMinutes = null, int? BufferAfterMinutes = null, int? MinimumNoticeMinutes = null,
-        int? MaxDaysInFuture = null, int? MaxBookingsPerDay = null, int? MaxBookingsPerWeek = null);
+        int? MaxDaysInFuture = null, int? MaxBookingsPerDay = null, int? MaxBookingsPerWeek = null, bool? Listed = null);
 
     public sealed record OrganizerDto(Guid Id, string Name, string TimeZone);
 
@@ -31,13 +32,13 @@ public static class EventTypesApi
         Guid Id, Guid UserId, string Title, string Description, int DurationMinutes, string Location, bool Active,
         bool RequiresConfirmation, int ReminderMinutes, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
         int? SlotIntervalMinutes, int? BufferBeforeMinutes, int? BufferAfterMinutes, int? MinimumNoticeMinutes,
-        int? MaxDaysInFuture, int? MaxBookingsPerDay, int? MaxBookingsPerWeek,
+        int? MaxDaysInFuture, int? MaxBookingsPerDay, int? MaxBookingsPerWeek, bool Listed,
         [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] OrganizerDto? Organizer = null)
     {
         public static EventTypeDto From(EventTypeView e, OrganizerDto? organizer = null) => new(
             e.Id, e.UserId, e.Title, e.Description, e.DurationMinutes, e.Location, e.Active, e.RequiresConfirmation,
             e.ReminderMinutes, e.CreatedAt, e.UpdatedAt, e.SlotIntervalMinutes, e.BufferBeforeMinutes, e.BufferAfterMinutes,
-            e.MinimumNoticeMinutes, e.MaxDaysInFuture, e.MaxBookingsPerDay, e.MaxBookingsPerWeek, organizer);
+            e.MinimumNoticeMinutes, e.MaxDaysInFuture, e.MaxBookingsPerDay, e.MaxBookingsPerWeek, e.Listed, organizer);
     }
 
     public sealed record SlotDto(string Start, string End);
@@ -81,7 +82,8 @@ public static class EventTypesApi
         return v.IsValid
             ? new EventTypeDraft(title!, description, duration, location, body.Active ?? true, body.RequiresConfirmation ?? false,
                 settings.ReminderMinutes, settings.SlotIntervalMinutes, settings.BufferBeforeMinutes, settings.BufferAfterMinutes,
-                settings.MinimumNoticeMinutes, settings.MaxDaysInFuture, settings.MaxBookingsPerDay, settings.MaxBookingsPerWeek)
+                settings.MinimumNoticeMinutes, settings.MaxDaysInFuture, settings.MaxBookingsPerDay, settings.MaxBookingsPerWeek,
+                body.Listed ?? false)
             : null;
     }
 
@@ -117,15 +119,15 @@ public static class EventTypesApi
     }
 
     /// <summary>
-    /// An organizer's public page: their name and zone and their active event types, oldest first. Only
-    /// for someone who offers at least one (anyone else is 404, like an unknown id: a user id alone
-    /// tells nobody a name).
+    /// An organizer's public page: their name and zone and the active event types they chose to list
+    /// there (<c>listed</c>), oldest first. Only for someone who lists at least one (anyone else is 404,
+    /// like an unknown id: a user id alone tells nobody a name, and an unlisted link stays private).
     /// </summary>
     public static async Task<Results<Ok<OrganizerPageDto>, ProblemHttpResult>> GetOrganizerPage(Guid id, IGrainFactory grains)
     {
         if (await grains.GetGrain<IUserGrain>(id).Get() is not { HasPassword: true } organizer) return Problems.NotFound("organizer");
         var offered = (await grains.GetGrain<ICalendarGrain>(id).ListEventTypes())
-            .Where(e => e.Active)
+            .Where(e => e.Active && e.Listed)
             .Select(e => new PublicEventTypeDto(e.Id, e.Title, e.Description, e.DurationMinutes, e.Location, e.RequiresConfirmation))
             .ToList();
         if (offered.Count == 0) return Problems.NotFound("organizer");

@@ -80,8 +80,10 @@ public sealed class SecurityHeadersTests(SchedulerSystem system)
         await page.GotoAsync(manage);
         await Expect(page.Locator("#status")).ToHaveTextAsync("Confirmed");
 
-        // The organizer's public page lists the event type and links to its booking page.
+        // The organizer's public page lists the event type (once shown there) and links to its booking page.
         var me = await system.Get("/api/me", organizer.Token);
+        await SchedulerSystem.Expect(HttpStatusCode.OK, await system.Http.SendAsync(Authorized(HttpMethod.Put, $"/api/event-types/{organizer.EventTypeId}", organizer.Token,
+            new { title = "Intro call", description = "Thirty minutes to get to know each other.", durationMinutes = 30, location = "Video call", listed = true })));
         await page.GotoAsync($"/u/{me["id"]}");
         await Expect(page.Locator("#organizer-name")).ToHaveTextAsync("Olga Organizer");
         await page.GetByRole(AriaRole.Link, new() { Name = "Intro call" }).ClickAsync();

@@ -107,7 +107,7 @@ public sealed class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture
         new("GET", "/api/event-types/{id:guid}", s => $"/api/event-types/{s.EventTypeId}", null, Everyone, false, HttpStatusCode.OK, IdIs(s => s.EventTypeId)),
         new("GET", "/api/event-types/{id:guid}/slots", s => $"/api/event-types/{s.EventTypeId}/slots?from=2031-03-03&to=2031-03-04", null, Everyone, false,
             HttpStatusCode.OK, All(Has("eventTypeId", (s, _) => s.EventTypeId), Has("timeZone"))),
-        new("PUT", "/api/event-types/{id:guid}", s => $"/api/event-types/{s.EventTypeId}", (_, _) => new { title = "Intro call", durationMinutes = 30, location = "Video" }, Owner, true,
+        new("PUT", "/api/event-types/{id:guid}", s => $"/api/event-types/{s.EventTypeId}", (_, _) => new { title = "Intro call", durationMinutes = 30, location = "Video", listed = true }, Owner, true,
             HttpStatusCode.OK, IdIs(s => s.EventTypeId)),
         new("GET", "/api/availability", _ => "/api/availability", null, SignedIn, true, HttpStatusCode.OK, AnArray),
         new("POST", "/api/availability", _ => "/api/availability", (_, _) => new { dayOfWeek = "Sunday", startTime = "10:00", endTime = "11:00" }, SignedIn, true,
@@ -132,7 +132,7 @@ public sealed class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture
         new("POST", "/api/bookings/{id:guid}/cancel", s => $"/api/bookings/{s.BookingId}/cancel", (_, _) => new { reason = "matrix" }, BookingParties, false, HttpStatusCode.OK,
             All(IdIs(s => s.BookingId), Has("status", (_, _) => "Cancelled"))),
         new("GET", "/api/events", _ => "/api/events", null, SignedIn, true, HttpStatusCode.OK, AnArray),
-        // A's public page: anyone reads it.
+        // A's public page (A listed the event type above): anyone reads it.
         new("GET", "/api/organizers/{id:guid}", s => $"/api/organizers/{s.A.Id}", null, Everyone, false, HttpStatusCode.OK,
             (body, s, _) => body?["organizer"]?["id"]?.GetValue<Guid>() == s.A.Id && body["eventTypes"]!.AsArray().Any(e => e!["id"]!.GetValue<Guid>() == s.EventTypeId)
                 ? null : "expected A's page with A's event type"),

@@ -355,7 +355,8 @@ function renderEventTypes() {
     el('div', { class: 'row' },
       el('strong', { text: e.title }), el('span', { class: 'muted', text: `${e.durationMinutes} min` }),
       el('span', { class: `status ${e.active ? 'Confirmed' : 'Cancelled'}`, text: e.active ? 'active' : 'inactive' }),
-      e.requiresConfirmation ? el('span', { class: 'status Pending', text: 'you confirm' }) : null),
+      e.requiresConfirmation ? el('span', { class: 'status Pending', text: 'you confirm' }) : null,
+      e.listed ? el('span', { class: 'status', text: 'on your page' }) : null),
     el('div', { class: 'row' },
       el('a', { class: 'booking-link', href: `/book/${e.id}`, target: '_blank', text: 'Booking page' }),
       el('button', { type: 'button', class: 'secondary', text: 'Edit', onclick: () => editEventType(e) }),
@@ -398,6 +399,7 @@ function editEventType(e) {
   form.location.value = e?.location ?? '';
   form.active.checked = e?.active ?? true;
   form.requiresConfirmation.checked = e?.requiresConfirmation ?? false;
+  form.listed.checked = e?.listed ?? false;
   form.reminderMinutes.value = e?.reminderMinutes ?? 60;
   for (const key of LIMITS) form[key].value = e?.[key] ?? '';
   $('event-type-form-heading').textContent = e ? `Edit “${e.title}”` : 'New event type';
@@ -411,7 +413,7 @@ function editEventType(e) {
 // The scheduling limits: an empty field is "no limit" (null).
 const LIMITS = ['slotIntervalMinutes', 'bufferBeforeMinutes', 'bufferAfterMinutes', 'minimumNoticeMinutes', 'maxDaysInFuture',
   'maxBookingsPerDay', 'maxBookingsPerWeek'];
-const KEPT_SETTINGS = ['requiresConfirmation', 'reminderMinutes', ...LIMITS];
+const KEPT_SETTINGS = ['requiresConfirmation', 'listed', 'reminderMinutes', ...LIMITS];
 const numberOrNull = (input) => input.value.trim() === '' ? null : Number(input.value);
 
 async function saveEventType(e, id) {
@@ -440,6 +442,7 @@ async function submitEventType(event) {
   const result = await saveEventType({
     ...existing, title: form.title.value.trim(), description: form.description.value, durationMinutes: form.durationMinutes.value,
     location: form.location.value.trim(), active: form.active.checked, requiresConfirmation: form.requiresConfirmation.checked,
+    listed: form.listed.checked,
     reminderMinutes: numberOrNull(form.reminderMinutes) ?? 60,
     ...Object.fromEntries(LIMITS.map(key => [key, numberOrNull(form[key])])),
   }, id);
