@@ -79,7 +79,7 @@ public static class BookingsApi
         if (await directory.FindOrganizer(eventTypeId!.Value) is not { } organizerId) return Problems.NotFound("event type");
         if (throttle.TryBook(organizerId) is { } wait)
         {
-            http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            RateLimits.SetRetryAfter(http, wait);
             return Problems.Result("rate-limited", "This organizer is taking too many bookings right now: retry shortly.");
         }
         // Anonymous bookers (Guid.Empty): the calendar's commit finds or creates the user holding the

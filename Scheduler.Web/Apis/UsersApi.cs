@@ -101,7 +101,7 @@ public static class UsersApi
             var account = "password change " + userId.ToString("N");
             if (throttle.Blocked(account, null) is { } wait)
             {
-                http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                RateLimits.SetRetryAfter(http, wait);
                 return Problems.Result("rate-limited", "Too many wrong current passwords: wait, then try again.");
             }
             current = await user.GetPasswordHash();
@@ -152,7 +152,7 @@ public static class UsersApi
         var device = credentials?.PasswordHash is null ? null : devices.Recognise(http, credentials.UserId, credentials.PasswordHash);
         if (throttle.Blocked(account, device) is { } wait)
         {
-            http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            RateLimits.SetRetryAfter(http, wait);
             return Problems.Result("rate-limited",
                 "Too many failed sign-ins for this account: wait, then try again (a browser that has signed in to it before, or reset its password, is not held up by others' failures).");
         }
@@ -202,7 +202,7 @@ public static class UsersApi
             http.Response.Headers.RetryAfter = "1";
             return Problems.Result("retry", "No link was mailed; ask again.");
         }
-        http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        RateLimits.SetRetryAfter(http, wait);
         return Problems.Result("rate-limited", "A link was mailed less than a minute ago, or five are still valid: use one of them.");
     }
 

@@ -72,12 +72,19 @@ public static class RateLimits
     /// <summary>The client's address (behind a reverse proxy, configure forwarded headers so this is the client's).</summary>
     private static string ClientKey(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
 
+    /// <summary>Sets <c>Retry-After</c> to the wait in whole seconds, at least 1; returns those seconds.</summary>
+    public static int SetRetryAfter(HttpContext context, TimeSpan wait)
+    {
+        var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+        context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        return seconds;
+    }
+
     /// <summary>429 problem+json with <c>Retry-After</c> (whole seconds, at least 1).</summary>
     public static async Task WriteTooManyRequests(HttpContext context, TimeSpan retryAfter)
     {
-        var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
         context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-        context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        var seconds = SetRetryAfter(context, retryAfter);
         var problem = Problems.Create("rate-limited", $"Too many requests: retry in {seconds} s.");
         await Problems.WriteAsync(context, problem);
     }

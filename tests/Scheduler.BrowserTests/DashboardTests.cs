@@ -232,6 +232,22 @@ public sealed class DashboardTests(SchedulerSystem system)
         var cancelled = await system.Get($"/api/bookings/{booked["id"]}", host.Token);
         Assert.Equal("Cancelled", cancelled["status"]!.GetValue<string>());
         Assert.Equal("booker", cancelled["cancelledBy"]!.GetValue<string>());
+
+        // A hundred and one more: the list pages on with Show more, each booking once.
+        var from = SchedulerSystem.FutureWeekday();
+        var more = (await system.Get($"/api/event-types/{host.EventTypeId}/slots?from={from.AddDays(1):yyyy-MM-dd}&to={from.AddDays(14):yyyy-MM-dd}&timeZone=Europe/Berlin", host.Token))["slots"]!
+            .AsArray().Select(s => s!["start"]!.GetValue<string>()).Take(101).ToList();
+        Assert.Equal(101, more.Count);
+        foreach (var chunk in more.Chunk(5))
+            await Task.WhenAll(chunk.Select(async start => Assert.Equal(HttpStatusCode.Created,
+                (await system.Http.PostAsJsonAsync("/api/bookings", new { eventTypeId = host.EventTypeId, start, name = "Bea Booker", email })).StatusCode)));
+        await page.ReloadAsync();
+        // The first page's hundred hold the booking she cancelled, which is not shown.
+        await Expect(item).ToHaveCountAsync(99);
+        await page.ClickAsync("#more-mine");
+        await Expect(item).ToHaveCountAsync(101);
+        await Expect(page.Locator("#more-mine")).ToBeHiddenAsync();
+        Assert.Equal(101, (await item.EvaluateAllAsync<string[]>("items => items.map(i => i.dataset.bookingId)")).Distinct().Count());
     }
 
     [Fact]
