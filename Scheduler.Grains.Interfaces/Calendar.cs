@@ -369,6 +369,14 @@ public interface ICalendarGrain : IGrainWithGuidKey
     [Alias("IsManageTokenValid")]
     Task<bool> IsManageTokenValid(Guid bookingId, string manageToken);
 
+    /// <summary>
+    /// The booking's manage token, for a mail to its booker (the front end mails it after a confirmation
+    /// or an organizer's cancellation). Null when the booking is unknown or its token cannot be derived
+    /// again (bookings made before tokens were derived from the calendar's key).
+    /// </summary>
+    [Alias("GetManageToken"), ReadOnly]
+    Task<string?> GetManageToken(Guid bookingId);
+
     [Alias("Cancel")]
     Task<CancelOutcome> Cancel(Guid bookingId, string? reason, BookingParty cancelledBy);
 

@@ -43,6 +43,14 @@ public static class SchedulerMetrics
     public static readonly Counter<long> FailedCommits =
         Meter.CreateCounter<long>("scheduler.commit.failures", "{commit}", "Calendar group commits that failed");
 
+    /// <summary>Booking mails a front end handed to the mail server.</summary>
+    public static readonly Counter<long> MailsSent =
+        Meter.CreateCounter<long>("scheduler.mail.sent", "{mail}", "Booking mails handed to the mail server");
+
+    /// <summary>Booking mails not sent, tagged <c>reason</c> (queue-full, address-limit, failed).</summary>
+    public static readonly Counter<long> MailsDropped =
+        Meter.CreateCounter<long>("scheduler.mail.dropped", "{mail}", "Booking mails not sent, by reason");
+
     /// <summary>Time to compute one slot listing.</summary>
     public static readonly Histogram<double> SlotQueryTime =
         Meter.CreateHistogram<double>("scheduler.slots.duration", "ms", "Time to compute one slot listing");

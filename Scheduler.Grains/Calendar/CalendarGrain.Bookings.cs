@@ -176,6 +176,14 @@ public sealed partial class CalendarGrain
         return CryptographicOperations.FixedTimeEquals(expected, actual);
     }
 
+    public async Task<string?> GetManageToken(Guid bookingId)
+    {
+        if (State.TokenKey is null || await FindBooking(bookingId) is not { } booking) return null;
+        var token = ManageToken(bookingId);
+        // Only a token the booking would accept (bookings migrated from the old format kept theirs).
+        return await IsManageTokenValid(booking.Id, token) ? token : null;
+    }
+
     public async Task<CancelOutcome> Cancel(Guid bookingId, string? reason, BookingParty cancelledBy)
     {
         _writer.ThrowIfBroken();

@@ -124,9 +124,12 @@ public sealed class ProductTarget(HttpClient http) : ITarget
             using (var reader = new StreamReader(file))
                 text = await reader.ReadToEndAsync(ct);
             // aiosmtpd prints each message between these markers.
-            var message = text.Split("---------- MESSAGE FOLLOWS ----------")
-                .LastOrDefault(m => m.Contains($"To: {email}", StringComparison.OrdinalIgnoreCase));
-            if (message is not null && link.Match(message) is { Success: true } found) return found.Groups[1].Value;
+            // The newest mail to the address that carries a verification link (other mails may follow it).
+            var found = text.Split("---------- MESSAGE FOLLOWS ----------")
+                .Where(m => m.Contains($"To: {email}", StringComparison.OrdinalIgnoreCase))
+                .Select(m => link.Match(m))
+                .LastOrDefault(m => m.Success);
+            if (found is not null) return found.Groups[1].Value;
             await Task.Delay(200, ct);
         }
         return null;

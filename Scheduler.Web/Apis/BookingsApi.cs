@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.WebUtilities;
 using Scheduler.Web.Hosting;
+using Scheduler.Web.Mail;
 
 namespace Scheduler.Web.Apis;
 
@@ -56,11 +57,12 @@ public static class BookingsApi
 
     /// <summary>
     /// Books a slot. Anonymous bookers become password-less users found by email; signed-in callers
-    /// book as themselves. With an <c>Idempotency-Key</c>, a retry returns the original answer.
+    /// book as themselves. With an <c>Idempotency-Key</c>, a retry returns the original answer. The
+    /// address is mailed the booking with its manage link (once, not for a replay).
     /// </summary>
     public static async Task<Results<Created<BookingDto>, ProblemHttpResult>> Create(
         CreateBookingRequest? body, HttpContext http, IGrainFactory grains, OrganizerDirectory directory, OrganizerThrottle throttle,
-        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey)
+        BookingMails mails, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey)
     {
         var v = new Validator();
         var caller = http.User.UserId();
@@ -89,6 +91,9 @@ public static class BookingsApi
         var request = new BookingRequest(eventTypeId.Value, start!.Value, bookerId, name!, email!, notes, idempotencyKey,
             idempotencyKey is null ? null : Fingerprint(eventTypeId.Value, start.Value, name!, email!, notes, caller));
         var outcome = await grains.GetGrain<ICalendarGrain>(organizerId).Book(request);
+        // Stored by now; a replay was mailed the first time.
+        if (outcome is { Kind: BookingOutcomeKind.Created, Replayed: false, Booking: { } booked })
+            mails.Queue(BookingMailKind.Booked, booked, outcome.ManageToken);
         return outcome.Kind switch
         {
             BookingOutcomeKind.Created => TypedResults.Created($"/api/bookings/{outcome.Booking!.Id}", BookingDto.From(outcome.Booking, outcome.ManageToken, showUser: profile is not null)),
@@ -160,12 +165,13 @@ public static class BookingsApi
         return found is null ? Problems.NotFound("booking") : TypedResults.Ok(BookingDto.From(found.Booking, showUser: found.Role != BookingRole.TokenHolder));
     }
 
-    /// <summary>Confirms a pending booking (organizer only). Confirming twice changes nothing; a cancelled booking cannot be confirmed.</summary>
-    public static async Task<Results<Ok<BookingDto>, ProblemHttpResult>> Confirm(Guid id, HttpContext http, BookingAccess access)
+    /// <summary>Confirms a pending booking (organizer only), and mails the booker. Confirming twice changes nothing; a cancelled booking cannot be confirmed.</summary>
+    public static async Task<Results<Ok<BookingDto>, ProblemHttpResult>> Confirm(Guid id, HttpContext http, BookingAccess access, BookingMails mails)
     {
         var found = await access.Find(id, http.User, null);
         if (found is null || found.Role != BookingRole.Organizer) return Problems.NotFound("booking");
         var outcome = await found.Calendar.Confirm(id);
+        if (outcome is { Kind: ConfirmOutcomeKind.Confirmed, Booking: { } confirmed }) mails.Queue(BookingMailKind.Confirmed, confirmed);
         return outcome.Kind switch
         {
             ConfirmOutcomeKind.Confirmed or ConfirmOutcomeKind.AlreadyConfirmed => TypedResults.Ok(BookingDto.From(outcome.Booking!)),
@@ -174,9 +180,9 @@ public static class BookingsApi
         };
     }
 
-    /// <summary>Cancels a booking (idempotent: cancelling twice answers the cancelled booking).</summary>
+    /// <summary>Cancels a booking (idempotent: cancelling twice answers the cancelled booking). The organizer's cancellation is mailed to the booker.</summary>
     public static async Task<Results<Ok<BookingDto>, ProblemHttpResult>> Cancel(
-        Guid id, string? token, CancelRequest? body, HttpContext http, BookingAccess access)
+        Guid id, string? token, CancelRequest? body, HttpContext http, BookingAccess access, BookingMails mails)
     {
         var v = new Validator();
         var reason = v.Text("reason", body?.Reason, 1000);
@@ -184,6 +190,9 @@ public static class BookingsApi
         var found = await access.Find(id, http.User, token);
         if (found is null) return Problems.NotFound("booking");
         var outcome = await found.Calendar.Cancel(id, reason, found.Role == BookingRole.Organizer ? BookingParty.Organizer : BookingParty.Booker);
+        // The booker learns of the organizer's cancellation (or refusal); a booker who cancels sees it on the page.
+        if (outcome is { Kind: CancelOutcomeKind.Cancelled, Booking: { } cancelled } && found.Role == BookingRole.Organizer)
+            mails.Queue(BookingMailKind.CancelledByOrganizer, cancelled);
         return outcome.Booking is null ? Problems.NotFound("booking") : TypedResults.Ok(BookingDto.From(outcome.Booking, showUser: found.Role != BookingRole.TokenHolder));
     }
 }

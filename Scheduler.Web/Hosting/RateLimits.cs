@@ -30,6 +30,17 @@ public sealed class RateLimitSettings
     /// <summary>Bookings per organizer (all callers together).</summary>
     public int BookingsPerOrganizer { get; set; } = 600;
 
+    /// <summary>
+    /// Booking mails each front end sends per second at most (not scaled by the relaxed profile: it
+    /// spares the mail server, whatever the load).
+    /// </summary>
+    public int MailsPerSecond { get; set; } = 20;
+
+    /// <summary>Booking mails one address gets per <see cref="BookingMailWindow"/> at most, however many bookings name it (not scaled).</summary>
+    public int BookingMailsPerAddress { get; set; } = 10;
+
+    public TimeSpan BookingMailWindow { get; set; } = TimeSpan.FromHours(1);
+
     public string Profile { get; set; } = "default";
 
     public int Scaled(int limit) => string.Equals(Profile, "relaxed", StringComparison.OrdinalIgnoreCase) ? limit * 1000 : limit;

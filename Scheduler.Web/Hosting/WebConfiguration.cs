@@ -118,6 +118,8 @@ public static class WebConfiguration
         services.AddSingleton<EmailVerifications>();
         services.AddSingleton<PasswordResets>();
         services.AddHostedService(s => s.GetRequiredService<PasswordResets>());
+        services.AddSingleton<BookingMails>();
+        services.AddHostedService(s => s.GetRequiredService<BookingMails>());
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<SigningKeys>(AccessTokens.Configure);

@@ -118,6 +118,31 @@ public sealed class BookingPagesTests(SchedulerSystem system)
     }
 
     [Fact]
+    public async Task The_mailed_link_opens_the_booking_on_another_device()
+    {
+        var organizer = await system.NewOrganizer();
+        var email = $"ada-{Guid.NewGuid():N}@example.com";
+        await using (var laptop = await system.NewContext(VisitorZone))
+        {
+            var page = await OpenBookingPage(laptop, organizer.EventTypeId);
+            await Slot(page, "09:00").ClickAsync();
+            await FillDetails(page, "Ada Lovelace", email);
+            await page.ClickAsync("#submit");
+            await Expect(page.Locator("#confirmation-email")).ToHaveTextAsync(email);
+            await Expect(page.Locator("#confirmation")).ToContainTextAsync("we mail the details and this link to that address");
+        }
+
+        // The booker closed the tab; the mail brings the booking back on another device.
+        var mail = Assert.Single(await system.Mail.WaitForMailsTo(email));
+        Assert.Equal("Booked: Intro call with Olga Organizer", mail.Subject);
+        await using var phone = await system.NewContext(VisitorZone);
+        var manage = await phone.NewPageAsync();
+        await manage.GotoAsync(mail.ManageLink!);
+        await Expect(manage.Locator("#status")).ToHaveTextAsync("Confirmed");
+        await Expect(manage.Locator("#time")).ToContainTextAsync("09:00 – 09:30");
+    }
+
+    [Fact]
     public async Task The_confirmation_shows_the_visitors_zone_and_its_manage_link_cancels_the_booking()
     {
         var organizer = await system.NewOrganizer();

@@ -18,6 +18,22 @@ public sealed record ReceivedMail(IReadOnlyList<string> Recipients, string Subje
 
     /// <summary>The token of the password-reset link in this mail, or null.</summary>
     public string? ResetToken => ResetLink.Match(Text) is { Success: true } m ? m.Groups["token"].Value : null;
+
+    private static readonly Regex ManageLinkPattern = new(@"(?<link>https?://\S+/manage/(?<id>[0-9a-f-]{36})\?token=(?<token>[A-Za-z0-9_%-]+))", RegexOptions.Compiled);
+
+    private static readonly Regex CalendarLinkPattern = new(@"https?://\S+(?<path>/api/bookings/[0-9a-f-]{36}/calendar\.ics\?token=[A-Za-z0-9_%-]+)", RegexOptions.Compiled);
+
+    /// <summary>The booking mail's manage link (absolute), or null.</summary>
+    public string? ManageLink => ManageLinkPattern.Match(Text) is { Success: true } m ? m.Groups["link"].Value : null;
+
+    /// <summary>The manage link's token, unescaped, or null.</summary>
+    public string? ManageToken => ManageLinkPattern.Match(Text) is { Success: true } m ? Uri.UnescapeDataString(m.Groups["token"].Value) : null;
+
+    /// <summary>The path and query of the booking mail's calendar-file link, or null.</summary>
+    public string? CalendarFilePath => CalendarLinkPattern.Match(Text) is { Success: true } m ? m.Groups["path"].Value : null;
+
+    /// <summary>A mail about a booking (booked, requested, confirmed, cancelled), not an account link.</summary>
+    public bool IsBookingMail => VerificationToken is null && ResetToken is null;
 }
 
 /// <summary>
@@ -46,13 +62,16 @@ public sealed class SmtpSink : IAsyncDisposable
         lock (_mails) return _mails.Where(m => m.Recipients.Contains(address, StringComparer.OrdinalIgnoreCase)).ToList();
     }
 
-    /// <summary>Waits (at most <paramref name="timeout"/>) until <paramref name="count"/> mails to the address have arrived.</summary>
-    public async Task<IReadOnlyList<ReceivedMail>> WaitForMailsTo(string address, int count = 1, TimeSpan? timeout = null)
+    /// <summary>
+    /// Waits (at most <paramref name="timeout"/>) until <paramref name="count"/> mails to the address
+    /// (those matching <paramref name="which"/>, if given) have arrived, and returns them.
+    /// </summary>
+    public async Task<IReadOnlyList<ReceivedMail>> WaitForMailsTo(string address, int count = 1, TimeSpan? timeout = null, Func<ReceivedMail, bool>? which = null)
     {
         using var deadline = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(15));
         while (true)
         {
-            var mails = MailsTo(address);
+            var mails = which is null ? MailsTo(address) : MailsTo(address).Where(which).ToList();
             if (mails.Count >= count) return mails;
             try { await _arrived.WaitAsync(TimeSpan.FromMilliseconds(200), deadline.Token); }
             catch (OperationCanceledException) { throw new TimeoutException($"No mail #{count} to {address} arrived in time."); }

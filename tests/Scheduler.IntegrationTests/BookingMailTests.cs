@@ -1,0 +1,145 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using Scheduler.IntegrationTests.Infrastructure;
+using Scheduler.TestSupport;
+using static Scheduler.IntegrationTests.Infrastructure.Api;
+
+namespace Scheduler.IntegrationTests;
+
+/// <summary>
+/// Mail to bookers (README, "Mail"): the booking with its manage link when it is made, and again when
+/// the organizer confirms, declines or cancels it. One front end sends its mails in the order it
+/// queued them, so a test proves that a mail was *not* sent by booking for a fresh address afterwards
+/// and waiting for that mail: anything queued before it has been sent by then.
+/// </summary>
+public sealed class BookingMailTests(AppFixture fixture) : IClassFixture<AppFixture>
+{
+    private HttpClient Anonymous => fixture.App.CreateClient();
+
+    private static string NewAddress(string who) => $"{who}-{Guid.NewGuid():N}@example.com";
+
+    /// <summary>Books for a fresh address and waits for its mail: every mail queued before has gone out.</summary>
+    private async Task Barrier(Guid eventTypeId, string start)
+    {
+        var address = NewAddress("barrier");
+        Assert.Equal(HttpStatusCode.Created, (await Anonymous.Book(eventTypeId, start, address)).StatusCode);
+        await fixture.App.Mail.WaitForMailsTo(address);
+    }
+
+    [Fact]
+    public async Task A_booker_is_mailed_the_booking_with_links_that_open_and_cancel_it_and_only_once()
+    {
+        var (_, eventTypeId) = await Anonymous.OrganizerWithEventType(fixture.App);
+        var email = NewAddress("booker");
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/bookings")
+        {
+            Content = JsonContent.Create(new { eventTypeId, start = At(FutureMonday, "09:00"), name = "Bob Booker", email, notes = "my private notes" }),
+        };
+        request.Headers.Add("Idempotency-Key", "mail-once");
+        var booked = await Anonymous.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Created, booked.StatusCode);
+        var bookingId = (await booked.Json())["id"]!.GetValue<Guid>();
+
+        var mail = Assert.Single(await fixture.App.Mail.WaitForMailsTo(email));
+        Assert.Equal([email], mail.Recipients);
+        Assert.Equal("Booked: Intro call with Olga Organizer", mail.Subject);
+        // The time in the organizer's zone, named; what the organizer wrote; nothing the booker typed.
+        Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"{FutureMonday:dddd d MMMM yyyy}, 09:00 to 09:30 (Europe/Berlin)"), mail.Text);
+        Assert.Contains("Where: Video", mail.Text);
+        Assert.DoesNotContain("Bob Booker", mail.Text);
+        Assert.DoesNotContain("my private notes", mail.Text);
+
+        // The manage link is the booking's and its token opens it, its calendar file, and cancels it.
+        Assert.Matches($"^https?://[^/]+/manage/{bookingId}\\?token=", mail.ManageLink);
+        var token = mail.ManageToken!;
+        var seen = await Anonymous.GetAsync($"/api/bookings/{bookingId}?token={Uri.EscapeDataString(token)}");
+        Assert.Equal(HttpStatusCode.OK, seen.StatusCode);
+        Assert.Equal("my private notes", (await seen.Json())["notes"]!.GetValue<string>());
+        var file = await Anonymous.GetAsync(mail.CalendarFilePath);
+        Assert.Equal(HttpStatusCode.OK, file.StatusCode);
+        Assert.Contains($"UID:{bookingId}@scheduler", await file.Content.ReadAsStringAsync());
+
+        // A replay of the request answers again but mails nothing; a refused booking mails nothing.
+        var replay = new HttpRequestMessage(HttpMethod.Post, "/api/bookings")
+        {
+            Content = JsonContent.Create(new { eventTypeId, start = At(FutureMonday, "09:00"), name = "Bob Booker", email, notes = "my private notes" }),
+        };
+        replay.Headers.Add("Idempotency-Key", "mail-once");
+        Assert.Equal(HttpStatusCode.Created, (await Anonymous.SendAsync(replay)).StatusCode);
+        var refused = NewAddress("refused");
+        await (await Anonymous.Book(eventTypeId, At(FutureMonday, "09:00"), refused)).AssertProblem(HttpStatusCode.Conflict, "slot-unavailable");
+        // The booker cancelling with the link sees it on the page: no mail for that either.
+        var cancelled = await Anonymous.PostAsJsonAsync($"/api/bookings/{bookingId}/cancel?token={Uri.EscapeDataString(token)}", new { reason = "changed my mind" });
+        Assert.Equal(HttpStatusCode.OK, cancelled.StatusCode);
+        await Barrier(eventTypeId, At(FutureMonday, "10:00"));
+        Assert.Single(fixture.App.Mail.MailsTo(email));
+        Assert.Empty(fixture.App.Mail.MailsTo(refused));
+    }
+
+    [Fact]
+    public async Task A_booking_waiting_for_confirmation_is_mailed_as_requested_then_as_confirmed_or_declined()
+    {
+        var (organizer, plainEventType) = await Anonymous.OrganizerWithEventType(fixture.App);
+        var created = await organizer.Client.PostAsJsonAsync("/api/event-types",
+            new { title = "Deep dive", durationMinutes = 60, location = "Office 3", requiresConfirmation = true });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var eventTypeId = (await created.Json())["id"]!.GetValue<Guid>();
+
+        var confirmedBooker = NewAddress("confirmed");
+        var confirmedBooking = (await (await Anonymous.Book(eventTypeId, At(FutureMonday, "11:00"), confirmedBooker)).Json())["id"]!.GetValue<Guid>();
+        var requested = Assert.Single(await fixture.App.Mail.WaitForMailsTo(confirmedBooker));
+        Assert.Equal("Requested: Deep dive with Olga Organizer", requested.Subject);
+        Assert.Contains("you will get another mail when they confirm or decline it", requested.Text);
+        Assert.NotNull(requested.ManageLink);
+
+        Assert.Equal(HttpStatusCode.OK, (await organizer.Client.PostAsync($"/api/bookings/{confirmedBooking}/confirm", null)).StatusCode);
+        var mails = await fixture.App.Mail.WaitForMailsTo(confirmedBooker, 2);
+        var confirmed = mails[1];
+        Assert.Equal("Confirmed: Deep dive with Olga Organizer", confirmed.Subject);
+        Assert.Contains("Olga Organizer confirmed your booking.", confirmed.Text);
+        Assert.Contains("11:00 to 12:00 (Europe/Berlin)", confirmed.Text);
+        // The confirmation mail carries the booker's own working link again.
+        Assert.Equal(requested.ManageLink, confirmed.ManageLink);
+        Assert.Equal(HttpStatusCode.OK, (await Anonymous.GetAsync($"/api/bookings/{confirmedBooking}?token={Uri.EscapeDataString(confirmed.ManageToken!)}")).StatusCode);
+        // Confirming again changes nothing and mails nothing.
+        Assert.Equal(HttpStatusCode.OK, (await organizer.Client.PostAsync($"/api/bookings/{confirmedBooking}/confirm", null)).StatusCode);
+
+        var declinedBooker = NewAddress("declined");
+        var declinedBooking = (await (await Anonymous.Book(eventTypeId, At(FutureMonday, "14:00"), declinedBooker)).Json())["id"]!.GetValue<Guid>();
+        await fixture.App.Mail.WaitForMailsTo(declinedBooker);
+        Assert.Equal(HttpStatusCode.OK,
+            (await organizer.Client.PostAsJsonAsync($"/api/bookings/{declinedBooking}/cancel", new { reason = "I am away that week" })).StatusCode);
+        var declined = (await fixture.App.Mail.WaitForMailsTo(declinedBooker, 2))[1];
+        Assert.Equal("Cancelled: Deep dive with Olga Organizer", declined.Subject);
+        Assert.Contains("Olga Organizer cancelled your booking, saying: \"I am away that week\"", declined.Text);
+        // Nothing left to manage, but the calendar file now says cancelled, for the entry the booker added.
+        Assert.Null(declined.ManageLink);
+        var file = await Anonymous.GetAsync(declined.CalendarFilePath);
+        Assert.Equal(HttpStatusCode.OK, file.StatusCode);
+        Assert.Contains("STATUS:CANCELLED", await file.Content.ReadAsStringAsync());
+
+        await Barrier(plainEventType, At(FutureMonday, "16:00"));
+        Assert.Equal(2, fixture.App.Mail.MailsTo(confirmedBooker).Count);
+        Assert.Equal(2, fixture.App.Mail.MailsTo(declinedBooker).Count);
+    }
+
+    [Fact]
+    public async Task One_address_gets_a_bounded_number_of_booking_mails_and_reserved_domains_get_none()
+    {
+        var (_, eventTypeId) = await Anonymous.OrganizerWithEventType(fixture.App);
+        // Someone books eleven slots in a stranger's name: the stranger gets ten mails in the hour, not eleven.
+        var victim = NewAddress("victim");
+        for (var hour = 9; hour < 15; hour++)
+            foreach (var minute in new[] { "00", "30" }.Take(hour == 14 ? 1 : 2))
+                Assert.Equal(HttpStatusCode.Created, (await Anonymous.Book(eventTypeId, At(FutureMonday, $"{hour:00}:{minute}"), victim)).StatusCode);
+        // An address under a top-level domain that never takes mail (RFC 2606, RFC 6761) gets none.
+        var reserved = $"booker-{Guid.NewGuid():N}@loadtest.example";
+        Assert.Equal(HttpStatusCode.Created, (await Anonymous.Book(eventTypeId, At(FutureMonday, "15:00"), reserved)).StatusCode);
+
+        await Barrier(eventTypeId, At(FutureMonday, "16:00"));
+        Assert.Equal(10, fixture.App.Mail.MailsTo(victim).Count);
+        Assert.All(fixture.App.Mail.MailsTo(victim), m => Assert.StartsWith("Booked: Intro call", m.Subject));
+        Assert.Empty(fixture.App.Mail.MailsTo(reserved));
+    }
+}
