@@ -262,6 +262,12 @@ public sealed record ConfirmOutcome(
     [property: Id(0)] ConfirmOutcomeKind Kind,
     [property: Id(1)] BookingView? Booking);
 
+/// <summary>What deleting an event type did, and the bookings it cancelled (as they now are).</summary>
+[GenerateSerializer, Immutable, Alias("scheduler.DeleteEventTypeResult")]
+public sealed record DeleteEventTypeResult(
+    [property: Id(0)] DeleteEventTypeOutcome Outcome,
+    [property: Id(1)] IReadOnlyList<BookingView> Cancelled);
+
 [GenerateSerializer, Alias("scheduler.DeleteEventTypeOutcome")]
 public enum DeleteEventTypeOutcome
 {
@@ -307,8 +313,9 @@ public interface ICalendarGrain : IGrainWithGuidKey
     Task<EventTypeOutcome?> UpdateEventType(Guid eventTypeId, EventTypeDraft draft);
 
     /// <summary>Deletes an event type; with future active bookings only if <paramref name="cancelBookings"/>, which cancels them.</summary>
-    [Alias("DeleteEventType")]
-    Task<DeleteEventTypeOutcome> DeleteEventType(Guid eventTypeId, bool cancelBookings);
+    /// <summary>Deletes an event type; with <paramref name="cancelBookings"/>, cancels its future active bookings and answers them (their bookers are mailed).</summary>
+    [Alias("DeleteEventType.v2")]
+    Task<DeleteEventTypeResult> DeleteEventType(Guid eventTypeId, bool cancelBookings);
 
     [Alias("GetEventType"), ReadOnly]
     Task<EventTypeView?> GetEventType(Guid eventTypeId);

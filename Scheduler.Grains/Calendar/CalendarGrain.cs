@@ -111,21 +111,21 @@ public sealed partial class CalendarGrain(
         return new EventTypeOutcome(ToView(record), []);
     }
 
-    public async Task<DeleteEventTypeOutcome> DeleteEventType(Guid eventTypeId, bool cancelBookings)
+    public async Task<DeleteEventTypeResult> DeleteEventType(Guid eventTypeId, bool cancelBookings)
     {
         _writer.ThrowIfBroken();
         var record = FindEventType(eventTypeId);
-        if (record is null) return DeleteEventTypeOutcome.NotFound;
+        if (record is null) return new(DeleteEventTypeOutcome.NotFound, []);
         var now = Now;
         var future = State.Bookings.Values.Where(b => b.EventTypeId == eventTypeId && b.IsActive && b.End > now).ToList();
-        if (future.Count > 0 && !cancelBookings) return DeleteEventTypeOutcome.HasBookings;
+        if (future.Count > 0 && !cancelBookings) return new(DeleteEventTypeOutcome.HasBookings, []);
         foreach (var booking in future) CancelBooking(booking, "The event type was withdrawn by the organizer.", BookingParty.Organizer);
         // Kept as a tombstone: existing bookings still name it.
         record.Deleted = true;
         record.UpdatedAt = now;
         Changes.EventTypes.Add(record.Id);
         await _writer.CommitAsync();
-        return DeleteEventTypeOutcome.Deleted;
+        return new(DeleteEventTypeOutcome.Deleted, future.Select(ToView).ToList());
     }
 
     public Task<EventTypeView?> GetEventType(Guid eventTypeId) =>

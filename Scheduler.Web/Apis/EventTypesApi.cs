@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using NodaTime;
 using Scheduler.Domain;
 using Scheduler.Web.Hosting;
+using Scheduler.Web.Mail;
 
 namespace Scheduler.Web.Apis;
 
@@ -155,12 +156,13 @@ public static class EventTypesApi
 
     /// <summary>
     /// Deletes an event type (owner only). Past bookings stay; future active ones block the delete
-    /// (409 has-bookings) unless <c>cancelBookings=true</c>, which cancels them and notifies their bookers.
+    /// (409 has-bookings) unless <c>cancelBookings=true</c>, which cancels them, notifies their bookers and mails them.
     /// </summary>
-    public static async Task<Results<NoContent, ProblemHttpResult>> Delete(Guid id, bool? cancelBookings, HttpContext http, IGrainFactory grains)
+    public static async Task<Results<NoContent, ProblemHttpResult>> Delete(Guid id, bool? cancelBookings, HttpContext http, IGrainFactory grains, BookingMails mails)
     {
-        var outcome = await grains.GetGrain<ICalendarGrain>(http.User.RequiredUserId()).DeleteEventType(id, cancelBookings ?? false);
-        return outcome switch
+        var result = await grains.GetGrain<ICalendarGrain>(http.User.RequiredUserId()).DeleteEventType(id, cancelBookings ?? false);
+        foreach (var cancelled in result.Cancelled) mails.Queue(BookingMailKind.CancelledByOrganizer, cancelled);
+        return result.Outcome switch
         {
             DeleteEventTypeOutcome.Deleted => TypedResults.NoContent(),
             DeleteEventTypeOutcome.HasBookings => Problems.Result("has-bookings"),

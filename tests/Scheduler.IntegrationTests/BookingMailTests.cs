@@ -125,6 +125,30 @@ public sealed class BookingMailTests(AppFixture fixture) : IClassFixture<AppFixt
     }
 
     [Fact]
+    public async Task Withdrawing_an_event_type_with_its_bookings_mails_each_booker_the_cancellation()
+    {
+        var (organizer, eventTypeId) = await Anonymous.OrganizerWithEventType(fixture.App);
+        var (_, otherEventType) = await Anonymous.OrganizerWithEventType(fixture.App);
+        var bookers = new[] { NewAddress("first"), NewAddress("second") };
+        Assert.Equal(HttpStatusCode.Created, (await Anonymous.Book(eventTypeId, At(FutureMonday, "09:00"), bookers[0])).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await Anonymous.Book(eventTypeId, At(FutureMonday, "10:00"), bookers[1])).StatusCode);
+        foreach (var booker in bookers) await fixture.App.Mail.WaitForMailsTo(booker);
+
+        // Refused without cancelBookings: nothing changes, nobody is mailed.
+        await (await organizer.Client.DeleteAsync($"/api/event-types/{eventTypeId}")).AssertProblem(HttpStatusCode.Conflict, "has-bookings");
+        await Barrier(otherEventType, At(FutureMonday, "09:00"));
+        Assert.All(bookers, booker => Assert.Single(fixture.App.Mail.MailsTo(booker)));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await organizer.Client.DeleteAsync($"/api/event-types/{eventTypeId}?cancelBookings=true")).StatusCode);
+        foreach (var booker in bookers)
+        {
+            var cancelled = (await fixture.App.Mail.WaitForMailsTo(booker, 2))[1];
+            Assert.Equal("Cancelled: Intro call with Olga Organizer", cancelled.Subject);
+            Assert.Contains("The event type was withdrawn by the organizer.", cancelled.Text);
+        }
+    }
+
+    [Fact]
     public async Task One_address_gets_a_bounded_number_of_booking_mails_and_reserved_domains_get_none()
     {
         var (_, eventTypeId) = await Anonymous.OrganizerWithEventType(fixture.App);
