@@ -52,9 +52,30 @@ public sealed partial class CalendarGrain
                 organizer: $"Starting soon: {booking.Name}'s booking of {Describe(booking)}.",
                 booker: $"Reminder: your booking of {Describe(booking)} starts soon.");
         }
-        if (due.Count > 0) await _writer.CommitAsync();
+        if (due.Count > 0)
+        {
+            await _writer.CommitAsync();
+            // Stored: the bookers' reminder mails go to a front end (the silo has no mailer).
+            MailReminders(due);
+        }
         // The reminder keeps ticking (every retry period) until it is re-armed for the next booking.
         RearmBookingReminder(afterTick: true);
+    }
+
+    private void MailReminders(List<BookingRecord> due)
+    {
+        var relay = GrainFactory.GetGrain<IMailRelayGrain>(0);
+        foreach (var booking in due)
+        {
+            try
+            {
+                _ = relay.Send(new BookingMail(BookingMailKind.Reminder, ToView(booking), KnownManageToken(booking)));
+            }
+            catch (Exception e)
+            {
+                logger.LogDebug(e, "Calendar {Organizer}: reminder mail for {BookingId} skipped", OrganizerId, booking.Id);
+            }
+        }
     }
 
     /// <summary>

@@ -120,6 +120,7 @@ public static class WebConfiguration
         services.AddHostedService(s => s.GetRequiredService<PasswordResets>());
         services.AddSingleton<BookingMails>();
         services.AddHostedService(s => s.GetRequiredService<BookingMails>());
+        services.AddHostedService<MailRelayClient>();
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<SigningKeys>(AccessTokens.Configure);

@@ -1,42 +1,46 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
 using System.Threading.Channels;
 using System.Threading.RateLimiting;
+using Microsoft.Extensions.Caching.Memory;
 using NodaTime;
 using NodaTime.Text;
 using Scheduler.Web.Hosting;
 
 namespace Scheduler.Web.Mail;
 
-/// <summary>What a booking mail tells its booker.</summary>
-public enum BookingMailKind
-{
-    /// <summary>A booking was made (confirmed at once, or waiting for the organizer: the booking's status says which).</summary>
-    Booked,
-
-    /// <summary>The organizer confirmed a pending booking.</summary>
-    Confirmed,
-
-    /// <summary>The organizer cancelled a booking (or declined a pending one).</summary>
-    CancelledByOrganizer,
-}
-
 /// <summary>
 /// Mail to bookers: the booking with its manage link (view, cancel, add to a calendar) when it is made,
-/// and again when the organizer confirms, declines or cancels it. Queued by the front end that answered
-/// the request, only after the calendar has stored the decision, and sent here in the background: the
-/// booking path neither waits for mail nor writes anything for it (a booking costs the database no
-/// more than before). Best effort by design — a mail still waiting when its front end stops is not
-/// sent; the booking page shows the same link. Two limits keep the mail server and strangers safe:
-/// at most <see cref="RateLimitSettings.MailsPerSecond"/> mails a second leave each front end (a queue
-/// of <see cref="QueueLimit"/> absorbs bursts; beyond it mails are dropped, counted in
-/// <c>scheduler.mail.dropped</c> and logged once a minute), and any one address gets at most
-/// <see cref="RateLimitSettings.BookingMailsPerAddress"/> booking mails per <see cref="RateLimitSettings.BookingMailWindow"/>,
-/// however many bookings name it. The text carries what the organizer wrote (title, location, their
-/// name) and the time, never the booker's name or notes: whoever types an address decides only that
-/// its owner gets a booking they can cancel.
+/// again when the organizer confirms, declines or cancels it, and before it starts (reminders, which
+/// the silo decides and hands to one front end through <see cref="IMailRelayGrain"/>). Queued only
+/// after the calendar has stored the decision, and sent here in the background: the booking path
+/// neither waits for mail nor writes anything for it. Best effort by design — a mail still waiting
+/// when its front end stops is not sent; the booking page shows the same link.
+/// <para>
+/// Anyone can book with a stranger's address and anyone can sign up as an organizer, so: only
+/// organizers whose address is verified get their bookers mailed; what the organizer wrote (title,
+/// location, name, a cancellation's reason) goes in on one line each, without control characters and
+/// cut short, under a fixed line saying who it is from; the booker's own name and notes never go in;
+/// and one address gets at most <see cref="RateLimitSettings.BookingMailsPerAddress"/> "booked" mails
+/// and as many other booking mails per <see cref="RateLimitSettings.BookingMailWindow"/> from each
+/// front end, counted on the address without "+tags" (and Gmail's dots), before anything is queued.
+/// At most <see cref="RateLimitSettings.MailsPerSecond"/> mails a second leave each front end, in
+/// batches over one SMTP connection; a queue of <see cref="QueueLimit"/> absorbs bursts, beyond it
+/// mails are dropped. Before sending, the booking is read again from its calendar (memory): a mail
+/// whose news is no longer true (booked, then cancelled) or that waited over
+/// <see cref="MaxDelay"/> is not sent. Every mail not sent is counted in <c>scheduler.mail.dropped</c>
+/// by reason and logged at most once a minute per reason.
+/// </para>
 /// </summary>
 public sealed class BookingMails : BackgroundService
 {
     public const int QueueLimit = 10_000;
+
+    /// <summary>Mails sent over one SMTP connection at most.</summary>
+    private const int BatchLimit = 50;
+
+    public static readonly TimeSpan MaxDelay = TimeSpan.FromHours(1);
 
     private static readonly LocalDateTimePattern When = LocalDateTimePattern.CreateWithInvariantCulture("dddd d MMMM uuuu, HH:mm");
 
@@ -48,14 +52,16 @@ public sealed class BookingMails : BackgroundService
     private readonly IGrainFactory _grains;
     private readonly IMailer _mailer;
     private readonly PublicUrl _publicUrl;
+    private readonly RateLimitSettings _settings;
     private readonly TimeProvider _clock;
     private readonly ILogger<BookingMails> _logger;
     private readonly TokenBucketRateLimiter _rate;
-    private readonly PartitionedRateLimiter<string> _perAddress;
-    private long _droppedSinceLog;
-    private DateTimeOffset _lastDropLog = DateTimeOffset.MinValue;
+    // Per-address counts, expiring with their window; when full, new addresses go uncounted (the
+    // queue's bound still holds).
+    private readonly MemoryCache _budgets = new(new MemoryCacheOptions { SizeLimit = 200_000 });
+    private readonly Dictionary<string, (DateTimeOffset At, long Count)> _dropLog = [];
 
-    private sealed record Queued(BookingMailKind Kind, BookingView Booking, string? ManageToken);
+    private sealed record Queued(BookingMailKind Kind, BookingView Booking, string? ManageToken, DateTimeOffset QueuedAt);
 
     public BookingMails(IGrainFactory grains, IMailer mailer, PublicUrl publicUrl, RateLimitSettings settings, TimeProvider clock,
         ILogger<BookingMails> logger)
@@ -63,6 +69,7 @@ public sealed class BookingMails : BackgroundService
         _grains = grains;
         _mailer = mailer;
         _publicUrl = publicUrl;
+        _settings = settings;
         _clock = clock;
         _logger = logger;
         var perSecond = Math.Max(1, settings.MailsPerSecond);
@@ -74,13 +81,6 @@ public sealed class BookingMails : BackgroundService
             QueueLimit = 1,
             AutoReplenishment = true,
         });
-        _perAddress = PartitionedRateLimiter.Create<string, string>(address =>
-            RateLimitPartition.GetFixedWindowLimiter(address, _ => new FixedWindowRateLimiterOptions
-            {
-                PermitLimit = Math.Max(1, settings.BookingMailsPerAddress),
-                Window = settings.BookingMailWindow,
-                QueueLimit = 0,
-            }));
     }
 
     /// <summary>
@@ -89,100 +89,256 @@ public sealed class BookingMails : BackgroundService
     /// bookers use <c>loadtest.example</c>.
     /// </summary>
     public static bool IsUndeliverable(string email) =>
-        email.TrimEnd().TrimEnd('.') is var address
+        email.Trim().TrimEnd('.') is var address
         && (address.EndsWith(".example", StringComparison.OrdinalIgnoreCase) || address.EndsWith(".invalid", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>
+    /// The mailbox an address reaches, for counting: lower case, without a "+tag", the domain in
+    /// ASCII (punycode), and Gmail's dots (which Gmail ignores) removed.
+    /// </summary>
+    public static string Mailbox(string email)
+    {
+        var address = email.Trim().ToLowerInvariant();
+        var at = address.LastIndexOf('@');
+        if (at <= 0) return address;
+        var local = address[..at];
+        var domain = address[(at + 1)..].TrimEnd('.');
+        try { domain = new IdnMapping().GetAscii(domain); }
+        catch (ArgumentException) { }
+        if (local.IndexOf('+') is > 0 and var plus) local = local[..plus];
+        if (domain is "gmail.com" or "googlemail.com")
+        {
+            local = local.Replace(".", "", StringComparison.Ordinal);
+            domain = "gmail.com";
+        }
+        return local + "@" + domain;
+    }
 
     /// <summary>Queues a mail about a stored booking to its booker. Never waits.</summary>
     public void Queue(BookingMailKind kind, BookingView booking, string? manageToken = null)
     {
-        if (IsUndeliverable(booking.Email)) return;
-        if (_queue.Writer.TryWrite(new Queued(kind, booking, manageToken))) return;
-        SchedulerMetrics.MailsDropped.Add(1, new KeyValuePair<string, object?>("reason", "queue-full"));
-        Interlocked.Increment(ref _droppedSinceLog);
-        var now = _clock.GetUtcNow();
-        if (now - _lastDropLog < TimeSpan.FromMinutes(1)) return;
-        _lastDropLog = now;
-        _logger.LogWarning("Booking-mail queue full ({Limit} waiting): {Count} booking mails dropped since the last warning",
-            QueueLimit, Interlocked.Exchange(ref _droppedSinceLog, 0));
+        if (!_mailer.IsConfigured || IsUndeliverable(booking.Email)) return;
+        var budget = (kind == BookingMailKind.Booked ? "booked " : "changes ") + Mailbox(booking.Email);
+        var count = _budgets.GetOrCreate(budget, entry =>
+        {
+            entry.AbsoluteExpirationRelativeToNow = _settings.BookingMailWindow;
+            entry.Size = 1;
+            return new StrongBox<int>();
+        })!;
+        if (Interlocked.Increment(ref count.Value) > Math.Max(1, _settings.BookingMailsPerAddress))
+        {
+            Dropped("address-limit", "Booking mails to an address that had its share this hour were not sent");
+            return;
+        }
+        if (!_queue.Writer.TryWrite(new Queued(kind, booking, manageToken, _clock.GetUtcNow())))
+            Dropped("queue-full", $"The booking-mail queue was full ({QueueLimit} waiting): booking mails were dropped");
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await foreach (var mail in _queue.Reader.ReadAllAsync(stoppingToken))
+        var batch = new List<(OutgoingMail Mail, Guid BookingId)>(BatchLimit);
+        while (await _queue.Reader.WaitToReadAsync(stoppingToken))
         {
+            batch.Clear();
+            while (batch.Count < BatchLimit && _queue.Reader.TryRead(out var queued))
+            {
+                try
+                {
+                    if (await PrepareAsync(queued) is not { } mail) continue;
+                    using var lease = await _rate.AcquireAsync(1, stoppingToken);
+                    if (!lease.IsAcquired)
+                    {
+                        Dropped("failed", "The mail rate limiter refused a booking mail");
+                        continue;
+                    }
+                    batch.Add((mail, queued.Booking.Id));
+                }
+                catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+                {
+                    Dropped("failed", "A booking mail could not be prepared", e);
+                }
+            }
+            if (batch.Count == 0) continue;
             try
             {
-                using var lease = await _rate.AcquireAsync(1, stoppingToken);
-                using var perAddress = _perAddress.AttemptAcquire(GrainKeys.NormalizeEmail(mail.Booking.Email), 1);
-                if (!perAddress.IsAcquired)
-                {
-                    SchedulerMetrics.MailsDropped.Add(1, new KeyValuePair<string, object?>("reason", "address-limit"));
-                    _logger.LogInformation("Booking mail for {BookingId} not sent: its address had its share of booking mails", mail.Booking.Id);
-                    continue;
-                }
-                await SendAsync(mail, stoppingToken);
-                SchedulerMetrics.MailsSent.Add(1);
+                var sent = await _mailer.SendAllAsync(batch.Select(b => b.Mail).ToList(), stoppingToken);
+                SchedulerMetrics.MailsSent.Add(sent.Count);
+                for (var refused = batch.Count - sent.Count; refused > 0; refused--)
+                    Dropped("refused", "The mail server refused booking mails");
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
-                SchedulerMetrics.MailsDropped.Add(1, new KeyValuePair<string, object?>("reason", "failed"));
-                _logger.LogWarning(e, "A booking mail for {BookingId} could not be sent", mail.Booking.Id);
+                for (var i = 0; i < batch.Count; i++) Dropped("failed", "Booking mails could not be sent", e);
             }
         }
     }
 
-    private async Task SendAsync(Queued mail, CancellationToken cancellationToken)
+    /// <summary>The mail to send, or null when it should not go (counted as dropped, with the reason).</summary>
+    private async Task<OutgoingMail?> PrepareAsync(Queued queued)
     {
-        var booking = mail.Booking;
-        var calendar = _grains.GetGrain<ICalendarGrain>(booking.OrganizerId);
-        var occurrence = await calendar.GetEvent(booking.EventId);
-        var organizer = await _grains.GetGrain<IUserGrain>(booking.OrganizerId).Get();
-        var token = mail.ManageToken ?? await calendar.GetManageToken(booking.Id);
-        var title = occurrence?.Title is { Length: > 0 } t ? t : "Your booking";
-        var organizerName = organizer?.Name ?? "the organizer";
-        var zone = organizer?.TimeZone is { } id && DateTimeZoneProviders.Tzdb.GetZoneOrNull(id) is { } z ? z : DateTimeZone.Utc;
+        var now = _clock.GetUtcNow();
+        if (now - queued.QueuedAt > MaxDelay)
+        {
+            Dropped("stale", "Booking mails that waited over an hour were not sent");
+            return null;
+        }
+        var calendar = _grains.GetGrain<ICalendarGrain>(queued.Booking.OrganizerId);
+        var booking = await calendar.GetBooking(queued.Booking.Id);
+        var stillTrue = booking is not null && queued.Kind switch
+        {
+            BookingMailKind.Booked => booking.Status != BookingStatus.Cancelled,
+            BookingMailKind.Confirmed => booking.Status == BookingStatus.Confirmed,
+            BookingMailKind.CancelledByOrganizer => booking.Status == BookingStatus.Cancelled,
+            _ => booking.Status == BookingStatus.Confirmed && booking.Start > now,
+        };
+        if (!stillTrue)
+        {
+            _logger.LogDebug("Booking mail {Kind} for {BookingId} no longer true: booking {Status}, starts {Start}, now {Now}",
+                queued.Kind, queued.Booking.Id, booking?.Status, booking?.Start, now);
+            Dropped("stale", "Booking mails whose news was no longer true (the booking changed since) were not sent");
+            return null;
+        }
+        var organizer = await _grains.GetGrain<IUserGrain>(booking!.OrganizerId).Get();
+        if (organizer is not { EmailVerified: true })
+        {
+            Dropped("organizer-unverified", "Booking mails of organizers whose address is not verified were not sent");
+            return null;
+        }
+        var token = queued.ManageToken ?? await calendar.GetManageToken(booking.Id);
+        // The event type from the calendar's memory; a withdrawn one only from its stored event.
+        string? title, location;
+        if (await calendar.GetEventType(booking.EventTypeId) is { } eventType) (title, location) = (eventType.Title, eventType.Location);
+        else if (await calendar.GetEvent(booking.EventId) is { } occurrence) (title, location) = (occurrence.Title, occurrence.Location);
+        else (title, location) = (null, null);
+        return Compose(queued.Kind, booking, organizer, OneLine(title, 120) ?? "Your booking", OneLine(location, 200), token);
+    }
+
+    private OutgoingMail Compose(BookingMailKind kind, BookingView booking, UserProfile organizer, string title, string? location, string? token)
+    {
+        var host = OneLine(organizer.Name, 80) ?? "your host";
+        var zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(organizer.TimeZone) ?? DateTimeZone.Utc;
         var start = Instant.FromDateTimeOffset(booking.Start).InZone(zone);
         var end = Instant.FromDateTimeOffset(booking.End).InZone(zone);
         var until = end.Date == start.Date ? Time.Format(end.TimeOfDay) : When.Format(end.LocalDateTime);
         var when = $"{When.Format(start.LocalDateTime)} to {until} ({zone.Id})";
 
-        var (subject, opening) = mail.Kind switch
+        var (subject, opening) = kind switch
         {
             BookingMailKind.Booked when booking.Status == BookingStatus.Pending =>
-                ($"Requested: {title} with {organizerName}", $"your booking request was received. {organizerName} confirms each booking: you will get another mail when they confirm or decline it."),
-            BookingMailKind.Booked => ($"Booked: {title} with {organizerName}", "your booking is confirmed."),
-            BookingMailKind.Confirmed => ($"Confirmed: {title} with {organizerName}", $"{organizerName} confirmed your booking."),
-            _ when booking.CancellationReason is { Length: > 0 } reason =>
-                ($"Cancelled: {title} with {organizerName}", $"{organizerName} cancelled your booking, saying: \"{reason}\""),
-            _ => ($"Cancelled: {title} with {organizerName}", $"{organizerName} cancelled your booking."),
+                ($"Requested: {title} with {host}", $"your booking request was received. {host} confirms each booking: you will get another mail when they confirm or decline it."),
+            BookingMailKind.Booked => ($"Booked: {title} with {host}", "your booking is confirmed."),
+            BookingMailKind.Confirmed => ($"Confirmed: {title} with {host}", $"{host} confirmed your booking."),
+            BookingMailKind.Reminder => ($"Reminder: {title} with {host} at {Time.Format(start.TimeOfDay)}", "your booking starts soon."),
+            _ when OneLine(booking.CancellationReason, 300) is { } reason =>
+                ($"Cancelled: {title} with {host}", $"{host} cancelled your booking, saying: \"{reason}\""),
+            _ => ($"Cancelled: {title} with {host}", $"{host} cancelled your booking."),
         };
 
-        var lines = new List<string> { "Hello,", "", opening, "", $"  What:  {title}", $"  When:  {when}", $"  With:  {organizerName}" };
-        if (occurrence?.Location is { Length: > 0 } location) lines.Add($"  Where: {location}");
-        lines.Add("");
+        var text = new StringBuilder();
+        text.Append("Hello,\n\n").Append(opening).Append("\n\n");
+        text.Append("  What:  ").Append(title).Append('\n');
+        text.Append("  When:  ").Append(when).Append('\n');
+        text.Append("  With:  ").Append(host).Append('\n');
+        if (location is not null) text.Append("  Where: ").Append(location).Append('\n');
+        text.Append('\n');
         if (token is not null)
         {
             var query = "?token=" + Uri.EscapeDataString(token);
-            if (mail.Kind != BookingMailKind.CancelledByOrganizer)
-            {
-                lines.Add("To see or cancel this booking:");
-                lines.Add($"{_publicUrl.Base}/manage/{booking.Id}{query}");
-                lines.Add("");
-            }
-            lines.Add("To add it to your calendar (or update the entry you added):");
-            lines.Add($"{_publicUrl.Base}/api/bookings/{booking.Id}/calendar.ics{query}");
-            lines.Add("");
+            if (kind != BookingMailKind.CancelledByOrganizer)
+                text.Append("To see or cancel this booking:\n").Append(_publicUrl.Base).Append("/manage/").Append(booking.Id).Append(query).Append("\n\n");
+            text.Append("To add it to your calendar (or update the entry you added):\n")
+                .Append(_publicUrl.Base).Append("/api/bookings/").Append(booking.Id).Append("/calendar.ics").Append(query).Append("\n\n");
         }
-        lines.Add(mail.Kind == BookingMailKind.CancelledByOrganizer
-            ? "Nothing more is needed from you."
-            : "If you did not make this booking, someone typed your address: cancel it with the link above.");
-        await _mailer.SendAsync(booking.Email, subject, string.Join("\n", lines), cancellationToken);
+        if (kind == BookingMailKind.CancelledByOrganizer) text.Append("Nothing more is needed from you.\n");
+        else if (token is not null) text.Append("If you did not make this booking, someone typed your address: cancel it with the link above.\n");
+        else text.Append("If you did not make this booking, someone typed your address: you can ignore this mail.\n");
+        text.Append("\n-- \nSent by Scheduler for ").Append(host)
+            .Append(", whose booking page this booking was made on. Replies to this mail reach no one.\n");
+        return new OutgoingMail(booking.Email, subject, text.ToString());
+    }
+
+    /// <summary>Organizer-written text for one line of a mail: no control or format characters (line breaks, bidi overrides), spaces collapsed, cut at <paramref name="max"/>.</summary>
+    internal static string? OneLine(string? text, int max)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        var line = new StringBuilder(Math.Min(text.Length, max + 1));
+        foreach (var c in text)
+        {
+            var blank = char.IsControl(c) || char.IsWhiteSpace(c) || CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.Format;
+            if (blank) { if (line.Length > 0 && line[^1] != ' ') line.Append(' '); }
+            else line.Append(c);
+            if (line.Length > max) break;
+        }
+        var result = line.ToString().Trim();
+        if (result.Length == 0) return null;
+        return result.Length > max ? result[..(max - 1)].TrimEnd() + "…" : result;
+    }
+
+    private void Dropped(string reason, string message, Exception? error = null)
+    {
+        SchedulerMetrics.MailsDropped.Add(1, new KeyValuePair<string, object?>("reason", reason));
+        var now = _clock.GetUtcNow();
+        long count;
+        lock (_dropLog)
+        {
+            var (at, waiting) = _dropLog.GetValueOrDefault(reason, (DateTimeOffset.MinValue, 0));
+            if (now - at < TimeSpan.FromMinutes(1))
+            {
+                _dropLog[reason] = (at, waiting + 1);
+                return;
+            }
+            _dropLog[reason] = (now, 0);
+            count = waiting + 1;
+        }
+        _logger.LogWarning(error, "{Message} ({Count} since the last such warning; scheduler.mail.dropped, reason {Reason})", message, count, reason);
     }
 
     public override void Dispose()
     {
         _rate.Dispose();
-        _perAddress.Dispose();
+        _budgets.Dispose();
         base.Dispose();
+    }
+}
+
+/// <summary>This front end's subscription to the mail relay, so silos can hand it mails (reminders).</summary>
+public sealed class MailRelayClient(IGrainFactory grains, BookingMails mails, ILogger<MailRelayClient> logger) : BackgroundService, IMailObserver
+{
+    private IMailObserver? _reference;
+
+    public Task OnBookingMail(BookingMail mail)
+    {
+        mails.Queue(mail.Kind, mail.Booking, mail.ManageToken);
+        return Task.CompletedTask;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _reference = grains.CreateObjectReference<IMailObserver>(this);
+        using var timer = new PeriodicTimer(LiveRelay.RefreshPeriod);
+        do
+        {
+            try
+            {
+                await grains.GetGrain<IMailRelayGrain>(0).Subscribe(_reference);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning(e, "Could not subscribe to the mail relay; retrying next period");
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_reference is not null)
+        {
+            try { await grains.GetGrain<IMailRelayGrain>(0).Unsubscribe(_reference).WaitAsync(TimeSpan.FromSeconds(2), cancellationToken); }
+            catch (Exception e) when (e is not OutOfMemoryException) { logger.LogDebug(e, "Unsubscribe from the mail relay skipped"); }
+            try { grains.DeleteObjectReference<IMailObserver>(_reference); }
+            catch (ArgumentException e) { logger.LogDebug(e, "Mail observer reference already released"); }
+        }
+        await base.StopAsync(cancellationToken);
     }
 }

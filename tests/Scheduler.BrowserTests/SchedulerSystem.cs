@@ -92,11 +92,21 @@ public sealed class SchedulerSystem : IAsyncLifetime
     public sealed record Organizer(string Name, string Email, string Password, string Token, Guid EventTypeId);
 
     /// <summary>An organizer in Berlin, free Monday–Friday 09:00–17:00, with a 30-minute event type.</summary>
-    public async Task<Organizer> NewOrganizer(string name = "Olga Organizer")
+    /// <summary>
+    /// An organizer with a 30-minute "Intro call", weekdays 09:00–17:00 in Berlin; with
+    /// <paramref name="verified"/>, the mailed verification link followed (only verified organizers'
+    /// bookers are mailed).
+    /// </summary>
+    public async Task<Organizer> NewOrganizer(string name = "Olga Organizer", bool verified = false)
     {
         var email = $"organizer-{Guid.NewGuid():N}@example.com";
         const string password = "correct horse battery";
         await Expect(HttpStatusCode.Created, await Http.PostAsJsonAsync("/api/users", new { name, email, password, timeZone = "Europe/Berlin" }));
+        if (verified)
+        {
+            var link = (await Mail.WaitForMailsTo(email, which: m => m.VerificationToken is not null)).Single();
+            await Expect(HttpStatusCode.OK, await Http.PostAsJsonAsync("/api/auth/verify-email", new { token = link.VerificationToken }));
+        }
         var token = (await Expect(HttpStatusCode.OK, await Http.PostAsJsonAsync("/api/auth/token", new { email, password })))["accessToken"]!.GetValue<string>();
         var weekdays = new[] { "Monday", "Tuesday", "Wednesday", "Thursday", "Friday" }
             .Select(day => new { dayOfWeek = day, startTime = "09:00", endTime = "17:00" });

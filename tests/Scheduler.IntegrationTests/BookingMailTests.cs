@@ -149,21 +149,60 @@ public sealed class BookingMailTests(AppFixture fixture) : IClassFixture<AppFixt
     }
 
     [Fact]
-    public async Task One_address_gets_a_bounded_number_of_booking_mails_and_reserved_domains_get_none()
+    public async Task One_mailbox_gets_a_bounded_number_of_booking_mails_and_reserved_domains_get_none()
     {
-        var (_, eventTypeId) = await Anonymous.OrganizerWithEventType(fixture.App);
-        // Someone books eleven slots in a stranger's name: the stranger gets ten mails in the hour, not eleven.
-        var victim = NewAddress("victim");
-        for (var hour = 9; hour < 15; hour++)
-            foreach (var minute in new[] { "00", "30" }.Take(hour == 14 ? 1 : 2))
-                Assert.Equal(HttpStatusCode.Created, (await Anonymous.Book(eventTypeId, At(FutureMonday, $"{hour:00}:{minute}"), victim)).StatusCode);
+        var (organizer, eventTypeId) = await Anonymous.OrganizerWithEventType(fixture.App);
+        // Someone books eleven slots in a stranger's name, varying the "+tag" and the case: the
+        // stranger's mailbox gets ten "booked" mails in the hour, not eleven.
+        var mailbox = $"victim-{Guid.NewGuid():N}";
+        var addresses = Enumerable.Range(1, 11).Select(i => i % 2 == 0 ? $"{mailbox}+{i}@example.com" : $"{mailbox.ToUpperInvariant()}+{i}@Example.com").ToList();
+        var bookings = new List<Guid>();
+        for (var i = 0; i < addresses.Count; i++)
+        {
+            var booked = await Anonymous.Book(eventTypeId, At(FutureMonday, $"{9 + i / 2:00}:{(i % 2) * 30:00}"), addresses[i]);
+            Assert.Equal(HttpStatusCode.Created, booked.StatusCode);
+            bookings.Add((await booked.Json())["id"]!.GetValue<Guid>());
+        }
         // An address under a top-level domain that never takes mail (RFC 2606, RFC 6761) gets none.
         var reserved = $"booker-{Guid.NewGuid():N}@loadtest.example";
         Assert.Equal(HttpStatusCode.Created, (await Anonymous.Book(eventTypeId, At(FutureMonday, "15:00"), reserved)).StatusCode);
 
         await Barrier(eventTypeId, At(FutureMonday, "16:00"));
-        Assert.Equal(10, fixture.App.Mail.MailsTo(victim).Count);
-        Assert.All(fixture.App.Mail.MailsTo(victim), m => Assert.StartsWith("Booked: Intro call", m.Subject));
+        var received = addresses.SelectMany(a => fixture.App.Mail.MailsTo(a)).Distinct().ToList();
+        Assert.Equal(10, received.Count);
+        Assert.All(received, m => Assert.StartsWith("Booked: Intro call", m.Subject));
         Assert.Empty(fixture.App.Mail.MailsTo(reserved));
+
+        // The organizer's own news has a budget of its own: the flood did not use it up.
+        Assert.Equal(HttpStatusCode.OK, (await organizer.Client.PostAsJsonAsync($"/api/bookings/{bookings[^1]}/cancel", new { reason = "double booked" })).StatusCode);
+        var cancelled = (await fixture.App.Mail.WaitForMailsTo(addresses[^1], which: m => m.Subject.StartsWith("Cancelled:", StringComparison.Ordinal))).Single();
+        Assert.Contains("saying: \"double booked\"", cancelled.Text);
+    }
+
+    [Fact]
+    public async Task Organizers_text_goes_in_on_one_line_under_a_fixed_sender_line_and_unverified_organizers_mail_no_one()
+    {
+        var (organizer, eventTypeId) = await Anonymous.OrganizerWithEventType(fixture.App);
+        var email = NewAddress("booker");
+        var bookingId = (await (await Anonymous.Book(eventTypeId, At(FutureMonday, "09:00"), email)).Json())["id"]!.GetValue<Guid>();
+        await fixture.App.Mail.WaitForMailsTo(email);
+        Assert.Equal(HttpStatusCode.OK, (await organizer.Client.PostAsJsonAsync($"/api/bookings/{bookingId}/cancel",
+            new { reason = "Sorry.\r\n\r\nURGENT: your account is locked, sign in at http://phish.example/\u202Egnp.exe" })).StatusCode);
+        var cancelled = (await fixture.App.Mail.WaitForMailsTo(email, 2))[1];
+        var lines = cancelled.Text.Split('\n');
+        Assert.DoesNotContain(lines, line => line.StartsWith("URGENT", StringComparison.Ordinal));
+        Assert.Contains("saying: \"Sorry. URGENT: your account is locked, sign in at http://phish.example/ gnp.exe\"", cancelled.Text);
+        Assert.Contains("Sent by Scheduler for Olga Organizer, whose booking page this booking was made on.", cancelled.Text);
+
+        // An organizer who never proved their address cannot make Scheduler mail anyone.
+        var unverified = await Anonymous.SignUpAndSignIn(fixture.App, "Europe/Berlin", verify: false);
+        Assert.Equal(HttpStatusCode.OK, (await unverified.Client.PutAsJsonAsync("/api/availability",
+            new[] { new { dayOfWeek = "Monday", startTime = "09:00", endTime = "17:00" } })).StatusCode);
+        var created = await unverified.Client.PostAsJsonAsync("/api/event-types", new { title = "Free prize", durationMinutes = 30 });
+        var unverifiedType = (await created.Json())["id"]!.GetValue<Guid>();
+        var target = NewAddress("target");
+        Assert.Equal(HttpStatusCode.Created, (await Anonymous.Book(unverifiedType, At(FutureMonday, "09:00"), target)).StatusCode);
+        await Barrier(eventTypeId, At(FutureMonday, "10:00"));
+        Assert.Empty(fixture.App.Mail.MailsTo(target));
     }
 }

@@ -41,16 +41,24 @@ public sealed class BookingReminderTests : IAsyncLifetime
         Assert.Equal(60, eventType["reminderMinutes"]!.GetValue<int>());
         var booker = await anonymous.SignUpAndSignIn(_app);
 
-        var kept = (await (await booker.Client.Book(eventTypeId, At(FutureMonday, "09:00"))).Json())["id"]!.GetValue<Guid>();
-        var cancelled = (await (await booker.Client.Book(eventTypeId, At(FutureMonday, "09:30"))).Json())["id"]!.GetValue<Guid>();
+        var keptBooking = await (await booker.Client.Book(eventTypeId, At(FutureMonday, "09:00"))).Json();
+        var kept = keptBooking["id"]!.GetValue<Guid>();
+        var keptEmail = keptBooking["email"]!.GetValue<string>();
+        var cancelled = (await (await booker.Client.Book(eventTypeId, At(FutureMonday, "09:30"), keptEmail)).Json())["id"]!.GetValue<Guid>();
         Assert.Equal(HttpStatusCode.OK, (await organizer.Client.PostAsJsonAsync($"/api/bookings/{cancelled}/cancel", new { reason = "no" })).StatusCode);
-        var later = (await (await booker.Client.Book(eventTypeId, At(FutureMonday, "12:00"))).Json())["id"]!.GetValue<Guid>();
+        var laterBooking = await (await booker.Client.Book(eventTypeId, At(FutureMonday, "12:00"), keptEmail)).Json();
+        var later = laterBooking["id"]!.GetValue<Guid>();
 
         // 07:01 UTC: an hour before 09:00 Berlin has passed, not yet for 09:30 or 12:00.
         _time.Advance(TimeSpan.FromMinutes(61));
         await AdvanceUntil(async () => (await Reminders(organizer.Client)).Count == 1 && (await Reminders(booker.Client)).Count == 1,
             "the 09:00 booking's reminders");
         Assert.Equal([kept.ToString()], await Reminders(organizer.Client));
+        // The booking's address is mailed too, with the link to the booking.
+        var reminder = Assert.Single(await _app.Mail.WaitForMailsTo(keptEmail, which: m => m.Subject.StartsWith("Reminder:", StringComparison.Ordinal)));
+        Assert.Equal("Reminder: Intro call with Olga Organizer at 09:00", reminder.Subject);
+        Assert.Contains($"/manage/{kept}?token=", reminder.ManageLink);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync($"/api/bookings/{kept}?token={Uri.EscapeDataString(reminder.ManageToken!)}")).StatusCode);
 
         // 08:31 UTC: the cancelled 09:30 booking would be due now, but it never fires.
         _time.Advance(TimeSpan.FromMinutes(90));
@@ -63,6 +71,10 @@ public sealed class BookingReminderTests : IAsyncLifetime
         await AdvanceUntil(async () => (await Reminders(organizerAfter)).Count == 2, "the 12:00 booking's reminder after a restart");
         Assert.Equal([later.ToString(), kept.ToString()], await Reminders(organizerAfter));
         Assert.DoesNotContain(cancelled.ToString(), await Reminders(organizerAfter));
+        // Mailed after the restart too (the new front end subscribed to the mail relay); never for the cancelled booking.
+        var reminders = await _app.Mail.WaitForMailsTo(keptEmail, 2, which: m => m.Subject.StartsWith("Reminder:", StringComparison.Ordinal));
+        Assert.Equal(["Reminder: Intro call with Olga Organizer at 09:00", "Reminder: Intro call with Olga Organizer at 12:00"], reminders.Select(m => m.Subject));
+        Assert.DoesNotContain(reminders, m => m.Text.Contains(cancelled.ToString(), StringComparison.Ordinal));
     }
 
     [Fact]
