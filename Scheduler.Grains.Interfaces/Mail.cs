@@ -17,6 +17,9 @@ public enum BookingMailKind
 
     /// <summary>The booking starts soon (its event type's <c>reminderMinutes</c>).</summary>
     Reminder = 3,
+
+    /// <summary>To the organizer, not the booker: a booking waits for their confirmation.</summary>
+    RequestToOrganizer = 4,
 }
 
 /// <summary>A mail to a booking's booker, for a front end to send; <see cref="ManageToken"/> when the sender knows it.</summary>

@@ -93,7 +93,10 @@ public static class BookingsApi
         var outcome = await grains.GetGrain<ICalendarGrain>(organizerId).Book(request);
         // Stored by now; a replay was mailed the first time.
         if (outcome is { Kind: BookingOutcomeKind.Created, Replayed: false, Booking: { } booked })
+        {
             mails.Queue(BookingMailKind.Booked, booked, outcome.ManageToken);
+            if (booked.Status == BookingStatus.Pending) mails.Queue(BookingMailKind.RequestToOrganizer, booked);
+        }
         return outcome.Kind switch
         {
             BookingOutcomeKind.Created => TypedResults.Created($"/api/bookings/{outcome.Booking!.Id}", BookingDto.From(outcome.Booking, outcome.ManageToken, showUser: profile is not null)),

@@ -13,7 +13,8 @@ namespace Scheduler.Web.Mail;
 /// <summary>
 /// Mail to bookers: the booking with its manage link (view, cancel, add to a calendar) when it is made,
 /// again when the organizer confirms, declines or cancels it, and before it starts (reminders, which
-/// the silo decides and hands to one front end through <see cref="IMailRelayGrain"/>). Queued only
+/// the silo decides and hands to one front end through <see cref="IMailRelayGrain"/>); and to the
+/// organizer when a booking waits for their confirmation. Queued only
 /// after the calendar has stored the decision, and sent here in the background: the booking path
 /// neither waits for mail nor writes anything for it. Best effort by design — a mail still waiting
 /// when its front end stops is not sent; the booking page shows the same link.
@@ -114,11 +115,17 @@ public sealed class BookingMails : BackgroundService
         return local + "@" + domain;
     }
 
-    /// <summary>Queues a mail about a stored booking to its booker. Never waits.</summary>
+    /// <summary>Queues a mail about a stored booking to its booker (to its organizer for <see cref="BookingMailKind.RequestToOrganizer"/>). Never waits.</summary>
     public void Queue(BookingMailKind kind, BookingView booking, string? manageToken = null)
     {
-        if (!_mailer.IsConfigured || IsUndeliverable(booking.Email)) return;
-        var budget = (kind == BookingMailKind.Booked ? "booked " : "changes ") + Mailbox(booking.Email);
+        var toOrganizer = kind == BookingMailKind.RequestToOrganizer;
+        if (!_mailer.IsConfigured || (!toOrganizer && IsUndeliverable(booking.Email))) return;
+        var budget = kind switch
+        {
+            BookingMailKind.Booked => "booked " + Mailbox(booking.Email),
+            BookingMailKind.RequestToOrganizer => "requests " + booking.OrganizerId.ToString("N"),
+            _ => "changes " + Mailbox(booking.Email),
+        };
         var count = _budgets.GetOrCreate(budget, entry =>
         {
             entry.AbsoluteExpirationRelativeToNow = _settings.BookingMailWindow;
@@ -189,6 +196,7 @@ public sealed class BookingMails : BackgroundService
             BookingMailKind.Booked => booking.Status != BookingStatus.Cancelled,
             BookingMailKind.Confirmed => booking.Status == BookingStatus.Confirmed,
             BookingMailKind.CancelledByOrganizer => booking.Status == BookingStatus.Cancelled,
+            BookingMailKind.RequestToOrganizer => booking.Status == BookingStatus.Pending,
             _ => booking.Status == BookingStatus.Confirmed && booking.Start > now,
         };
         if (!stillTrue)
@@ -204,7 +212,8 @@ public sealed class BookingMails : BackgroundService
             Dropped("organizer-unverified", "Booking mails of organizers whose address is not verified were not sent");
             return null;
         }
-        var token = queued.ManageToken ?? await calendar.GetManageToken(booking.Id);
+        if (queued.Kind == BookingMailKind.RequestToOrganizer && IsUndeliverable(organizer.Email)) return null;
+        var token = queued.Kind == BookingMailKind.RequestToOrganizer ? null : queued.ManageToken ?? await calendar.GetManageToken(booking.Id);
         // The event type from the calendar's memory; a withdrawn one only from its stored event.
         string? title, location;
         if (await calendar.GetEventType(booking.EventTypeId) is { } eventType) (title, location) = (eventType.Title, eventType.Location);
@@ -221,6 +230,7 @@ public sealed class BookingMails : BackgroundService
         var end = Instant.FromDateTimeOffset(booking.End).InZone(zone);
         var until = end.Date == start.Date ? Time.Format(end.TimeOfDay) : When.Format(end.LocalDateTime);
         var when = $"{When.Format(start.LocalDateTime)} to {until} ({zone.Id})";
+        if (kind == BookingMailKind.RequestToOrganizer) return ComposeRequest(booking, organizer, title, when);
 
         var (subject, opening) = kind switch
         {
@@ -255,6 +265,24 @@ public sealed class BookingMails : BackgroundService
         text.Append("\n-- \nSent by Scheduler for ").Append(host)
             .Append(", whose booking page this booking was made on. Replies to this mail reach no one.\n");
         return new OutgoingMail(booking.Email, subject, text.ToString());
+    }
+
+    /// <summary>
+    /// To the organizer: a booking waits for them. The booker's name is the one thing of theirs in it
+    /// (one line, cut short); notes and address are on the dashboard, which the mail links.
+    /// </summary>
+    private OutgoingMail ComposeRequest(BookingView booking, UserProfile organizer, string title, string when)
+    {
+        var booker = OneLine(booking.Name, 80) ?? "Someone";
+        var text = new StringBuilder();
+        text.Append("Hello,\n\n").Append("a booking waits for your confirmation: it holds the time until you confirm or decline it.\n\n");
+        text.Append("  What:  ").Append(title).Append('\n');
+        text.Append("  When:  ").Append(when).Append('\n');
+        text.Append("  Who:   ").Append(booker).Append('\n').Append('\n');
+        text.Append("Confirm or decline it on your dashboard:\n").Append(_publicUrl.Base).Append("/dashboard\n\n");
+        text.Append("-- \nSent by Scheduler because \"").Append(title).Append("\" asks you to confirm each booking. At most ")
+            .Append(Math.Max(1, _settings.BookingMailsPerAddress)).Append(" of these mails an hour; the dashboard lists every request.\n");
+        return new OutgoingMail(organizer.Email, $"Booking request: {title}, {when}", text.ToString());
     }
 
     /// <summary>Organizer-written text for one line of a mail: no control or format characters (line breaks, bidi overrides), spaces collapsed, cut at <paramref name="max"/>.</summary>

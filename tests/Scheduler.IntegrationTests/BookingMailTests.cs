@@ -92,6 +92,12 @@ public sealed class BookingMailTests(AppFixture fixture) : IClassFixture<AppFixt
         Assert.Equal("Requested: Deep dive with Olga Organizer", requested.Subject);
         Assert.Contains("you will get another mail when they confirm or decline it", requested.Text);
         Assert.NotNull(requested.ManageLink);
+        // The organizer is told a booking waits for them, with the way to their dashboard; no manage link.
+        var request = Assert.Single(await fixture.App.Mail.WaitForMailsTo(organizer.Email, which: m => m.Subject.StartsWith("Booking request:", StringComparison.Ordinal)));
+        Assert.Equal(string.Create(CultureInfo.InvariantCulture, $"Booking request: Deep dive, {FutureMonday:dddd d MMMM yyyy}, 11:00 to 12:00 (Europe/Berlin)"), request.Subject);
+        Assert.Contains("  Who:   Bob Booker", request.Text);
+        Assert.Matches(@"https?://[^/\s]+/dashboard\n", request.Text);
+        Assert.Null(request.ManageLink);
 
         Assert.Equal(HttpStatusCode.OK, (await organizer.Client.PostAsync($"/api/bookings/{confirmedBooking}/confirm", null)).StatusCode);
         var mails = await fixture.App.Mail.WaitForMailsTo(confirmedBooker, 2);
@@ -122,6 +128,8 @@ public sealed class BookingMailTests(AppFixture fixture) : IClassFixture<AppFixt
         await Barrier(plainEventType, At(FutureMonday, "16:00"));
         Assert.Equal(2, fixture.App.Mail.MailsTo(confirmedBooker).Count);
         Assert.Equal(2, fixture.App.Mail.MailsTo(declinedBooker).Count);
+        // One request mail per pending booking, none for the plain event type's barrier booking.
+        Assert.Equal(2, fixture.App.Mail.MailsTo(organizer.Email).Count(m => m.Subject.StartsWith("Booking request:", StringComparison.Ordinal)));
     }
 
     [Fact]
