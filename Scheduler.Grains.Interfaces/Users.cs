@@ -157,8 +157,12 @@ public interface IUserGrain : IGrainWithGuidKey
     /// when it changed meanwhile (a reset, another change): nothing is written, the caller's check
     /// no longer holds.
     /// </summary>
-    [Alias("ChangePassword")]
-    Task<bool> ChangePassword(string expectedHash, string passwordHash);
+    /// <remarks>
+    /// A new <paramref name="name"/> and <paramref name="timeZone"/> (null: unchanged) are stored in
+    /// the same statement, so a change of profile and password is applied whole or not at all.
+    /// </remarks>
+    [Alias("ChangePassword.v2")]
+    Task<bool> ChangePassword(string expectedHash, string passwordHash, string? name, string? timeZone);
 }
 
 public static class EmailVerification

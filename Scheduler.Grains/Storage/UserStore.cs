@@ -120,21 +120,25 @@ public sealed class UserStore(NpgsqlDataSource db)
     /// <summary>
     /// Replaces the password hash if it is still <paramref name="expectedHash"/> (the one the current
     /// password was checked against), and ends every token issued before, in one statement. False when
-    /// the password changed meanwhile (a reset, another change): nothing is written.
+    /// the password changed meanwhile (a reset, another change): nothing is written, the name and zone
+    /// (null: unchanged) included.
     /// </summary>
-    public async Task<bool> ChangePassword(Guid id, string expectedHash, string passwordHash, DateTimeOffset now)
+    public async Task<bool> ChangePassword(Guid id, string expectedHash, string passwordHash, DateTimeOffset now, string? name = null, string? timeZone = null)
     {
         await using var command = db.CreateCommand("""
             with changed as (
               update credentials set password_hash = $3, updated_at = $4 where user_id = $1 and password_hash = $2
               returning user_id)
-            update users u set tokens_valid_after = greatest(u.tokens_valid_after, $4), updated_at = $4
+            update users u set tokens_valid_after = greatest(u.tokens_valid_after, $4), updated_at = $4,
+              name = coalesce($5, u.name), time_zone = coalesce($6, u.time_zone)
             from changed where u.id = changed.user_id
             """);
         command.Parameters.Add(new() { Value = id });
         command.Parameters.Add(new() { Value = expectedHash });
         command.Parameters.Add(new() { Value = passwordHash });
         command.Parameters.Add(new() { Value = now });
+        command.Parameters.Add(new() { Value = (object?)name ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = (object?)timeZone ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         return await command.ExecuteNonQueryAsync() == 1;
     }
 

@@ -79,15 +79,18 @@ public sealed class UserGrain(
             b.Start, b.End, b.CreatedAt, b.UpdatedAt, b.CancellationReason, b.CancelledBy)).ToList(), hasMore);
     }
 
-    public async Task<bool> ChangePassword(string expectedHash, string passwordHash)
+    public async Task<bool> ChangePassword(string expectedHash, string passwordHash, string? name, string? timeZone)
     {
         if (await Row() is not { PasswordHash: { } current } || current != expectedHash) return false;
         var now = Now;
         // No read after it: the row is read again when next needed, so a failing read cannot turn a
         // stored change into an error its retry would then refuse.
-        var changed = await Write(() => users.ChangePassword(Id, expectedHash, passwordHash, now));
-        if (changed) TellFrontEndsTokensChanged();
-        return changed;
+        var changed = await Write(() => users.ChangePassword(Id, expectedHash, passwordHash, now, name, timeZone));
+        if (!changed) return false;
+        TellFrontEndsTokensChanged();
+        // Availability is read in the organizer's zone: the calendar follows.
+        if (timeZone is not null) await GrainFactory.GetGrain<ICalendarGrain>(Id).SetTimeZone(timeZone);
+        return true;
     }
 
     public async Task<UserProfile?> UpdateProfile(string? name, string? timeZone)

@@ -111,22 +111,20 @@ public static class UsersApi
                 return Problems.Validation("currentPassword", "Does not match the current password.");
             }
         }
-        // Name and zone first: if the password change after them fails, a retry finds them done and
-        // changes the password; the other way round a retry would fail on the current password.
-        var updated = await user.UpdateProfile(name, zone?.Id);
-        if (updated is null) return Problems.NotFound("user");
-        if (body?.Password is { } password)
+        if (body?.Password is not { } password)
         {
-            // Compare-and-set: a reset (or another change) that landed while this one was checked and
-            // hashed wins, and this one is refused as if the current password were wrong, which it now is.
-            var newHash = hasher.HashPassword(null!, password);
-            if (!await user.ChangePassword(current!, newHash))
-                return Problems.Validation("currentPassword", "Does not match the current password.");
-            // Every earlier device cookie ends with the old password; this client proved the current one.
-            devices.Remember(http, userId, newHash);
-            updated = await user.Get() ?? updated;
+            var updated = await user.UpdateProfile(name, zone?.Id);
+            return updated is null ? Problems.NotFound("user") : TypedResults.Ok(UserDto.From(updated));
         }
-        return updated is null ? Problems.NotFound("user") : TypedResults.Ok(UserDto.From(updated));
+        // Compare-and-set, with the name and zone in the same statement: a reset (or another change)
+        // that landed while this one was checked and hashed wins, and this one is refused whole — as if
+        // the current password were wrong, which it now is — never half applied.
+        var newHash = hasher.HashPassword(null!, password);
+        if (!await user.ChangePassword(current!, newHash, name, zone?.Id))
+            return Problems.Validation("currentPassword", "Does not match the current password.");
+        // Every earlier device cookie ends with the old password; this client proved the current one.
+        devices.Remember(http, userId, newHash);
+        return await user.Get() is { } changed ? TypedResults.Ok(UserDto.From(changed)) : Problems.NotFound("user");
     }
 
     // Compared against when the email is unknown, so both failures take as long.

@@ -36,9 +36,12 @@ public sealed class UserGrainTests(CalendarCluster fixture) : IClassFixture<Cale
         Assert.NotNull(reset);
         Assert.True(reset.EmailVerified);
 
-        // A password change checked against the old password is refused and writes nothing...
-        Assert.False(await user.ChangePassword(checkedAgainst!, "intruders-hash"));
+        // A password change checked against the old password is refused and writes nothing, not even
+        // the name and zone that came with it...
+        Assert.False(await user.ChangePassword(checkedAgainst!, "intruders-hash", "Mallory", "Europe/Paris"));
         Assert.Equal("owners-hash", await user.GetPasswordHash());
+        var untouched = await user.Get();
+        Assert.Equal(("Ursula User", "UTC"), (untouched!.Name, untouched.TimeZone));
         // ...a sign-in checked against it gets no token...
         Assert.Null(await user.StampSignIn(checkedAgainst!));
         // ...and a token stamped before the reset no longer counts, while one after it does.
@@ -48,8 +51,10 @@ public sealed class UserGrainTests(CalendarCluster fixture) : IClassFixture<Cale
         Assert.True(await user.AcceptsToken(Guid.NewGuid(), AsInToken(after.Value)));
 
         // A change checked against the current password goes through and ends that token too.
-        Assert.True(await user.ChangePassword("owners-hash", "newer-hash"));
+        Assert.True(await user.ChangePassword("owners-hash", "newer-hash", "Ursula Owner", null));
         Assert.Equal("newer-hash", await user.GetPasswordHash());
+        var renamed = await user.Get();
+        Assert.Equal(("Ursula Owner", "UTC"), (renamed!.Name, renamed.TimeZone));
         Assert.False(await user.AcceptsToken(Guid.NewGuid(), AsInToken(after.Value)));
     }
 }
