@@ -41,6 +41,9 @@ public sealed class RateLimitSettings
 
     public TimeSpan BookingMailWindow { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>Booking mails one organizer's bookings cause per <see cref="BookingMailWindow"/> at most, to everyone together (not scaled).</summary>
+    public int BookingMailsPerOrganizer { get; set; } = 300;
+
     public string Profile { get; set; } = "default";
 
     public int Scaled(int limit) => string.Equals(Profile, "relaxed", StringComparison.OrdinalIgnoreCase) ? limit * 1000 : limit;

@@ -21,11 +21,13 @@ namespace Scheduler.Web.Mail;
 /// <para>
 /// Anyone can book with a stranger's address and anyone can sign up as an organizer, so: only
 /// organizers whose address is verified get their bookers mailed; what the organizer wrote (title,
-/// location, name, a cancellation's reason) goes in on one line each, without control characters and
-/// cut short, under a fixed line saying who it is from; the booker's own name and notes never go in;
-/// and one address gets at most <see cref="RateLimitSettings.BookingMailsPerAddress"/> "booked" mails
-/// and as many other booking mails per <see cref="RateLimitSettings.BookingMailWindow"/> from each
-/// front end, counted on the address without "+tags" (and Gmail's dots), before anything is queued.
+/// location, name, a cancellation's reason) goes in on one line each, without control or invisible
+/// characters and cut short, with a closing line saying whose booking page it came from; the booker's
+/// notes never go in, their name only into the organizer's request mail; one mailbox gets at most
+/// <see cref="RateLimitSettings.BookingMailsPerAddress"/> "booked" mails and as many other booking
+/// mails per <see cref="RateLimitSettings.BookingMailWindow"/> from each front end (counted without
+/// quotes, "+tags" and Gmail's dots), and one organizer's page causes at most
+/// <see cref="RateLimitSettings.BookingMailsPerOrganizer"/>, all counted before anything is queued.
 /// At most <see cref="RateLimitSettings.MailsPerSecond"/> mails a second leave each front end, in
 /// batches over one SMTP connection; a queue of <see cref="QueueLimit"/> absorbs bursts, beyond it
 /// mails are dropped. Before sending, the booking is read again from its calendar (memory): a mail
@@ -60,6 +62,7 @@ public sealed class BookingMails : BackgroundService
     // Per-address counts, expiring with their window; when full, new addresses go uncounted (the
     // queue's bound still holds).
     private readonly MemoryCache _budgets = new(new MemoryCacheOptions { SizeLimit = 200_000 });
+    private readonly Lock _budgetLock = new();
     private readonly Dictionary<string, (DateTimeOffset At, long Count)> _dropLog = [];
 
     private sealed record Queued(BookingMailKind Kind, BookingView Booking, string? ManageToken, DateTimeOffset QueuedAt);
@@ -102,7 +105,8 @@ public sealed class BookingMails : BackgroundService
         var address = email.Trim().ToLowerInvariant();
         var at = address.LastIndexOf('@');
         if (at <= 0) return address;
-        var local = address[..at];
+        // Quotes and escapes do not change the mailbox servers deliver to.
+        var local = address[..at].Replace("\"", "", StringComparison.Ordinal).Replace("\\", "", StringComparison.Ordinal);
         var domain = address[(at + 1)..].TrimEnd('.');
         try { domain = new IdnMapping().GetAscii(domain); }
         catch (ArgumentException) { }
@@ -120,25 +124,50 @@ public sealed class BookingMails : BackgroundService
     {
         var toOrganizer = kind == BookingMailKind.RequestToOrganizer;
         if (!_mailer.IsConfigured || (!toOrganizer && IsUndeliverable(booking.Email))) return;
-        var budget = kind switch
+        var mailbox = Mailbox(booking.Email);
+        var perMailbox = kind switch
         {
-            BookingMailKind.Booked => "booked " + Mailbox(booking.Email),
+            BookingMailKind.Booked => "booked " + mailbox,
+            // The organizer's mailbox, however many bookers; and any one booker's share of it.
             BookingMailKind.RequestToOrganizer => "requests " + booking.OrganizerId.ToString("N"),
-            _ => "changes " + Mailbox(booking.Email),
+            _ => "changes " + mailbox,
         };
+        lock (_budgetLock)
+        {
+            if (toOrganizer && !Spend($"requests {booking.OrganizerId:N} from {mailbox}", RequestsPerBooker))
+            {
+                Dropped("address-limit", "Booking requests from one booker beyond their share were not mailed to the organizer");
+                return;
+            }
+            if (!Spend(perMailbox, _settings.BookingMailsPerAddress))
+            {
+                Dropped("address-limit", "Booking mails to an address that had its share this hour were not sent");
+                return;
+            }
+            // However many addresses: what one organizer's page can make Scheduler send.
+            if (!Spend("organizer " + booking.OrganizerId.ToString("N"), _settings.BookingMailsPerOrganizer))
+            {
+                Dropped("organizer-limit", "Booking mails of an organizer that had its share this hour were not sent");
+                return;
+            }
+        }
+        if (!_queue.Writer.TryWrite(new Queued(kind, booking, manageToken, _clock.GetUtcNow())))
+            Dropped("queue-full", $"The booking-mail queue was full ({QueueLimit} waiting): booking mails were dropped");
+    }
+
+    /// <summary>Request mails one booker can cause to one organizer per window.</summary>
+    private const int RequestsPerBooker = 3;
+
+    /// <summary>Counts one against the budget (created for the window on first use); false when it is spent.</summary>
+    private bool Spend(string budget, int limit)
+    {
         var count = _budgets.GetOrCreate(budget, entry =>
         {
             entry.AbsoluteExpirationRelativeToNow = _settings.BookingMailWindow;
             entry.Size = 1;
             return new StrongBox<int>();
         })!;
-        if (Interlocked.Increment(ref count.Value) > Math.Max(1, _settings.BookingMailsPerAddress))
-        {
-            Dropped("address-limit", "Booking mails to an address that had its share this hour were not sent");
-            return;
-        }
-        if (!_queue.Writer.TryWrite(new Queued(kind, booking, manageToken, _clock.GetUtcNow())))
-            Dropped("queue-full", $"The booking-mail queue was full ({QueueLimit} waiting): booking mails were dropped");
+        return ++count.Value <= Math.Max(1, limit);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -168,10 +197,10 @@ public sealed class BookingMails : BackgroundService
             if (batch.Count == 0) continue;
             try
             {
-                var sent = await _mailer.SendAllAsync(batch.Select(b => b.Mail).ToList(), stoppingToken);
-                SchedulerMetrics.MailsSent.Add(sent.Count);
-                for (var refused = batch.Count - sent.Count; refused > 0; refused--)
-                    Dropped("refused", "The mail server refused booking mails");
+                var result = await _mailer.SendAllAsync(batch.Select(b => b.Mail).ToList(), stoppingToken);
+                SchedulerMetrics.MailsSent.Add(result.Sent);
+                for (var i = 0; i < result.Refused; i++) Dropped("refused", "The mail server refused booking mails");
+                for (var i = 0; i < result.Failed; i++) Dropped("failed", "Booking mails could not be sent: the mail server could not be reached");
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
@@ -212,7 +241,11 @@ public sealed class BookingMails : BackgroundService
             Dropped("organizer-unverified", "Booking mails of organizers whose address is not verified were not sent");
             return null;
         }
-        if (queued.Kind == BookingMailKind.RequestToOrganizer && IsUndeliverable(organizer.Email)) return null;
+        if (queued.Kind == BookingMailKind.RequestToOrganizer && IsUndeliverable(organizer.Email))
+        {
+            Dropped("undeliverable", "Booking requests for organizers at reserved domains were not mailed");
+            return null;
+        }
         var token = queued.Kind == BookingMailKind.RequestToOrganizer ? null : queued.ManageToken ?? await calendar.GetManageToken(booking.Id);
         // The event type from the calendar's memory; a withdrawn one only from its stored event.
         string? title, location;
@@ -280,26 +313,44 @@ public sealed class BookingMails : BackgroundService
         text.Append("  When:  ").Append(when).Append('\n');
         text.Append("  Who:   ").Append(booker).Append('\n').Append('\n');
         text.Append("Confirm or decline it on your dashboard:\n").Append(_publicUrl.Base).Append("/dashboard\n\n");
-        text.Append("-- \nSent by Scheduler because \"").Append(title).Append("\" asks you to confirm each booking. At most ")
-            .Append(Math.Max(1, _settings.BookingMailsPerAddress)).Append(" of these mails an hour; the dashboard lists every request.\n");
+        text.Append("-- \nSent by Scheduler because \"").Append(title)
+            .Append("\" asks you to confirm each booking. Only some requests are mailed when many arrive; the dashboard lists every one.\n");
         return new OutgoingMail(organizer.Email, $"Booking request: {title}, {when}", text.ToString());
     }
 
     /// <summary>Organizer-written text for one line of a mail: no control or format characters (line breaks, bidi overrides), spaces collapsed, cut at <paramref name="max"/>.</summary>
-    internal static string? OneLine(string? text, int max)
+    public static string? OneLine(string? text, int max)
     {
         if (string.IsNullOrWhiteSpace(text)) return null;
-        var line = new StringBuilder(Math.Min(text.Length, max + 1));
-        foreach (var c in text)
+        // By code point, so a cut never splits a surrogate pair and characters beyond the BMP (tag
+        // characters are format characters too) are judged whole; unpaired surrogates are dropped.
+        var runes = new List<Rune>(Math.Min(text.Length, max + 1));
+        var cut = false;
+        foreach (var rune in text.EnumerateRunes())
         {
-            var blank = char.IsControl(c) || char.IsWhiteSpace(c) || CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.Format;
-            if (blank) { if (line.Length > 0 && line[^1] != ' ') line.Append(' '); }
-            else line.Append(c);
-            if (line.Length > max) break;
+            if (rune == Rune.ReplacementChar) continue;
+            var category = Rune.GetUnicodeCategory(rune);
+            var blank = Rune.IsControl(rune) || Rune.IsWhiteSpace(rune) || category is UnicodeCategory.Format
+                or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator or UnicodeCategory.Surrogate;
+            if (blank)
+            {
+                if (runes.Count > 0 && runes[^1] != new Rune(' ')) runes.Add(new Rune(' '));
+                continue;
+            }
+            if (runes.Count >= max) { cut = true; break; }
+            runes.Add(rune);
         }
-        var result = line.ToString().Trim();
-        if (result.Length == 0) return null;
-        return result.Length > max ? result[..(max - 1)].TrimEnd() + "…" : result;
+        while (runes.Count > 0 && runes[^1] == new Rune(' ')) runes.RemoveAt(runes.Count - 1);
+        if (runes.Count == 0) return null;
+        if (cut)
+        {
+            runes.RemoveRange(max - 1, runes.Count - (max - 1));
+            while (runes.Count > 0 && runes[^1] == new Rune(' ')) runes.RemoveAt(runes.Count - 1);
+            runes.Add(new Rune('…'));
+        }
+        var line = new StringBuilder();
+        foreach (var rune in runes) line.Append(rune.ToString());
+        return line.ToString();
     }
 
     private void Dropped(string reason, string message, Exception? error = null)
@@ -330,7 +381,7 @@ public sealed class BookingMails : BackgroundService
 }
 
 /// <summary>This front end's subscription to the mail relay, so silos can hand it mails (reminders).</summary>
-public sealed class MailRelayClient(IGrainFactory grains, BookingMails mails, ILogger<MailRelayClient> logger) : BackgroundService, IMailObserver
+public sealed class MailRelayClient(IGrainFactory grains, BookingMails mails, IMailer mailer, ILogger<MailRelayClient> logger) : BackgroundService, IMailObserver
 {
     private IMailObserver? _reference;
 
@@ -342,6 +393,8 @@ public sealed class MailRelayClient(IGrainFactory grains, BookingMails mails, IL
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // A front end that cannot send mail takes none: the relay gives it to one that can.
+        if (!mailer.IsConfigured) return;
         _reference = grains.CreateObjectReference<IMailObserver>(this);
         using var timer = new PeriodicTimer(LiveRelay.RefreshPeriod);
         do

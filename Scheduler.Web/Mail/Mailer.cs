@@ -7,6 +7,9 @@ namespace Scheduler.Web.Mail;
 /// <summary>One plain-text mail.</summary>
 public sealed record OutgoingMail(string To, string Subject, string Text);
 
+/// <summary>What became of a batch: accepted by the server, refused by it (that mail only), or not sent because the connection failed.</summary>
+public sealed record MailBatchResult(int Sent, int Refused, int Failed);
+
 /// <summary>Sends plain-text mail. One place for every mail the product sends (verification and password-reset links, booking mails).</summary>
 public interface IMailer
 {
@@ -16,10 +19,11 @@ public interface IMailer
     Task SendAsync(string to, string subject, string text, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Sends the mails over one connection, in order. A mail the server refuses is skipped; a broken
-    /// connection ends the call with an exception. Answers the mails the server accepted.
+    /// Sends the mails over one connection, in order. A mail the server refuses (or that cannot be
+    /// addressed) is skipped; a broken connection is reconnected once, after which the rest count as
+    /// failed. Throws only when cancelled.
     /// </summary>
-    Task<IReadOnlyList<OutgoingMail>> SendAllAsync(IReadOnlyList<OutgoingMail> mails, CancellationToken cancellationToken = default);
+    Task<MailBatchResult> SendAllAsync(IReadOnlyList<OutgoingMail> mails, CancellationToken cancellationToken = default);
 }
 
 /// <summary>
@@ -61,26 +65,51 @@ public sealed class SmtpMailer(MailSettings settings, ILogger<SmtpMailer> logger
         await client.DisconnectAsync(quit: true, cancellationToken);
     }
 
-    public async Task<IReadOnlyList<OutgoingMail>> SendAllAsync(IReadOnlyList<OutgoingMail> mails, CancellationToken cancellationToken = default)
+    public async Task<MailBatchResult> SendAllAsync(IReadOnlyList<OutgoingMail> mails, CancellationToken cancellationToken = default)
     {
-        if (settings.Host is null || mails.Count == 0) return [];
-        var sent = new List<OutgoingMail>(mails.Count);
-        using var client = await ConnectAsync(cancellationToken);
-        foreach (var mail in mails)
+        if (settings.Host is null || mails.Count == 0) return new(0, 0, mails.Count);
+        int sent = 0, refused = 0, next = 0;
+        for (var connection = 0; connection < 2 && next < mails.Count; connection++)
         {
+            SmtpClient? client = null;
             try
             {
-                await client.SendAsync(Message(mail), cancellationToken);
-                sent.Add(mail);
+                client = await ConnectAsync(cancellationToken);
+                for (; next < mails.Count; next++)
+                {
+                    MimeMessage message;
+                    try { message = Message(mails[next]); }
+                    catch (ParseException e)
+                    {
+                        refused++;
+                        logger.LogInformation(e, "A mail could not be addressed ({Subject})", mails[next].Subject);
+                        continue;
+                    }
+                    try
+                    {
+                        await client.SendAsync(message, cancellationToken);
+                        sent++;
+                    }
+                    catch (SmtpCommandException e)
+                    {
+                        // This mail only (MailKit resets the transaction): the connection goes on with the next.
+                        refused++;
+                        logger.LogInformation("The mail server refused a mail ({Subject}): {Status} {Message}", mails[next].Subject, e.StatusCode, e.Message);
+                    }
+                }
+                await client.DisconnectAsync(quit: true, cancellationToken);
             }
-            catch (SmtpCommandException e) when (e.ErrorCode is SmtpErrorCode.RecipientNotAccepted or SmtpErrorCode.MessageNotAccepted)
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not SmtpCommandException)
             {
-                // This recipient or message only: the connection goes on with the next.
-                logger.LogInformation("The mail server refused a mail ({Subject}): {Status} {Message}", mail.Subject, e.StatusCode, e.Message);
+                logger.LogInformation(e, "The mail connection failed after {Sent} of {Count} mails{Again}", sent + refused, mails.Count,
+                    connection == 0 ? "; reconnecting once" : "");
+            }
+            finally
+            {
+                client?.Dispose();
             }
         }
-        await client.DisconnectAsync(quit: true, cancellationToken);
-        return sent;
+        return new(sent, refused, mails.Count - next);
     }
 
     private MimeMessage Message(OutgoingMail mail)

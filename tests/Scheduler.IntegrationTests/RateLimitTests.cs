@@ -278,4 +278,22 @@ public sealed class RateLimitTests : IAsyncLifetime
         var times = new[] { "09:00", "09:30", "10:00", "10:30", "11:00", "11:30", "12:00", "12:30", "13:00" };
         await BitesAndRecovers(i => Anonymous.Book(eventTypeId, At(FutureMonday, times[i])), HttpStatusCode.Created);
     }
+
+    [Fact]
+    public async Task One_organizers_page_makes_Scheduler_mail_at_most_its_share_whoever_the_bookers_are()
+    {
+        _app.WebSettings["RateLimits:BookingMailsPerOrganizer"] = "3";
+        var (_, eventTypeId) = await Anonymous.OrganizerWithEventType(_app);
+        var (_, otherEventType) = await Anonymous.OrganizerWithEventType(_app);
+        var bookers = Enumerable.Range(0, 5).Select(i => $"stranger-{i}-{Guid.NewGuid():N}@example.com").ToList();
+        for (var i = 0; i < bookers.Count; i++)
+            Assert.Equal(HttpStatusCode.Created, (await Anonymous.Book(eventTypeId, At(FutureMonday, $"{9 + i:00}:00"), bookers[i])).StatusCode);
+        // Another organizer's page still mails: the share is per organizer. Its mail comes after the
+        // five queued before it (one front end sends in order).
+        var other = $"other-{Guid.NewGuid():N}@example.com";
+        Assert.Equal(HttpStatusCode.Created, (await Anonymous.Book(otherEventType, At(FutureMonday, "09:00"), other)).StatusCode);
+        await _app.Mail.WaitForMailsTo(other);
+        Assert.Equal(3, bookers.Count(b => _app.Mail.MailsTo(b).Count == 1));
+        Assert.All(bookers, b => Assert.True(_app.Mail.MailsTo(b).Count <= 1));
+    }
 }
