@@ -94,6 +94,14 @@ public interface IUserGrain : IGrainWithGuidKey
     Task<BookingPage> ListBookingsAsBooker(BookingListQuery query);
 
     /// <summary>
+    /// The user's active bookings (pending or confirmed) that have not ended, earliest first, at most
+    /// <paramref name="limit"/>, whether or not the address is verified: only for a mail to the
+    /// address itself (<c>POST /api/bookings/links</c>), whose owner reads it.
+    /// </summary>
+    [Alias("UpcomingBookingsForMail"), ReadOnly]
+    Task<IReadOnlyList<BookingView>> UpcomingBookingsForMail(int limit);
+
+    /// <summary>
     /// Keeps the SHA-256 of a new address-verification secret (valid for <see cref="EmailVerification.Lifetime"/>).
     /// False when there is nothing to verify: no account, or its address is verified already.
     /// </summary>

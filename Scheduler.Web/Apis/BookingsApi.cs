@@ -52,6 +52,8 @@ public static class BookingsApi
             .Produces(StatusCodes.Status200OK, contentType: BookingCalendarFile.ContentType);
         api.MapPost("/{id:guid}/cancel", Cancel).AllowAnonymous();
         api.MapPost("/{id:guid}/confirm", Confirm).RequireAuthorization();
+        // Each call may mail the address: limited like sign-ups, and per mailbox in BookingLinks.
+        api.MapPost("/links", MailLinks).AllowAnonymous().RequireRateLimiting(RateLimits.SignUp);
         return app;
     }
 
@@ -105,6 +107,22 @@ public static class BookingsApi
             BookingOutcomeKind.IdempotencyMismatch => Problems.Result("idempotency-mismatch", "Use a new Idempotency-Key for a different request."),
             _ => Problems.NotFound("event type"),
         };
+    }
+
+    /// <summary>An address whose bookings' links should be mailed to it.</summary>
+    public sealed record MailLinksRequest(string? Email);
+
+    /// <summary>
+    /// Mails the address the links to its upcoming bookings ("lost your link?"). Answers 202 whatever
+    /// the address, and at once: neither the answer nor its timing says whether anything was booked with it.
+    /// </summary>
+    public static Results<Accepted, ProblemHttpResult> MailLinks(MailLinksRequest? body, BookingLinks links)
+    {
+        var v = new Validator();
+        var email = v.KnownEmail("email", body?.Email);
+        if (!v.IsValid) return Problems.Validation(v.Errors);
+        links.Request(email!);
+        return TypedResults.Accepted((string?)null);
     }
 
     /// <summary>Identifies "the same request" for Idempotency-Key replays.</summary>

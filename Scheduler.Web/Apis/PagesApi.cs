@@ -41,6 +41,8 @@ public static class PagesApi
         pages.MapGet("/book/{id:guid}", (HttpContext http, IWebHostEnvironment env) => Page(http, env, "book.html"));
         pages.MapGet("/u/{id:guid}", (HttpContext http, IWebHostEnvironment env) => Page(http, env, "organizer.html"));
         pages.MapGet("/manage/{id:guid}", (HttpContext http, IWebHostEnvironment env) => Page(http, env, "manage.html"));
+        // No booking named: the page offers to mail the links of the bookings made with an address.
+        pages.MapGet("/manage", (HttpContext http, IWebHostEnvironment env) => Page(http, env, "manage.html"));
         pages.MapGet("/verify-email", (HttpContext http, IWebHostEnvironment env) => Page(http, env, "verify.html"));
         pages.MapGet("/reset-password", (HttpContext http, IWebHostEnvironment env) => Page(http, env, "reset.html"));
         pages.MapGet("/dashboard", (HttpContext http, IWebHostEnvironment env) => Page(http, env, "dashboard.html"));

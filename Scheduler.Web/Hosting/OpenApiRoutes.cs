@@ -40,6 +40,7 @@ public static class OpenApiRoutes
         ["POST /api/auth/verify-email"] = new("postAuthVerifyEmail", ApiAccess.Anonymous, "invalid-verification"),
         ["POST /api/me/verify-email"] = new("postMeVerifyEmail", ApiAccess.Anonymous, "already-verified"),
         ["POST /api/auth/forgot-password"] = new("forgotPassword"),
+        ["POST /api/bookings/links"] = new("mailBookingLinks"),
         ["POST /api/auth/reset-password"] = new("resetPassword", ApiAccess.Anonymous, "invalid-reset"),
         ["GET /api/me"] = new("getMe"),
         ["PATCH /api/me"] = new("updateMe", ApiAccess.Anonymous, "rate-limited"),

@@ -121,6 +121,8 @@ public static class WebConfiguration
         services.AddSingleton<BookingMails>();
         services.AddHostedService(s => s.GetRequiredService<BookingMails>());
         services.AddHostedService<MailRelayClient>();
+        services.AddSingleton<BookingLinks>();
+        services.AddHostedService(s => s.GetRequiredService<BookingLinks>());
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<SigningKeys>(AccessTokens.Configure);

@@ -247,12 +247,38 @@ public sealed class BookingMails : BackgroundService
             return null;
         }
         var token = queued.Kind == BookingMailKind.RequestToOrganizer ? null : queued.ManageToken ?? await calendar.GetManageToken(booking.Id);
-        // The event type from the calendar's memory; a withdrawn one only from its stored event.
+        var (title, location) = await WhatAsync(calendar, booking);
+        return Compose(queued.Kind, booking, organizer, title, location, token);
+    }
+
+    /// <summary>
+    /// The booking's title and location as a mail shows them (one line each): from the event type in
+    /// the calendar's memory, or for a withdrawn one from the booking's stored event.
+    /// </summary>
+    public static async Task<(string Title, string? Location)> WhatAsync(ICalendarGrain calendar, BookingView booking)
+    {
         string? title, location;
         if (await calendar.GetEventType(booking.EventTypeId) is { } eventType) (title, location) = (eventType.Title, eventType.Location);
         else if (await calendar.GetEvent(booking.EventId) is { } occurrence) (title, location) = (occurrence.Title, occurrence.Location);
         else (title, location) = (null, null);
-        return Compose(queued.Kind, booking, organizer, OneLine(title, 120) ?? "Your booking", OneLine(location, 200), token);
+        return (OneLine(title, 120) ?? "Your booking", OneLine(location, 200));
+    }
+
+    /// <summary>"Monday 3 March 2031, 09:00 to 09:30 (Europe/Berlin)": in the organizer's zone, which the text names.</summary>
+    public static string WhenText(BookingView booking, UserProfile organizer)
+    {
+        var zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(organizer.TimeZone) ?? DateTimeZone.Utc;
+        var start = Instant.FromDateTimeOffset(booking.Start).InZone(zone);
+        var end = Instant.FromDateTimeOffset(booking.End).InZone(zone);
+        var until = end.Date == start.Date ? Time.Format(end.TimeOfDay) : When.Format(end.LocalDateTime);
+        return $"{When.Format(start.LocalDateTime)} to {until} ({zone.Id})";
+    }
+
+    /// <summary>The links a booker's mail carries: the manage page and the calendar file.</summary>
+    public (string Manage, string CalendarFile) Links(Guid bookingId, string token)
+    {
+        var query = "?token=" + Uri.EscapeDataString(token);
+        return ($"{_publicUrl.Base}/manage/{bookingId}{query}", $"{_publicUrl.Base}/api/bookings/{bookingId}/calendar.ics{query}");
     }
 
     private OutgoingMail Compose(BookingMailKind kind, BookingView booking, UserProfile organizer, string title, string? location, string? token)
@@ -260,9 +286,7 @@ public sealed class BookingMails : BackgroundService
         var host = OneLine(organizer.Name, 80) ?? "your host";
         var zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(organizer.TimeZone) ?? DateTimeZone.Utc;
         var start = Instant.FromDateTimeOffset(booking.Start).InZone(zone);
-        var end = Instant.FromDateTimeOffset(booking.End).InZone(zone);
-        var until = end.Date == start.Date ? Time.Format(end.TimeOfDay) : When.Format(end.LocalDateTime);
-        var when = $"{When.Format(start.LocalDateTime)} to {until} ({zone.Id})";
+        var when = WhenText(booking, organizer);
         if (kind == BookingMailKind.RequestToOrganizer) return ComposeRequest(booking, organizer, title, when);
 
         var (subject, opening) = kind switch
@@ -286,11 +310,9 @@ public sealed class BookingMails : BackgroundService
         text.Append('\n');
         if (token is not null)
         {
-            var query = "?token=" + Uri.EscapeDataString(token);
-            if (kind != BookingMailKind.CancelledByOrganizer)
-                text.Append("To see or cancel this booking:\n").Append(_publicUrl.Base).Append("/manage/").Append(booking.Id).Append(query).Append("\n\n");
-            text.Append("To add it to your calendar (or update the entry you added):\n")
-                .Append(_publicUrl.Base).Append("/api/bookings/").Append(booking.Id).Append("/calendar.ics").Append(query).Append("\n\n");
+            var (manage, calendarFile) = Links(booking.Id, token);
+            if (kind != BookingMailKind.CancelledByOrganizer) text.Append("To see or cancel this booking:\n").Append(manage).Append("\n\n");
+            text.Append("To add it to your calendar (or update the entry you added):\n").Append(calendarFile).Append("\n\n");
         }
         if (kind == BookingMailKind.CancelledByOrganizer) text.Append("Nothing more is needed from you.\n");
         else if (token is not null) text.Append("If you did not make this booking, someone typed your address: cancel it with the link above.\n");

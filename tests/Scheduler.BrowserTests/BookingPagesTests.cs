@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Http.Json;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -140,6 +141,35 @@ public sealed class BookingPagesTests(SchedulerSystem system)
         await manage.GotoAsync(mail.ManageLink!);
         await Expect(manage.Locator("#status")).ToHaveTextAsync("Confirmed");
         await Expect(manage.Locator("#time")).ToContainTextAsync("09:00 – 09:30");
+    }
+
+    [Fact]
+    public async Task A_booker_who_lost_the_link_gets_it_again_by_mail_from_the_booking_page()
+    {
+        var organizer = await system.NewOrganizer();
+        var email = $"lost-{Guid.NewGuid():N}@example.com";
+        // 15:00 in the organizer's Berlin, whatever the season.
+        var berlin = TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin");
+        var local = Day.ToDateTime(new TimeOnly(15, 0));
+        var start = new DateTimeOffset(local, berlin.GetUtcOffset(local)).ToString("yyyy-MM-ddTHH:mm:sszzz", CultureInfo.InvariantCulture);
+        var booked = await SchedulerSystem.Expect(HttpStatusCode.Created, await system.Http.PostAsJsonAsync("/api/bookings",
+            new { eventTypeId = organizer.EventTypeId, start, name = "Lin Lost", email }));
+        var bookingId = booked["id"]!.GetValue<Guid>();
+
+        await using var context = await system.NewContext(VisitorZone);
+        var page = await OpenBookingPage(context, organizer.EventTypeId);
+        await page.ClickAsync("#find-bookings");
+        await Expect(page.Locator("#title")).ToHaveTextAsync("Find your bookings");
+        await page.FillAsync("#links-email", email);
+        await page.ClickAsync("#links-send");
+        await Expect(page.Locator("#links-sent")).ToBeVisibleAsync();
+
+        var mail = (await system.Mail.WaitForMailsTo(email, which: m => m.Subject == "Your upcoming bookings")).Single();
+        var link = Assert.Single(mail.ManageLinks);
+        Assert.Contains($"/manage/{bookingId}?token=", link);
+        await page.GotoAsync(link);
+        await Expect(page.Locator("#status")).ToHaveTextAsync("Confirmed");
+        await Expect(page.Locator("#booker")).ToContainTextAsync(email);
     }
 
     [Fact]

@@ -93,6 +93,9 @@ public sealed class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture
         // Anyone may ask; the answer never says whether the address has an account.
         new("POST", "/api/auth/forgot-password", _ => "/api/auth/forgot-password", (s, _) => new { email = s.A.Email }, Everyone, false,
             HttpStatusCode.Accepted, NoBody),
+        // Anyone may ask; the links go only to the address, and the answer never says whether it booked.
+        new("POST", "/api/bookings/links", _ => "/api/bookings/links", (s, _) => new { email = s.A.Email }, Everyone, false,
+            HttpStatusCode.Accepted, NoBody),
         // A mailed reset link's token works for whoever holds it (each caller follows one, for an account of its own).
         new("POST", "/api/auth/reset-password", _ => "/api/auth/reset-password", (s, c) => new { token = s.ResetTokens[c], password = "a new long password" },
             Everyone, false, HttpStatusCode.OK, Has("emailVerified", (_, _) => "true")),
@@ -288,7 +291,7 @@ public sealed class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture
     public void The_matrix_covers_every_route_the_application_maps()
     {
         var endpoints = fixture.App.WebServices.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>();
-        var pages = new[] { "/book/", "/manage/", "/u/", "/dashboard", "/docs", "/verify-email", "/reset-password" };
+        var pages = new[] { "/book/", "/manage", "/u/", "/dashboard", "/docs", "/verify-email", "/reset-password" };
         var mapped = endpoints
             .Where(e => e.RoutePattern.RawText is { } raw && !pages.Any(p => raw.StartsWith(p, StringComparison.Ordinal)) && raw != "/")
             .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["*"]).Select(m => $"{m} {e.RoutePattern.RawText!.TrimEnd('/')}"))

@@ -213,4 +213,45 @@ public sealed class BookingMailTests(AppFixture fixture) : IClassFixture<AppFixt
         await Barrier(eventTypeId, At(FutureMonday, "10:00"));
         Assert.Empty(fixture.App.Mail.MailsTo(target));
     }
+
+    [Fact]
+    public async Task Lost_links_are_mailed_to_the_address_for_its_upcoming_bookings_only_and_the_answer_never_says_whether_it_booked()
+    {
+        var (organizer, eventTypeId) = await Anonymous.OrganizerWithEventType(fixture.App);
+        var (_, otherEventType) = await Anonymous.OrganizerWithEventType(fixture.App);
+        var email = NewAddress("forgetful");
+        var first = (await (await Anonymous.Book(eventTypeId, At(FutureMonday, "11:00"), email)).Json())["id"]!.GetValue<Guid>();
+        var second = (await (await Anonymous.Book(otherEventType, At(FutureMonday, "09:00"), email.ToUpperInvariant())).Json())["id"]!.GetValue<Guid>();
+        var withdrawn = (await (await Anonymous.Book(eventTypeId, At(FutureMonday, "13:00"), email)).Json())["id"]!.GetValue<Guid>();
+        Assert.Equal(HttpStatusCode.OK, (await organizer.Client.PostAsJsonAsync($"/api/bookings/{withdrawn}/cancel", new { reason = "no" })).StatusCode);
+
+        var nobody = NewAddress("nobody");
+        foreach (var address in new[] { nobody, email })
+        {
+            var asked = await Anonymous.PostAsJsonAsync("/api/bookings/links", new { email = address });
+            Assert.Equal(HttpStatusCode.Accepted, asked.StatusCode);
+            Assert.Equal("", await asked.Content.ReadAsStringAsync());
+        }
+        var mail = Assert.Single(await fixture.App.Mail.WaitForMailsTo(email, which: m => m.Subject == "Your upcoming bookings"));
+        // Earliest first, the cancelled one left out; each link opens its booking.
+        Assert.Equal([second, first], mail.ManageLinks.Select(link => Guid.Parse(link.Split('/', '?')[4])));
+        foreach (var link in mail.ManageLinks)
+        {
+            var path = new Uri(link).PathAndQuery.Replace("/manage/", "/api/bookings/", StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.OK, (await Anonymous.GetAsync(path)).StatusCode);
+        }
+        Assert.DoesNotContain(withdrawn.ToString(), mail.Text);
+        Assert.Empty(fixture.App.Mail.MailsTo(nobody)); // asked before the address that did book: handled in order
+
+        // Three a mailbox an hour: a fourth request is answered alike and mails nothing.
+        for (var i = 0; i < 3; i++)
+            Assert.Equal(HttpStatusCode.Accepted, (await Anonymous.PostAsJsonAsync("/api/bookings/links", new { email })).StatusCode);
+        var barrier = NewAddress("barrier");
+        Assert.Equal(HttpStatusCode.Created, (await Anonymous.Book(eventTypeId, At(FutureMonday, "15:00"), barrier)).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await Anonymous.PostAsJsonAsync("/api/bookings/links", new { email = barrier })).StatusCode);
+        await fixture.App.Mail.WaitForMailsTo(barrier, which: m => m.Subject == "Your upcoming bookings");
+        Assert.Equal(3, fixture.App.Mail.MailsTo(email).Count(m => m.Subject == "Your upcoming bookings"));
+
+        await (await Anonymous.PostAsJsonAsync("/api/bookings/links", new { email = "not an address" })).AssertProblem(HttpStatusCode.BadRequest, "validation");
+    }
 }

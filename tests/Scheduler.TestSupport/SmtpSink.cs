@@ -26,6 +26,9 @@ public sealed record ReceivedMail(IReadOnlyList<string> Recipients, string Subje
     /// <summary>The booking mail's manage link (absolute), or null.</summary>
     public string? ManageLink => ManageLinkPattern.Match(Text) is { Success: true } m ? m.Groups["link"].Value : null;
 
+    /// <summary>Every manage link in the mail (absolute), in order.</summary>
+    public IReadOnlyList<string> ManageLinks => ManageLinkPattern.Matches(Text).Select(m => m.Groups["link"].Value).ToList();
+
     /// <summary>The manage link's token, unescaped, or null.</summary>
     public string? ManageToken => ManageLinkPattern.Match(Text) is { Success: true } m ? Uri.UnescapeDataString(m.Groups["token"].Value) : null;
 

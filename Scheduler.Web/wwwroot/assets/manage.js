@@ -2,7 +2,8 @@
 import { api, browserZone, formatDateIn, formatTimeIn } from './api.js';
 
 const $ = (id) => document.getElementById(id);
-const bookingId = location.pathname.split('/').filter(Boolean).pop();
+const lastSegment = location.pathname.split('/').filter(Boolean).pop();
+const bookingId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(lastSegment ?? '') ? lastSegment : null;
 const token = new URLSearchParams(location.search).get('token') ?? '';
 const zone = browserZone();
 const withToken = (path) => `${path}?token=${encodeURIComponent(token)}`;
@@ -26,11 +27,35 @@ function show(booking) {
   $('details').hidden = false;
 }
 
+// "Lost your link?": mails the address the links to its upcoming bookings (the answer is the same
+// whether or not anything was booked with it).
+function offerLinks() {
+  $('links-form').hidden = false;
+  $('links-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    $('links-send').disabled = true;
+    $('message').textContent = '';
+    const sent = await api('/api/bookings/links', { method: 'POST', body: { email: $('links-email').value.trim() } });
+    $('links-send').disabled = false;
+    if (sent.ok) $('links-sent').hidden = false;
+    else $('message').textContent = sent.problem.detail ?? sent.problem.title ?? 'Could not send the links.';
+  });
+}
+
 async function start() {
+  if (!bookingId) {
+    $('booking').removeAttribute('aria-busy');
+    $('title').textContent = 'Find your bookings';
+    offerLinks();
+    return;
+  }
   const result = await api(withToken(`/api/bookings/${encodeURIComponent(bookingId)}`));
   $('booking').removeAttribute('aria-busy');
   if (!result.ok) {
-    $('message').textContent = result.status === 404 ? 'This booking link is not valid.' : (result.problem.title ?? 'Could not load the booking.');
+    $('message').textContent = result.status === 404
+      ? 'This booking link is not valid. Enter your address below and we mail you the links to your bookings.'
+      : (result.problem.title ?? 'Could not load the booking.');
+    if (result.status === 404) offerLinks();
     return;
   }
   show(result.data);
