@@ -82,21 +82,13 @@ public sealed class UserGrain(
     public async Task<IReadOnlyList<BookingView>> UpcomingBookingsForMail(int limit)
     {
         if (await Row() is null) return [];
-        var upcoming = new List<BookingView>(limit);
-        (DateTimeOffset Start, Guid Id)? after = null;
-        // Cancelled ones are skipped: page on until enough active ones are found or none are left.
-        for (var page = 0; page < 10 && upcoming.Count < limit; page++)
-        {
-            var query = new BookingListQuery(null, null, null, 100, after?.Start, after?.Id);
-            var found = await Db.Read(() => bookings.ListBookings("user_id", Id, Listings.Range(query, NodaTime.DateTimeZone.Utc, Now), null));
-            var (items, hasMore) = Listings.Take(found, query.Limit);
-            upcoming.AddRange(items.Where(b => b.Status != BookingStatus.Cancelled).Take(limit - upcoming.Count).Select(b => new BookingView(
-                b.Id, b.EventId, b.EventTypeId, b.OrganizerId, b.UserId, b.Name, b.Email, b.Notes, b.Status,
-                b.Start, b.End, b.CreatedAt, b.UpdatedAt, b.CancellationReason, b.CancelledBy)));
-            if (!hasMore || items.Count == 0) break;
-            after = (items[^1].Start, items[^1].Id);
-        }
-        return upcoming;
+        // The active statuses one query each (the listing filters one status), merged by start.
+        var range = Listings.Range(new BookingListQuery(null, null, null, limit, null, null), NodaTime.DateTimeZone.Utc, Now);
+        var confirmed = await Db.Read(() => bookings.ListBookings("user_id", Id, range, BookingStatus.Confirmed));
+        var pending = await Db.Read(() => bookings.ListBookings("user_id", Id, range, BookingStatus.Pending));
+        return confirmed.Concat(pending).OrderBy(b => b.Start).ThenBy(b => b.Id).Take(limit).Select(b => new BookingView(
+            b.Id, b.EventId, b.EventTypeId, b.OrganizerId, b.UserId, b.Name, b.Email, b.Notes, b.Status,
+            b.Start, b.End, b.CreatedAt, b.UpdatedAt, b.CancellationReason, b.CancelledBy)).ToList();
     }
 
     public async Task<bool> ChangePassword(string expectedHash, string passwordHash, string? name, string? timeZone)

@@ -83,8 +83,20 @@ public static class RateLimits
             QueueLimit = 0,
         });
 
-    /// <summary>The client's address (behind a reverse proxy, configure forwarded headers so this is the client's).</summary>
-    private static string ClientKey(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+    /// <summary>
+    /// The client's address (behind a reverse proxy, list it in <c>SCHEDULER_TRUSTED_PROXIES</c> so this
+    /// is the client's). IPv6 clients count by their /64: one subscriber usually holds a whole /64, and
+    /// counting each of its addresses apart would let them step around every limit.
+    /// </summary>
+    public static string ClientKey(HttpContext context)
+    {
+        if (context.Connection.RemoteIpAddress is not { } address) return "unknown";
+        if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
+        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6 || System.Net.IPAddress.IsLoopback(address)) return address.ToString();
+        var bytes = address.GetAddressBytes();
+        Array.Clear(bytes, 8, 8);
+        return new System.Net.IPAddress(bytes) + "/64";
+    }
 
     /// <summary>Sets <c>Retry-After</c> to the wait in whole seconds, at least 1; returns those seconds.</summary>
     public static int SetRetryAfter(HttpContext context, TimeSpan wait)

@@ -65,7 +65,8 @@ public sealed class BookingMails : BackgroundService
     private readonly Lock _budgetLock = new();
     private readonly Dictionary<string, (DateTimeOffset At, long Count)> _dropLog = [];
 
-    private sealed record Queued(BookingMailKind Kind, BookingView Booking, string? ManageToken, DateTimeOffset QueuedAt);
+    /// <summary>A booking mail to prepare when it is sent, or (<see cref="Prepared"/>) one written already.</summary>
+    private sealed record Queued(BookingMailKind Kind, BookingView Booking, string? ManageToken, DateTimeOffset QueuedAt, OutgoingMail? Prepared = null);
 
     public BookingMails(IGrainFactory grains, IMailer mailer, PublicUrl publicUrl, RateLimitSettings settings, TimeProvider clock,
         ILogger<BookingMails> logger)
@@ -170,6 +171,16 @@ public sealed class BookingMails : BackgroundService
         return ++count.Value <= Math.Max(1, limit);
     }
 
+    /// <summary>
+    /// Queues a mail written elsewhere (<see cref="BookingLinks"/>) to leave with the booking mails,
+    /// under the same rate; <paramref name="about"/> is a booking it lists (for the queue's bookkeeping).
+    /// </summary>
+    public void QueuePrepared(OutgoingMail mail, BookingView about)
+    {
+        if (!_queue.Writer.TryWrite(new Queued(BookingMailKind.Booked, about, null, _clock.GetUtcNow(), mail)))
+            Dropped("queue-full", $"The booking-mail queue was full ({QueueLimit} waiting): booking mails were dropped");
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var batch = new List<(OutgoingMail Mail, Guid BookingId)>(BatchLimit);
@@ -180,7 +191,7 @@ public sealed class BookingMails : BackgroundService
             {
                 try
                 {
-                    if (await PrepareAsync(queued) is not { } mail) continue;
+                    if ((queued.Prepared ?? await PrepareAsync(queued)) is not { } mail) continue;
                     using var lease = await _rate.AcquireAsync(1, stoppingToken);
                     if (!lease.IsAcquired)
                     {
@@ -375,7 +386,8 @@ public sealed class BookingMails : BackgroundService
         return line.ToString();
     }
 
-    private void Dropped(string reason, string message, Exception? error = null)
+    /// <summary>Counts a mail not sent and logs it, at most once a minute per reason (with how many since).</summary>
+    public void Dropped(string reason, string message, Exception? error = null)
     {
         SchedulerMetrics.MailsDropped.Add(1, new KeyValuePair<string, object?>("reason", reason));
         var now = _clock.GetUtcNow();

@@ -224,6 +224,11 @@ public sealed class BookingMailTests(AppFixture fixture) : IClassFixture<AppFixt
         var second = (await (await Anonymous.Book(otherEventType, At(FutureMonday, "09:00"), email.ToUpperInvariant())).Json())["id"]!.GetValue<Guid>();
         var withdrawn = (await (await Anonymous.Book(eventTypeId, At(FutureMonday, "13:00"), email)).Json())["id"]!.GetValue<Guid>();
         Assert.Equal(HttpStatusCode.OK, (await organizer.Client.PostAsJsonAsync($"/api/bookings/{withdrawn}/cancel", new { reason = "no" })).StatusCode);
+        // A page whose organizer never proved their address: its booking is not listed (its text is theirs).
+        var unverified = await Anonymous.SignUpAndSignIn(fixture.App, "Europe/Berlin", verify: false);
+        await unverified.Client.PutAsJsonAsync("/api/availability", new[] { new { dayOfWeek = "Monday", startTime = "09:00", endTime = "17:00" } });
+        var unverifiedType = (await (await unverified.Client.PostAsJsonAsync("/api/event-types", new { title = "Click here", durationMinutes = 30 })).Json())["id"]!.GetValue<Guid>();
+        var hidden = (await (await Anonymous.Book(unverifiedType, At(FutureMonday, "10:00"), email)).Json())["id"]!.GetValue<Guid>();
 
         var nobody = NewAddress("nobody");
         foreach (var address in new[] { nobody, email })
@@ -241,6 +246,8 @@ public sealed class BookingMailTests(AppFixture fixture) : IClassFixture<AppFixt
             Assert.Equal(HttpStatusCode.OK, (await Anonymous.GetAsync(path)).StatusCode);
         }
         Assert.DoesNotContain(withdrawn.ToString(), mail.Text);
+        Assert.DoesNotContain(hidden.ToString(), mail.Text);
+        Assert.DoesNotContain("Click here", mail.Text);
         Assert.Empty(fixture.App.Mail.MailsTo(nobody)); // asked before the address that did book: handled in order
 
         // Three a mailbox an hour: a fourth request is answered alike and mails nothing.

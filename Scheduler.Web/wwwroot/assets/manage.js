@@ -3,7 +3,8 @@ import { api, browserZone, formatDateIn, formatTimeIn } from './api.js';
 
 const $ = (id) => document.getElementById(id);
 const lastSegment = location.pathname.split('/').filter(Boolean).pop();
-const bookingId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(lastSegment ?? '') ? lastSegment : null;
+// Any id the server's route takes (with or without hyphens); /manage itself names none.
+const bookingId = /^[0-9a-f]{8}-?([0-9a-f]{4}-?){3}[0-9a-f]{12}$/i.test(lastSegment ?? '') ? lastSegment : null;
 const token = new URLSearchParams(location.search).get('token') ?? '';
 const zone = browserZone();
 const withToken = (path) => `${path}?token=${encodeURIComponent(token)}`;
@@ -35,10 +36,11 @@ function offerLinks() {
     e.preventDefault();
     $('links-send').disabled = true;
     $('message').textContent = '';
+    $('links-sent').hidden = true;
     const sent = await api('/api/bookings/links', { method: 'POST', body: { email: $('links-email').value.trim() } });
     $('links-send').disabled = false;
     if (sent.ok) $('links-sent').hidden = false;
-    else $('message').textContent = sent.problem.detail ?? sent.problem.title ?? 'Could not send the links.';
+    else $('message').textContent = sent.problem.errors?.email?.[0] ?? sent.problem.detail ?? sent.problem.title ?? 'Could not send the links.';
   });
 }
 
