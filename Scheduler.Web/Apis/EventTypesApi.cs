@@ -21,7 +21,14 @@ public static class EventTypesApi
         int? SlotIntervalMinutes = null, int? BufferBeforeMinutes = null, int? BufferAfterMinutes = null, int? MinimumNoticeMinutes = null,
         int? MaxDaysInFuture = null, int? MaxBookingsPerDay = null, int? MaxBookingsPerWeek = null, bool? Listed = null);
 
-    public sealed record OrganizerDto(Guid Id, string Name, string TimeZone);
+    /// <summary>
+    /// The organizer as booking pages show them. <c>mailsBookers</c>: whether bookers on their pages are
+    /// mailed their booking and its link (the organizer has confirmed their address; README, "Booking mails").
+    /// </summary>
+    public sealed record OrganizerDto(Guid Id, string Name, string TimeZone, bool MailsBookers)
+    {
+        public static OrganizerDto From(UserProfile organizer) => new(organizer.Id, organizer.Name, organizer.TimeZone, organizer.EmailVerified);
+    }
 
     /// <summary>One of an organizer's bookable event types as their public page lists it.</summary>
     public sealed record PublicEventTypeDto(Guid Id, string Title, string Description, int DurationMinutes, string Location, bool RequiresConfirmation);
@@ -116,7 +123,7 @@ public static class EventTypesApi
         if (eventType is null || (!eventType.Active && http.User.UserId() != organizerId)) return Problems.NotFound("event type");
         var organizer = await grains.GetGrain<IUserGrain>(organizerId).Get();
         return TypedResults.Ok(EventTypeDto.From(eventType,
-            organizer is null ? null : new OrganizerDto(organizer.Id, organizer.Name, organizer.TimeZone)));
+            organizer is null ? null : OrganizerDto.From(organizer)));
     }
 
     /// <summary>
@@ -132,7 +139,7 @@ public static class EventTypesApi
             .Select(e => new PublicEventTypeDto(e.Id, e.Title, e.Description, e.DurationMinutes, e.Location, e.RequiresConfirmation))
             .ToList();
         if (offered.Count == 0) return Problems.NotFound("organizer");
-        return TypedResults.Ok(new OrganizerPageDto(new OrganizerDto(organizer.Id, organizer.Name, organizer.TimeZone), offered));
+        return TypedResults.Ok(new OrganizerPageDto(OrganizerDto.From(organizer), offered));
     }
 
     /// <summary>Replaces an event type (owner only).</summary>

@@ -74,7 +74,11 @@ public sealed class OpenApiSchemas : IOpenApiSchemaTransformer
             ["reminderMinutes"] = new(Minimum: 0, Maximum: 10080),
             ["organizer"] = new(Description: "Only on the public read (getEventType)."),
         },
-        [typeof(EventTypesApi.OrganizerDto)] = new Dictionary<string, Field> { ["timeZone"] = new(Description: Zone) },
+        [typeof(EventTypesApi.OrganizerDto)] = new Dictionary<string, Field>
+        {
+            ["timeZone"] = new(Description: Zone),
+            ["mailsBookers"] = new(Description: "Whether bookers on this organizer's pages are mailed their booking and its link (the organizer confirmed their address)."),
+        },
         [typeof(EventTypesApi.SlotsResponse)] = new Dictionary<string, Field> { ["timeZone"] = new(Description: "The zone the slots are shown in.") },
         [typeof(EventTypesApi.SlotDto)] = new Dictionary<string, Field>
         {

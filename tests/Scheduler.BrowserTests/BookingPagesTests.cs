@@ -130,6 +130,7 @@ public sealed class BookingPagesTests(SchedulerSystem system)
             await FillDetails(page, "Ada Lovelace", email);
             await page.ClickAsync("#submit");
             await Expect(page.Locator("#confirmation-email")).ToHaveTextAsync(email);
+            await Expect(page.Locator("#confirmation-mailed")).ToBeVisibleAsync();
             await Expect(page.Locator("#confirmation")).ToContainTextAsync("we mail the details and this link to that address");
         }
 
@@ -188,6 +189,8 @@ public sealed class BookingPagesTests(SchedulerSystem system)
         await Expect(page.Locator("#confirmation-time")).ToContainTextAsync("10:00 – 10:30");
         await Expect(page.Locator("#confirmation-time")).ToContainTextAsync(Day.DayOfWeek.ToString());
         await Expect(page.Locator("#confirmation-zone")).ToHaveTextAsync($"Times in {VisitorZone}");
+        // This organizer never confirmed their address: the page promises no mail.
+        await Expect(page.Locator("#confirmation-mailed")).ToBeHiddenAsync();
         await system.Screenshot(page, "booking-confirmed");
 
         // "Add to your calendar" downloads the booking as an iCalendar file.

@@ -208,6 +208,9 @@ public sealed class BookingMailTests(AppFixture fixture) : IClassFixture<AppFixt
             new[] { new { dayOfWeek = "Monday", startTime = "09:00", endTime = "17:00" } })).StatusCode);
         var created = await unverified.Client.PostAsJsonAsync("/api/event-types", new { title = "Free prize", durationMinutes = 30 });
         var unverifiedType = (await created.Json())["id"]!.GetValue<Guid>();
+        // Booking pages can tell: only the verified organizer's page says its bookers are mailed.
+        Assert.False((await (await Anonymous.GetAsync($"/api/event-types/{unverifiedType}")).Json())["organizer"]!["mailsBookers"]!.GetValue<bool>());
+        Assert.True((await (await Anonymous.GetAsync($"/api/event-types/{eventTypeId}")).Json())["organizer"]!["mailsBookers"]!.GetValue<bool>());
         var target = NewAddress("target");
         Assert.Equal(HttpStatusCode.Created, (await Anonymous.Book(unverifiedType, At(FutureMonday, "09:00"), target)).StatusCode);
         await Barrier(eventTypeId, At(FutureMonday, "10:00"));

@@ -181,6 +181,8 @@ function confirm(booking) {
   $('confirmation-time').textContent = `${formatDateIn(booking.start, zone)}, ${formatTimeIn(booking.start, zone)} – ${formatTimeIn(booking.end, zone)}`;
   $('confirmation-zone').textContent = `Times in ${zone}`;
   $('confirmation-email').textContent = booking.email;
+  // Only organizers who confirmed their address have their bookers mailed: say so only then.
+  $('confirmation-mailed').hidden = !state.eventType.organizer?.mailsBookers;
   $('manage-link').href = `/manage/${booking.id}?token=${encodeURIComponent(booking.manageToken)}`;
   $('calendar-link').href = `/api/bookings/${booking.id}/calendar.ics?token=${encodeURIComponent(booking.manageToken)}`;
   $('confirmation').scrollIntoView({ block: 'start' });

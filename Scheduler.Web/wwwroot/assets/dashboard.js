@@ -577,7 +577,7 @@ function showProfile() {
   $('password-form').username.value = me.email;
   $('verify-banner').hidden = me.emailVerified;
   $('verify-text').textContent = me.emailVerified ? ''
-    : `Confirm your address: we mailed a link to ${me.email}. Until you follow it, bookings made earlier with that address stay hidden from your account.`;
+    : `Confirm your address: we mailed a link to ${me.email}. Until you follow it, bookings made earlier with that address stay hidden from your account, and your bookers get no mail from us (their booking, its link, your confirmations).`;
 }
 
 async function saveProfile(event) {
