@@ -113,8 +113,8 @@ public static class BookingsApi
     public sealed record MailLinksRequest(string? Email);
 
     /// <summary>
-    /// Mails the address the links to its upcoming bookings ("lost your link?"). Answers 202 whatever
-    /// the address, and at once: neither the answer nor its timing says whether anything was booked with it.
+    /// Mails the address the links to its upcoming bookings ("lost your link?"). Answers 202 for any
+    /// well-formed address, and at once: neither the answer nor its timing says whether anything was booked with it.
     /// </summary>
     public static Results<Accepted, ProblemHttpResult> MailLinks(MailLinksRequest? body, BookingLinks links)
     {
