@@ -1,7 +1,5 @@
-using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading.Channels;
-using Microsoft.Extensions.Caching.Memory;
 
 namespace Scheduler.Web.Mail;
 
@@ -24,26 +22,14 @@ public sealed class BookingLinks(IGrainFactory grains, IMailer mailer, BookingMa
     private readonly Channel<string> _requests = Channel.CreateBounded<string>(
         new BoundedChannelOptions(QueueLimit) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
 
-    private readonly MemoryCache _budgets = new(new MemoryCacheOptions { SizeLimit = 100_000 });
-    private readonly Lock _budgetLock = new();
-
     /// <summary>Queues a mail of the address's upcoming bookings. Never waits, never says.</summary>
     public void Request(string email)
     {
         if (!mailer.IsConfigured || BookingMails.IsUndeliverable(email)) return;
-        lock (_budgetLock)
+        if (!bookingMails.TrySpend("links " + BookingMails.Mailbox(email), PerMailbox))
         {
-            var count = _budgets.GetOrCreate(BookingMails.Mailbox(email), entry =>
-            {
-                entry.AbsoluteExpirationRelativeToNow = TimeSpan.FromHours(1);
-                entry.Size = 1;
-                return new StrongBox<int>();
-            })!;
-            if (++count.Value > PerMailbox)
-            {
-                bookingMails.Dropped("address-limit", "Booking-link mails to an address that had its share this hour were not sent");
-                return;
-            }
+            bookingMails.Dropped("address-limit", "Booking-link mails to an address that had its share this hour were not sent");
+            return;
         }
         if (!_requests.Writer.TryWrite(email))
             bookingMails.Dropped("queue-full", $"The booking-links queue was full ({QueueLimit} waiting): requests were dropped");
@@ -103,11 +89,5 @@ public sealed class BookingLinks(IGrainFactory grains, IMailer mailer, BookingMa
         text.Append("\nIf you did not ask for this mail, you can ignore it: the links work only for whoever holds this mail.\n");
         text.Append("\n-- \nSent by Scheduler, where these bookings were made. Replies to this mail reach no one.\n");
         bookingMails.QueuePrepared(new OutgoingMail(listed[0].Booking.Email, "Your upcoming bookings", text.ToString()), listed[0].Booking);
-    }
-
-    public override void Dispose()
-    {
-        _budgets.Dispose();
-        base.Dispose();
     }
 }

@@ -159,7 +159,7 @@ public sealed class BookingMails : BackgroundService
     /// <summary>Request mails one booker can cause to one organizer per window.</summary>
     private const int RequestsPerBooker = 3;
 
-    /// <summary>Counts one against the budget (created for the window on first use); false when it is spent.</summary>
+    /// <summary>Counts one against the budget (created for the window on first use); false when it is spent. Callers hold <see cref="_budgetLock"/>.</summary>
     private bool Spend(string budget, int limit)
     {
         var count = _budgets.GetOrCreate(budget, entry =>
@@ -169,6 +169,12 @@ public sealed class BookingMails : BackgroundService
             return new StrongBox<int>();
         })!;
         return ++count.Value <= Math.Max(1, limit);
+    }
+
+    /// <summary>Counts one mail against a budget of this front end's (e.g. <see cref="BookingLinks"/>' per mailbox), per <see cref="RateLimitSettings.BookingMailWindow"/>; false when it is spent.</summary>
+    public bool TrySpend(string budget, int limit)
+    {
+        lock (_budgetLock) return Spend(budget, limit);
     }
 
     /// <summary>
