@@ -227,7 +227,10 @@ public sealed record BookingListQuery(
     [property: Id(2)] BookingStatus? Status,
     [property: Id(3)] int Limit,
     [property: Id(4)] DateTimeOffset? AfterStart,
-    [property: Id(5)] Guid? AfterId);
+    [property: Id(5)] Guid? AfterId,
+    // Only what has ended, most recent first (the cursor then continues backwards). Absent in
+    // queries from front ends of earlier versions: false, their ascending listings.
+    [property: Id(6)] bool Past = false);
 
 [GenerateSerializer, Immutable, Alias("scheduler.BookingPage")]
 public sealed record BookingPage(

@@ -7,12 +7,16 @@ namespace Scheduler;
 /// The date semantics every listing shares (bookings, events, a booker's bookings): without
 /// from/to, what has not ended yet; from/to are inclusive dates in the owner's zone, matched
 /// on start; ascending by (start, id), continuing after the cursor (the queries in BookingQueries).
+/// The past (bookings only): what has ended, descending by (start, id), continuing before the cursor.
 /// </summary>
 internal static class Listings
 {
     /// <summary>The query's dates as instants in <paramref name="zone"/>, for a keyset query over the tables.</summary>
     public static ListingRange Range(BookingListQuery query, DateTimeZone zone, DateTimeOffset now) => new(
-        EndsAfter: query.From is null && query.To is null ? now : null,
+        // The past: what has ended by now, whatever the dates; else without dates what has not ended.
+        EndsAfter: !query.Past && query.From is null && query.To is null ? now : null,
+        EndedBefore: query.Past ? now : null,
+        Descending: query.Past,
         StartFrom: query.From is { } from ? LocalDate.FromDateOnly(from).AtStartOfDayInZone(zone).ToInstant().ToDateTimeOffset() : null,
         StartBefore: query.To is { } to ? LocalDate.FromDateOnly(to).PlusDays(1).AtStartOfDayInZone(zone).ToInstant().ToDateTimeOffset() : null,
         AfterStart: query.AfterStart,

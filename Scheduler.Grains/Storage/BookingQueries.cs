@@ -6,11 +6,13 @@ namespace Scheduler.Storage;
 
 /// <summary>
 /// The bounds a listing query asks for, already turned into instants: <see cref="EndsAfter"/> when
-/// no dates were given (what has not ended yet), else start in [<see cref="StartFrom"/>, <see cref="StartBefore"/>).
+/// no dates were given (what has not ended yet), else start in [<see cref="StartFrom"/>, <see cref="StartBefore"/>);
+/// <see cref="EndedBefore"/> for what has ended (the past, then read most recent first, <see cref="Descending"/>).
 /// </summary>
 public sealed record ListingRange(
     DateTimeOffset? EndsAfter, DateTimeOffset? StartFrom, DateTimeOffset? StartBefore,
-    DateTimeOffset? AfterStart, Guid? AfterId, int Limit);
+    DateTimeOffset? AfterStart, Guid? AfterId, int Limit,
+    DateTimeOffset? EndedBefore = null, bool Descending = false);
 
 /// <summary>Reads of the history (past and cancelled bookings, events) straight from the tables, keyset-paged.</summary>
 public sealed class BookingQueries(NpgsqlDataSource db)
@@ -47,8 +49,9 @@ public sealed class BookingQueries(NpgsqlDataSource db)
             where += $" and status = ${command.Parameters.Count}";
         }
         command.Parameters.Add(new() { Value = range.Limit + 1 });
+        var order = range.Descending ? "start_time desc, id desc" : "start_time, id";
         command.CommandText = $"select {PostgresCalendarStore.BookingColumns} from bookings where {where} " +
-                              $"order by start_time, id limit ${command.Parameters.Count}";
+                              $"order by {order} limit ${command.Parameters.Count}";
         var items = new List<BookingRecord>();
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync()) items.Add(PostgresCalendarStore.ReadBooking(reader));
@@ -145,11 +148,18 @@ public sealed class BookingQueries(NpgsqlDataSource db)
             Add($"{prefix}end_time >= @", endsAfter);
             if (longest is { } bound) Add($"{prefix}start_time >= @", endsAfter - bound);
         }
+        if (range.EndedBefore is { } endedBefore)
+        {
+            // What ended started before it ended: the start bound lets the index scan (backwards)
+            // begin at now instead of at the calendar's last booking.
+            Add($"{prefix}end_time < @", endedBefore);
+            Add($"{prefix}start_time < @", endedBefore);
+        }
         if (range.StartFrom is { } from) Add($"{prefix}start_time >= @", from);
         if (range.StartBefore is { } before) Add($"{prefix}start_time < @", before);
         if (range.AfterStart is { } afterStart)
         {
-            Add($"({prefix}start_time, {prefix}id) > (@", afterStart);
+            Add($"({prefix}start_time, {prefix}id) {(range.Descending ? "<" : ">")} (@", afterStart);
             command.Parameters.Add(new() { Value = range.AfterId ?? Guid.Empty });
             where += $", ${command.Parameters.Count})";
         }

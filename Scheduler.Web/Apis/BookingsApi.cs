@@ -139,10 +139,11 @@ public static class BookingsApi
     /// The organizer's bookings (with <c>role=booker</c>: the caller's own bookings across
     /// organizers), ascending by start, all statuses. Without from/to: those not yet ended.
     /// from/to are inclusive dates in the organizer's (booker: the caller's) zone, matched on start.
+    /// With past=true: only those that have ended, most recent first (from/to still narrow them).
     /// </summary>
     public static async Task<Results<Ok<IEnumerable<BookingDto>>, ProblemHttpResult>> List(
         HttpContext http, IGrainFactory grains,
-        string? from, string? to, string? status, int? limit, string? cursor, string? role)
+        string? from, string? to, string? status, int? limit, string? cursor, string? role, string? past)
     {
         var v = new Validator();
         DateOnly? fromDate = from is null ? null : v.Date("from", from);
@@ -164,9 +165,11 @@ public static class BookingsApi
         var asBooker = string.Equals(role, "booker", StringComparison.OrdinalIgnoreCase);
         if (role is not null && !asBooker && !string.Equals(role, "organizer", StringComparison.OrdinalIgnoreCase))
             v.Add("role", "organizer or booker.");
+        var pastOnly = false;
+        if (past is not null && !bool.TryParse(past, out pastOnly)) v.Add("past", "true or false.");
         if (!v.IsValid) return Problems.Validation(v.Errors);
 
-        var query = new BookingListQuery(fromDate, toDate, statusFilter, take, after?.Start, after?.Id);
+        var query = new BookingListQuery(fromDate, toDate, statusFilter, take, after?.Start, after?.Id, pastOnly);
         var page = asBooker
             ? await grains.GetGrain<IUserGrain>(http.User.RequiredUserId()).ListBookingsAsBooker(query)
             : await grains.GetGrain<ICalendarGrain>(http.User.RequiredUserId()).ListBookings(query);

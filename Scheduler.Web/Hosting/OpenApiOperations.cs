@@ -144,6 +144,10 @@ public sealed partial class OpenApiOperations : IOpenApiOperationTransformer
                     schema.Enum = ["organizer", "booker"];
                     parameter.Description ??= "organizer (default): bookings on the caller's calendar; booker: the caller's own bookings.";
                     break;
+                case (ParameterLocation.Query, "past"):
+                    parameter.Schema = new OpenApiSchema { Type = JsonSchemaType.Boolean, Default = false };
+                    parameter.Description ??= "true: only bookings that have ended, most recent first (from/to still narrow them by start).";
+                    break;
                 case (ParameterLocation.Query, "cancelBookings"):
                     parameter.Description ??= "true: cancel the future active bookings too (their bookers are notified).";
                     break;

@@ -205,6 +205,43 @@ public sealed class DashboardTests(SchedulerSystem system)
     }
 
     [Fact]
+    public async Task Past_bookings_open_on_request_most_recent_first_with_who_cancelled_and_page_on_with_show_older()
+    {
+        var organizer = await system.NewOrganizer("Pia Past");
+        await system.AddPastBookings(organizer, 51);
+        var upcoming = (await system.Get($"/api/event-types/{organizer.EventTypeId}/slots?from={Day}&to={Day}&timeZone=Europe/Berlin", organizer.Token))["slots"]![0]!["start"]!.GetValue<string>();
+        await SchedulerSystem.Expect(HttpStatusCode.Created, await system.BookThroughApi(organizer.EventTypeId, upcoming, "Uma Upcoming"));
+
+        await using var context = await system.NewContext("Europe/Berlin");
+        var page = await SchedulerSystem.SignedInDashboard(context, organizer.Email, organizer.Password);
+        // The upcoming list has only what is ahead; the past stays closed until asked for.
+        await Expect(page.Locator("#bookings tr")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#bookings tr")).ToContainTextAsync("Uma Upcoming");
+        await Expect(page.Locator("#past")).ToBeHiddenAsync();
+
+        await page.Locator("#past-bookings summary").ClickAsync();
+        var rows = page.Locator("#past tr");
+        await Expect(rows).ToHaveCountAsync(50);
+        // Yesterday's first: cancelled by its booker, with the reason; then the day before, confirmed.
+        await Expect(rows.Nth(0)).ToContainTextAsync("Past booker 1");
+        await Expect(rows.Nth(0)).ToContainTextAsync("Cancelled");
+        await Expect(rows.Nth(0)).ToContainTextAsync("by the booker: Flu");
+        var yesterday = TimeProvider.System.GetUtcNow().UtcDateTime.Date.AddDays(-1).AddHours(10);
+        var inBerlin = TimeZoneInfo.ConvertTimeFromUtc(yesterday, TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin"));
+        await Expect(rows.Nth(0)).ToContainTextAsync(inBerlin.ToString("HH:mm", CultureInfo.InvariantCulture));
+        await Expect(rows.Nth(1)).ToContainTextAsync("Past booker 2");
+        await Expect(rows.Nth(1)).ToContainTextAsync("Confirmed");
+        await Expect(rows.Nth(1)).ToContainTextAsync("Intro call");
+        await Expect(page.Locator("#past")).Not.ToContainTextAsync("Uma Upcoming");
+
+        await page.ClickAsync("#more-past");
+        await Expect(rows).ToHaveCountAsync(51);
+        await Expect(rows.Nth(50)).ToContainTextAsync("Past booker 51");
+        await Expect(page.Locator("#more-past")).ToBeHiddenAsync();
+        Assert.Equal(51, (await rows.EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.bookingId)")).Distinct().Count());
+    }
+
+    [Fact]
     public async Task A_user_sees_and_cancels_the_bookings_they_made_with_other_organizers()
     {
         var host = await system.NewOrganizer("Hana Host");

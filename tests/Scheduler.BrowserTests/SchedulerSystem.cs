@@ -91,7 +91,6 @@ public sealed class SchedulerSystem : IAsyncLifetime
 
     public sealed record Organizer(string Name, string Email, string Password, string Token, Guid EventTypeId);
 
-    /// <summary>An organizer in Berlin, free Monday–Friday 09:00–17:00, with a 30-minute event type.</summary>
     /// <summary>
     /// An organizer with a 30-minute "Intro call", weekdays 09:00–17:00 in Berlin; with
     /// <paramref name="verified"/>, the mailed verification link followed (only verified organizers'
@@ -114,6 +113,55 @@ public sealed class SchedulerSystem : IAsyncLifetime
         var eventType = await Expect(HttpStatusCode.Created, await Http.SendAsync(Authorized(HttpMethod.Post, "/api/event-types", token,
             new { title = "Intro call", description = "Thirty minutes to get to know each other.", durationMinutes = 30, location = "Video call" })));
         return new Organizer(name, email, password, token, eventType["id"]!.GetValue<Guid>());
+    }
+
+    /// <summary>
+    /// History from before this run: <paramref name="count"/> ended bookings of the organizer's "Intro
+    /// call", one a day at 10:00 UTC going back from yesterday (booker "Past booker 1" yesterday,
+    /// "Past booker 2" the day before, …), the most recent one cancelled by its booker with the reason
+    /// "Flu". Written into the tables as an earlier version of the product left them: it only ever books
+    /// ahead, and a browser test cannot wait for its bookings to end (the API's own past listing is
+    /// tested with the silos' clock moved, PastBookingsTests).
+    /// </summary>
+    public async Task AddPastBookings(Organizer organizer, int count)
+    {
+        await using var db = Npgsql.NpgsqlDataSource.Create(_database.ConnectionString);
+        await using var connection = await db.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        async Task Run(string sql)
+        {
+            await using var command = new Npgsql.NpgsqlCommand(sql, connection, transaction);
+            command.Parameters.Add(new() { Value = organizer.Email.ToLowerInvariant() });
+            command.Parameters.Add(new() { Value = organizer.EventTypeId });
+            command.Parameters.Add(new() { Value = count });
+            await command.ExecuteNonQueryAsync();
+        }
+        await Run("""
+            create temporary table past on commit drop as
+            select n, gen_random_uuid() as booker, gen_random_uuid() as event, gen_random_uuid() as booking,
+                   'past-' || n || '-' || md5(random()::text) || '@example.com' as email,
+                   date_trunc('day', now()) - make_interval(days => n) + interval '10 hours' as s,
+                   (select id from users where email_normalized = $1) as organizer, $2::uuid as type
+            from generate_series(1, $3) as n
+            """);
+        await Run("""
+            insert into users (id, name, email, time_zone, created_at, updated_at, has_password, email_normalized)
+            select booker, 'Past booker ' || n, email, 'UTC', s - interval '1 day', s - interval '1 day', false, email from past
+            """);
+        await Run("""
+            insert into events (id, event_type_id, user_id, title, description, start_time, end_time, location, created_at, updated_at)
+            select event, type, organizer, 'Intro call', 'Thirty minutes to get to know each other.', s, s + interval '30 minutes',
+                   'Video call', s - interval '1 day', s - interval '1 day' from past
+            """);
+        await Run("""
+            insert into bookings (id, event_id, user_id, organizer_id, event_type_id, status, start_time, end_time, created_at, updated_at,
+                                  name, email, cancellation_reason, cancelled_by, manage_token_hash)
+            select booking, event, booker, organizer, type, case when n = 1 then 'Cancelled' else 'Confirmed' end,
+                   s, s + interval '30 minutes', s - interval '1 day', s - interval '1 day',
+                   'Past booker ' || n, email, case when n = 1 then 'Flu' end, case when n = 1 then 'booker' end,
+                   substring(sha256(booking::text::bytea) from 1 for 16) from past
+            """);
+        await transaction.CommitAsync();
     }
 
     /// <summary>Books through the API, as another visitor would.</summary>

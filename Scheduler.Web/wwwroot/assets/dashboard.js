@@ -126,7 +126,9 @@ function signOut() {
   $('bookings-filter').value = '';
   for (const id of ['block-form', 'override-form', 'profile-form', 'password-form']) { $(id).reset(); showFieldErrors($(id), null); }
   for (const id of ['block-message', 'override-message', 'profile-message', 'password-message', 'availability-message', 'forgot-message']) $(id).textContent = '';
-  for (const id of ['bookings', 'notifications', 'event-types', 'rules', 'blocks', 'overrides', 'my-bookings']) $(id).replaceChildren();
+  for (const id of ['bookings', 'past', 'notifications', 'event-types', 'rules', 'blocks', 'overrides', 'my-bookings']) $(id).replaceChildren();
+  $('past-bookings').open = false;
+  state.morePast = null;
   state.bookings.clear();
   state.eventTypes = new Map();
   $('my-bookings-card').hidden = true;
@@ -288,6 +290,46 @@ function removeBooking(id) {
 function updateEmpty() {
   $('no-bookings').hidden = $('bookings').children.length > 0;
   $('no-bookings').textContent = bookingsFilter() === 'Pending' ? 'Nothing waits for your confirmation.' : 'No upcoming bookings.';
+}
+
+// ---- past bookings ----
+// Loaded when the card is opened (and again on each opening): what has ended, most recent first, a
+// page at a time. Not kept live: the past changes only when a booking ends.
+async function loadPast() {
+  const result = await call('/api/bookings?past=true&limit=50');
+  if (!result.ok || !$('past-bookings').open) return;
+  $('past').replaceChildren();
+  showPast(result);
+}
+
+function showPast(result) {
+  $('past').append(...result.data.map(pastRow));
+  state.morePast = result.next;
+  $('more-past').hidden = !result.next;
+  $('no-past').hidden = $('past').children.length > 0;
+}
+
+async function morePast() {
+  if (!state.morePast) return;
+  const result = await call(state.morePast);
+  if (result.ok) showPast(result);
+}
+
+function pastRow(booking) {
+  const start = new Date(booking.start);
+  // The year too when it is not this year's: the past reaches back further than the upcoming list.
+  const sameYear = start.getFullYear() === new Date().getFullYear();
+  const when = sameYear ? formatShortIn(booking.start, zone)
+    : `${new Intl.DateTimeFormat(undefined, { timeZone: zone, day: 'numeric', month: 'short', year: 'numeric' }).format(start)}, ${formatTimeIn(start, zone)}`;
+  const status = [el('span', { class: `status ${booking.status}`, text: booking.status })];
+  if (booking.status === 'Cancelled') {
+    status.push(el('div', { class: 'muted', text: `${booking.cancelledBy === 'booker' ? 'by the booker' : 'by you'}${booking.cancellationReason ? `: ${booking.cancellationReason}` : ''}` }));
+  }
+  return el('tr', { dataset: { bookingId: booking.id } },
+    el('td', { text: when }),
+    el('td', { text: state.eventTypes.get(booking.eventTypeId)?.title ?? '' }),
+    el('td', {}, el('span', { class: 'booker-name', text: booking.name }), el('br'), el('a', { class: 'booker-email', href: `mailto:${encodeURIComponent(booking.email)}`, text: booking.email })),
+    el('td', {}, ...status));
 }
 
 // ---- notifications ----
@@ -684,6 +726,8 @@ $('resend-verification').addEventListener('click', resendVerification);
 $('block-form').addEventListener('submit', (e) => { e.preventDefault(); busy(submitButtons(e.target), () => blockTime(e)); });
 $('more-bookings').addEventListener('click', moreBookings);
 $('bookings-filter').addEventListener('change', loadBookings);
+$('past-bookings').addEventListener('toggle', () => { if ($('past-bookings').open) loadPast(); });
+$('more-past').addEventListener('click', (e) => busy(e.target, morePast));
 $('more-notifications').addEventListener('click', moreNotifications);
 $('more-mine').addEventListener('click', (e) => busy(e.target, moreMine));
 $('override-form').addEventListener('submit', (e) => { e.preventDefault(); busy(submitButtons(e.target), () => saveOverride(e)); });
