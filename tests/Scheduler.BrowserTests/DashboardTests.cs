@@ -233,6 +233,7 @@ public sealed class DashboardTests(SchedulerSystem system)
         await Expect(rows.Nth(1)).ToContainTextAsync("Confirmed");
         await Expect(rows.Nth(1)).ToContainTextAsync("Intro call");
         await Expect(page.Locator("#past")).Not.ToContainTextAsync("Uma Upcoming");
+        await system.Screenshot(page, "dashboard-past");
 
         await page.ClickAsync("#more-past");
         await Expect(rows).ToHaveCountAsync(51);
