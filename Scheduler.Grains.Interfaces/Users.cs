@@ -171,6 +171,29 @@ public interface IUserGrain : IGrainWithGuidKey
     /// </remarks>
     [Alias("ChangePassword.v2")]
     Task<bool> ChangePassword(string expectedHash, string passwordHash, string? name, string? timeZone);
+
+    /// <summary>
+    /// Makes <paramref name="tokenHash"/> (SHA-256 of a new secret) the account's calendar feed,
+    /// replacing an earlier one (whose URL stops working). Returns when it was made; null when there is
+    /// no account (a password-less booker has none).
+    /// </summary>
+    [Alias("CreateCalendarFeed")]
+    Task<DateTimeOffset?> CreateCalendarFeed(byte[] tokenHash);
+
+    /// <summary>When the account's working calendar feed was made; null when it has none (or it ended).</summary>
+    [Alias("GetCalendarFeed")]
+    Task<DateTimeOffset?> GetCalendarFeed();
+
+    /// <summary>Ends the calendar feed. False when there was none.</summary>
+    [Alias("DeleteCalendarFeed")]
+    Task<bool> DeleteCalendarFeed();
+
+    /// <summary>
+    /// Whether <paramref name="tokenHash"/> is the SHA-256 of the account's calendar feed secret, and
+    /// the feed still works: made after the last "sign out everywhere", password change or reset.
+    /// </summary>
+    [Alias("AcceptsCalendarFeed"), AlwaysInterleave]
+    Task<bool> AcceptsCalendarFeed(byte[] tokenHash);
 }
 
 public static class EmailVerification

@@ -290,6 +290,36 @@ public sealed class UserStore(NpgsqlDataSource db)
         return ids;
     }
 
+    /// <summary>The user's calendar feed (the SHA-256 of its secret and when it was made), if any.</summary>
+    public async Task<(byte[] TokenHash, DateTimeOffset CreatedAt)?> GetCalendarFeed(Guid id)
+    {
+        await using var command = db.CreateCommand("select token_hash, created_at from calendar_feeds where user_id = $1");
+        command.Parameters.Add(new() { Value = id });
+        await using var r = await command.ExecuteReaderAsync();
+        return await r.ReadAsync() ? (r.GetFieldValue<byte[]>(0), r.GetFieldValue<DateTimeOffset>(1)) : null;
+    }
+
+    /// <summary>Makes <paramref name="tokenHash"/> the user's calendar feed secret, replacing any earlier one.</summary>
+    public async Task SetCalendarFeed(Guid id, byte[] tokenHash, DateTimeOffset now)
+    {
+        await using var command = db.CreateCommand("""
+            insert into calendar_feeds (user_id, token_hash, created_at) values ($1, $2, $3)
+            on conflict (user_id) do update set token_hash = excluded.token_hash, created_at = excluded.created_at
+            """);
+        command.Parameters.Add(new() { Value = id });
+        command.Parameters.Add(new() { Value = tokenHash });
+        command.Parameters.Add(new() { Value = now });
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Ends the user's calendar feed; false when there was none.</summary>
+    public async Task<bool> DeleteCalendarFeed(Guid id)
+    {
+        await using var command = db.CreateCommand("delete from calendar_feeds where user_id = $1");
+        command.Parameters.Add(new() { Value = id });
+        return await command.ExecuteNonQueryAsync() > 0;
+    }
+
     private static async Task<UserRow?> ReadOne(NpgsqlCommand command)
     {
         await using var r = await command.ExecuteReaderAsync();

@@ -189,6 +189,53 @@ public sealed class UserGrain(
         return reset.ToProfile();
     }
 
+    /// <summary>The calendar feed as stored (loaded once; AcceptsCalendarFeed interleaves, the first load wins).</summary>
+    private (byte[] TokenHash, DateTimeOffset CreatedAt)? _feed;
+    private bool _feedLoaded;
+
+    private async Task<(byte[] TokenHash, DateTimeOffset CreatedAt)?> Feed()
+    {
+        if (_feedLoaded) return _feed;
+        var loaded = await Db.Read(() => users.GetCalendarFeed(Id));
+        if (!_feedLoaded)
+        {
+            _feed = loaded;
+            _feedLoaded = true;
+        }
+        return _feed;
+    }
+
+    /// <summary>The feed, if it still works: an account's, made no earlier than its tokens' cut-off.</summary>
+    private async Task<(byte[] TokenHash, DateTimeOffset CreatedAt)?> WorkingFeed()
+    {
+        if (await Row() is not { PasswordHash: not null } row) return null;
+        return await Feed() is { } feed && !(row.TokensValidAfter is { } after && feed.CreatedAt < after) ? feed : null;
+    }
+
+    public async Task<DateTimeOffset?> CreateCalendarFeed(byte[] tokenHash)
+    {
+        if (await Row() is not { PasswordHash: not null }) return null;
+        var now = Now;
+        _feedLoaded = false;
+        await Write(async () => { await users.SetCalendarFeed(Id, tokenHash, now); return true; });
+        (_feed, _feedLoaded) = ((tokenHash, now), true);
+        return now;
+    }
+
+    public async Task<DateTimeOffset?> GetCalendarFeed() => (await WorkingFeed())?.CreatedAt;
+
+    public async Task<bool> DeleteCalendarFeed()
+    {
+        var had = await WorkingFeed() is not null;
+        _feedLoaded = false;
+        await Write(() => users.DeleteCalendarFeed(Id));
+        (_feed, _feedLoaded) = (null, true);
+        return had;
+    }
+
+    public async Task<bool> AcceptsCalendarFeed(byte[] tokenHash) =>
+        await WorkingFeed() is { } feed && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(feed.TokenHash, tokenHash);
+
     /// <summary>
     /// Runs a write with the cached row forgotten before and after it (reads overlapping it are not
     /// cached; see <see cref="Row"/>). A failed write leaves the outcome unknown: the caller retries.

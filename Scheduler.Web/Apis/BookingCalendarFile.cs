@@ -46,27 +46,8 @@ public static class BookingCalendarFile
         if (booking.Status == BookingStatus.Cancelled)
             description.Add("Cancelled" + (booking.CancellationReason is { Length: > 0 } reason ? $": {reason}" : "."));
 
-        var entry = new CalendarEvent
-        {
-            Uid = $"{booking.Id}@scheduler",
-            Summary = forOrganizer ? $"{title}: {booking.Name}" : $"{title} with {organizer?.Name ?? "the organizer"}",
-            Description = string.Join("\n", description),
-            Location = occurrence?.Location is { Length: > 0 } location ? location : null,
-            DtStart = new CalDateTime(booking.Start.UtcDateTime),
-            DtEnd = new CalDateTime(booking.End.UtcDateTime),
-            DtStamp = new CalDateTime(clock.GetUtcNow().UtcDateTime),
-            Created = new CalDateTime(booking.CreatedAt.UtcDateTime),
-            LastModified = new CalDateTime(booking.UpdatedAt.UtcDateTime),
-            // A booking only moves forward, pending → confirmed → cancelled (or pending → cancelled): its
-            // status orders the copies, so a later copy replaces an earlier one in a calendar app.
-            Sequence = booking.Status switch { BookingStatus.Pending => 0, BookingStatus.Confirmed => 1, _ => 2 },
-            Status = booking.Status switch
-            {
-                BookingStatus.Confirmed => EventStatus.Confirmed,
-                BookingStatus.Pending => EventStatus.Tentative,
-                _ => EventStatus.Cancelled,
-            },
-        };
+        var entry = Entry(booking, forOrganizer ? $"{title}: {booking.Name}" : $"{title} with {organizer?.Name ?? "the organizer"}",
+            description, occurrence?.Location, clock.GetUtcNow());
         var calendar = new Ical.Net.Calendar { ProductId = "-//Scheduler//Booking//EN", Method = "PUBLISH" };
         calendar.Events.Add(entry);
         var text = new CalendarSerializer().SerializeToString(calendar) ?? "";
@@ -74,4 +55,30 @@ public static class BookingCalendarFile
         http.Response.Headers.CacheControl = "private, no-store";
         return TypedResults.File(System.Text.Encoding.UTF8.GetBytes(text), ContentType, $"booking-{booking.Id}.ics");
     }
+
+    /// <summary>
+    /// A booking as one VEVENT: UID <c>&lt;id&gt;@scheduler</c> (the booking's file and the organizer's
+    /// calendar feed name it alike), its times in UTC, and a status and SEQUENCE that order the copies.
+    /// </summary>
+    public static CalendarEvent Entry(BookingView booking, string summary, IEnumerable<string> description, string? location, DateTimeOffset stamp) => new()
+    {
+        Uid = $"{booking.Id}@scheduler",
+        Summary = summary,
+        Description = string.Join("\n", description),
+        Location = location is { Length: > 0 } ? location : null,
+        DtStart = new CalDateTime(booking.Start.UtcDateTime),
+        DtEnd = new CalDateTime(booking.End.UtcDateTime),
+        DtStamp = new CalDateTime(stamp.UtcDateTime),
+        Created = new CalDateTime(booking.CreatedAt.UtcDateTime),
+        LastModified = new CalDateTime(booking.UpdatedAt.UtcDateTime),
+        // A booking only moves forward, pending → confirmed → cancelled (or pending → cancelled): its
+        // status orders the copies, so a later copy replaces an earlier one in a calendar app.
+        Sequence = booking.Status switch { BookingStatus.Pending => 0, BookingStatus.Confirmed => 1, _ => 2 },
+        Status = booking.Status switch
+        {
+            BookingStatus.Confirmed => EventStatus.Confirmed,
+            BookingStatus.Pending => EventStatus.Tentative,
+            _ => EventStatus.Cancelled,
+        },
+    };
 }

@@ -37,7 +37,7 @@ public sealed partial class OpenApiOperations : IOpenApiOperationTransformer
         operation.Security = Security(access, context.Document);
 
         NormalizeRequestBody(operation);
-        DescribeParameters(operation);
+        DescribeParameters(operation, path);
         foreach (var parameter in operation.Parameters?.OfType<OpenApiParameter>() ?? [])
         {
             if (route?.RequiredParameters.Contains(parameter.Name) == true) parameter.Required = true;
@@ -103,7 +103,7 @@ public sealed partial class OpenApiOperations : IOpenApiOperationTransformer
         }
     }
 
-    private static void DescribeParameters(OpenApiOperation operation)
+    private static void DescribeParameters(OpenApiOperation operation, string path)
     {
         foreach (var parameter in operation.Parameters?.OfType<OpenApiParameter>() ?? [])
         {
@@ -132,6 +132,9 @@ public sealed partial class OpenApiOperations : IOpenApiOperationTransformer
                     break;
                 case (ParameterLocation.Query, "timeZone"):
                     parameter.Description ??= "An IANA time zone such as Europe/Berlin; default: the organizer's.";
+                    break;
+                case (ParameterLocation.Query, "token") when path.StartsWith("/api/organizers/", StringComparison.Ordinal):
+                    parameter.Description ??= "The secret in the feed's URL (from the 201 of createCalendarFeed).";
                     break;
                 case (ParameterLocation.Query, "token"):
                     parameter.Description ??= "The booking's manage token (from the 201 of createBooking), for callers without a bearer token.";

@@ -184,6 +184,7 @@ public static class WebConfiguration
         app.MapPrometheusScrapingEndpoint("/metrics").WithMetadata(new HttpMethodMetadata(["GET"]), new MetricsAccess.Marker()).AllowAnonymous();
         app.MapHealthApi();
         app.MapUsersApi();
+        app.MapCalendarFeedApi();
         app.MapEventTypesApi();
         app.MapAvailabilityApi();
         app.MapBookingsApi();

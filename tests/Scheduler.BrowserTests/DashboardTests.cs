@@ -243,6 +243,39 @@ public sealed class DashboardTests(SchedulerSystem system)
     }
 
     [Fact]
+    public async Task An_organizer_makes_a_calendar_feed_address_a_calendar_app_reads_then_turns_it_off()
+    {
+        var organizer = await system.NewOrganizer("Fay Feed");
+        var slot = (await system.Get($"/api/event-types/{organizer.EventTypeId}/slots?from={Day}&to={Day}&timeZone=Europe/Berlin", organizer.Token))["slots"]![0]!["start"]!.GetValue<string>();
+        var booked = await SchedulerSystem.Expect(HttpStatusCode.Created, await system.BookThroughApi(organizer.EventTypeId, slot, "Finn Feedreader"));
+
+        await using var context = await system.NewContext("Europe/Berlin");
+        var page = await SchedulerSystem.SignedInDashboard(context, organizer.Email, organizer.Password);
+        await Expect(page.Locator("#feed-status")).ToContainTextAsync("Make an address your calendar app subscribes to");
+        await page.ClickAsync("#feed-create");
+        await Expect(page.Locator("#feed-url")).ToBeVisibleAsync();
+        var url = await page.Locator("#feed-url").InputValueAsync();
+        Assert.StartsWith($"{system.BaseAddress.ToString().TrimEnd('/')}/api/organizers/", url);
+
+        // What a calendar app fetches: no session, only the address.
+        using var calendarApp = new HttpClient();
+        var feed = await calendarApp.GetAsync(url);
+        Assert.Equal(HttpStatusCode.OK, feed.StatusCode);
+        Assert.Equal("text/calendar", feed.Content.Headers.ContentType?.MediaType);
+        var text = await feed.Content.ReadAsStringAsync();
+        Assert.Contains($"UID:{booked["id"]}@scheduler", text);
+        Assert.Contains("SUMMARY:Intro call: Finn Feedreader", text);
+
+        // Shown once: after a reload the page says it works but cannot show it again.
+        await page.ReloadAsync();
+        await Expect(page.Locator("#feed-status")).ToContainTextAsync("is working");
+        await Expect(page.Locator("#feed-new")).ToBeHiddenAsync();
+        await page.ClickAsync("#feed-delete");
+        await Expect(page.Locator("#feed-status")).ToContainTextAsync("Make an address your calendar app subscribes to");
+        Assert.Equal(HttpStatusCode.NotFound, (await calendarApp.GetAsync(url)).StatusCode);
+    }
+
+    [Fact]
     public async Task A_user_sees_and_cancels_the_bookings_they_made_with_other_organizers()
     {
         var host = await system.NewOrganizer("Hana Host");

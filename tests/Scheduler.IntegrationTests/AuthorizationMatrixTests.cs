@@ -38,12 +38,14 @@ public sealed class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture
         Organizer A, Organizer B, Organizer Booker, Guid EventTypeId, Guid BookingId, string ManageToken, Guid EventId,
         Guid RuleId, Guid NotificationId, string OtherBookingsToken, string ForgedToken, Guid BlockId,
         IReadOnlyDictionary<Caller, string> VerificationTokens, IReadOnlyDictionary<Caller, string> FreshTokens,
-        IReadOnlyDictionary<Caller, string> ResetTokens);
+        IReadOnlyDictionary<Caller, string> ResetTokens, string FeedPath);
 
     private static readonly Caller[] Everyone = Enum.GetValues<Caller>();
     private static readonly Caller[] SignedIn = Everyone.Where(IsSignedIn).ToArray();
     private static readonly Caller[] Owner = [Caller.OrganizerA];
     private static readonly Caller[] BookingParties = [Caller.TokenHolder, Caller.Booker, Caller.OrganizerA];
+    /// <summary>Callers that send nothing but what the route's URL says (no manage token of their own beside it).</summary>
+    private static readonly Caller[] WithoutManageToken = [Caller.Anonymous, Caller.Booker, Caller.OrganizerB, Caller.OrganizerA];
 
     /// <summary>A date none of the bookings above falls on.</summary>
     private static readonly DateOnly OverrideDate = FutureMonday.AddDays(7);
@@ -130,6 +132,16 @@ public sealed class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture
         new("GET", "/api/bookings/{id:guid}", s => $"/api/bookings/{s.BookingId}", null, BookingParties, false, HttpStatusCode.OK, IdIs(s => s.BookingId)),
         new("GET", "/api/bookings/{id:guid}/calendar.ics", s => $"/api/bookings/{s.BookingId}/calendar.ics", null, BookingParties, false, HttpStatusCode.OK,
             (body, s, _) => body?.GetValue<string>() is { } text && text.Contains($"UID:{s.BookingId}@scheduler", StringComparison.Ordinal) ? null : "expected the booking's calendar file"),
+        // A's calendar feed: whoever holds its URL, signed in or not, as long as the URL is all they send
+        // (a second token parameter beside it is not the URL's secret). Wrong secrets: CalendarFeedTests.
+        new("GET", "/api/organizers/{id:guid}/calendar.ics", s => s.FeedPath, null, WithoutManageToken, false, HttpStatusCode.OK,
+            (body, s, _) => body?.GetValue<string>() is { } text && text.Contains($"UID:{s.BookingId}@scheduler", StringComparison.Ordinal) ? null : "expected A's calendar feed"),
+        // Each signed-in caller makes a feed of its own, reads when it was made, and ends it.
+        new("POST", "/api/me/calendar-feed", _ => "/api/me/calendar-feed", null, SignedIn, true, HttpStatusCode.Created,
+            (body, s, caller) => body?["url"]?.GetValue<string>() is { } url && url.Contains($"/api/organizers/{IdOf(s, caller)}/calendar.ics?token=", StringComparison.Ordinal)
+                ? null : "expected a feed URL of the caller's own calendar"),
+        new("GET", "/api/me/calendar-feed", _ => "/api/me/calendar-feed", null, SignedIn, true, HttpStatusCode.OK, Has("createdAt")),
+        new("DELETE", "/api/me/calendar-feed", _ => "/api/me/calendar-feed", null, SignedIn, true, HttpStatusCode.NoContent, NoBody),
         new("POST", "/api/bookings/{id:guid}/confirm", s => $"/api/bookings/{s.BookingId}/confirm", null, Owner, true, HttpStatusCode.OK,
             All(IdIs(s => s.BookingId), Has("status", (_, _) => "Confirmed"))),
         new("POST", "/api/bookings/{id:guid}/cancel", s => $"/api/bookings/{s.BookingId}/cancel", (_, _) => new { reason = "matrix" }, BookingParties, false, HttpStatusCode.OK,
@@ -195,6 +207,9 @@ public sealed class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture
             Assert.Equal(HttpStatusCode.Accepted, (await anonymous.PostAsJsonAsync("/api/auth/forgot-password", new { email })).StatusCode);
             resetTokens[caller] = (await fixture.App.Mail.WaitForMailsTo(email, 2)).Select(m => m.ResetToken).Single(t => t is not null)!;
         }
+        var feed = await a.Client.PostAsync("/api/me/calendar-feed", null);
+        Assert.Equal(HttpStatusCode.Created, feed.StatusCode);
+        var feedPath = new Uri((await feed.Json())["url"]!.GetValue<string>()).PathAndQuery;
         var freshTokens = new Dictionary<Caller, string>();
         foreach (var caller in Everyone.Where(IsSignedIn))
         {
@@ -204,7 +219,7 @@ public sealed class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture
         return new Scenario(a, b, booker, eventTypeId, booking["id"]!.GetValue<Guid>(), booking["manageToken"]!.GetValue<string>(),
             booking["eventId"]!.GetValue<Guid>(), rule, notification, (await other.Json())["manageToken"]!.GetValue<string>(),
             ManageTokenFormat.Encode(a.Id, RandomNumberGenerator.GetBytes(ManageTokenFormat.MacLength)),
-            (await block.Json())["id"]!.GetValue<Guid>(), verificationTokens, freshTokens, resetTokens);
+            (await block.Json())["id"]!.GetValue<Guid>(), verificationTokens, freshTokens, resetTokens, feedPath);
     }
 
     private static HttpRequestMessage Request(Route route, Scenario s, Caller caller)

@@ -128,6 +128,7 @@ function signOut() {
   for (const id of ['block-message', 'override-message', 'profile-message', 'password-message', 'availability-message', 'forgot-message']) $(id).textContent = '';
   for (const id of ['bookings', 'past', 'notifications', 'event-types', 'rules', 'blocks', 'overrides', 'my-bookings']) $(id).replaceChildren();
   $('past-bookings').open = false;
+  showFeed(null);
   state.morePast = null;
   state.bookings.clear();
   state.eventTypes = new Map();
@@ -146,7 +147,7 @@ async function showApp() {
   showProfile();
   $('bookings-zone').textContent = `Times in ${zone}`;
   await connect(); // before loading, so nothing published in between is missed
-  await Promise.all([loadBookings(), loadNotifications(), loadEventTypes(), loadRules(), loadBlocks(), loadOverrides(), loadMyBookings()]);
+  await Promise.all([loadBookings(), loadNotifications(), loadEventTypes(), loadRules(), loadBlocks(), loadOverrides(), loadMyBookings(), loadFeed()]);
 }
 
 // ---- live updates ----
@@ -330,6 +331,36 @@ function pastRow(booking) {
     el('td', { text: state.eventTypes.get(booking.eventTypeId)?.title ?? '' }),
     el('td', {}, el('span', { class: 'booker-name', text: booking.name }), el('br'), el('a', { class: 'booker-email', href: `mailto:${encodeURIComponent(booking.email)}`, text: booking.email })),
     el('td', {}, ...status));
+}
+
+// ---- calendar feed ----
+// A secret address calendar apps subscribe to; the server keeps only its hash, so the address is
+// shown once, when it is made.
+async function loadFeed() {
+  const result = await call('/api/me/calendar-feed');
+  showFeed(result.ok ? result.data.createdAt : null);
+}
+
+function showFeed(createdAt, url = null) {
+  $('feed-status').textContent = createdAt
+    ? `Your feed address made ${formatShortIn(createdAt, zone)} is working. If you no longer have it, make a new one: the old one then stops working, as it does when you sign out everywhere or change your password.`
+    : 'Make an address your calendar app subscribes to, and your bookings (the last month\'s and all upcoming ones) appear there beside your other appointments, updated as they come in.';
+  $('feed-create').textContent = createdAt ? 'Make a new feed address' : 'Make a feed address';
+  $('feed-delete').hidden = !createdAt;
+  $('feed-new').hidden = !url;
+  $('feed-url').value = url ?? '';
+}
+
+async function createFeed() {
+  const result = await call('/api/me/calendar-feed', { method: 'POST' });
+  if (!result.ok) return;
+  showFeed(result.data.createdAt, result.data.url);
+  $('feed-url').select();
+}
+
+async function deleteFeed() {
+  const result = await call('/api/me/calendar-feed', { method: 'DELETE' });
+  if (result.ok) showFeed(null);
 }
 
 // ---- notifications ----
@@ -659,6 +690,7 @@ async function changePasswordTo(form, password) {
   if (failed) { signOut(); return; }
   await connect();
   showNotice($('password-message'), 'success', 'Password changed. Every other device is signed out.');
+  await loadFeed(); // a new password ends the feed address too
 }
 
 async function signOutEverywhere() {
@@ -726,6 +758,8 @@ $('resend-verification').addEventListener('click', resendVerification);
 $('block-form').addEventListener('submit', (e) => { e.preventDefault(); busy(submitButtons(e.target), () => blockTime(e)); });
 $('more-bookings').addEventListener('click', moreBookings);
 $('bookings-filter').addEventListener('change', loadBookings);
+$('feed-create').addEventListener('click', (e) => busy(e.target, createFeed));
+$('feed-delete').addEventListener('click', (e) => busy(e.target, deleteFeed));
 $('past-bookings').addEventListener('toggle', () => { if ($('past-bookings').open) loadPast(); });
 $('more-past').addEventListener('click', (e) => busy(e.target, morePast));
 $('more-notifications').addEventListener('click', moreNotifications);

@@ -1,0 +1,111 @@
+using System.Security.Cryptography;
+using Ical.Net.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.WebUtilities;
+using Scheduler.Web.Hosting;
+using Scheduler.Web.Mail;
+
+namespace Scheduler.Web.Apis;
+
+/// <summary>
+/// An organizer's calendar feed: a secret URL a calendar app subscribes to (Google Calendar's "From
+/// URL", Apple Calendar's "New Calendar Subscription", Outlook's "Subscribe from web"), listing the
+/// calendar's bookings so they show beside the organizer's other appointments. The URL carries the
+/// organizer's id and a 256-bit secret; only the secret's SHA-256 is stored. Making a new one ends the
+/// old one; so do "sign out everywhere", a new password and a reset (a feed outlives no account
+/// recovery).
+/// </summary>
+public static class CalendarFeedApi
+{
+    /// <summary>How far back the feed reaches: the last month, so a calendar app keeps recent history.</summary>
+    public const int PastDays = 30;
+
+    /// <summary>At most this many upcoming (and, separately, recent) bookings in one feed.</summary>
+    public const int MaxBookings = Paging.MaxLimit;
+
+    /// <summary>The feed's URL (shown once, when it is made) and when it was made.</summary>
+    public sealed record CalendarFeedDto(string? Url, DateTimeOffset CreatedAt);
+
+    public static IEndpointRouteBuilder MapCalendarFeedApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/me/calendar-feed", Create).WithTags("Users").RequireAuthorization();
+        app.MapGet("/api/me/calendar-feed", Get).WithTags("Users").RequireAuthorization();
+        app.MapDelete("/api/me/calendar-feed", Delete).WithTags("Users").RequireAuthorization();
+        // Not limited per client address: calendar services fetch many people's feeds from a few
+        // addresses. A wrong secret costs what a wrong manage token does (one grain call, cached reads).
+        app.MapGet("/api/organizers/{id:guid}/calendar.ics", Feed).WithTags("Bookings").AllowAnonymous()
+            .Produces(StatusCodes.Status200OK, contentType: BookingCalendarFile.ContentType);
+        return app;
+    }
+
+    /// <summary>
+    /// Makes a new calendar feed URL for the caller's bookings (201, the URL in the body, shown only
+    /// here). An earlier URL stops working.
+    /// </summary>
+    public static async Task<Results<Created<CalendarFeedDto>, ProblemHttpResult>> Create(HttpContext http, IGrainFactory grains, PublicUrl publicUrl)
+    {
+        var userId = http.User.RequiredUserId();
+        var secret = WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
+        var createdAt = await grains.GetGrain<IUserGrain>(userId).CreateCalendarFeed(Hash(secret));
+        if (createdAt is null) return Problems.NotFound("user");
+        var url = $"{publicUrl.Base}/api/organizers/{userId}/calendar.ics?token={secret}";
+        http.Response.Headers.CacheControl = "no-store";
+        return TypedResults.Created("/api/me/calendar-feed", new CalendarFeedDto(url, createdAt.Value));
+    }
+
+    /// <summary>Whether the caller has a working calendar feed, and since when (its URL is never shown again): 404 when none.</summary>
+    public static async Task<Results<Ok<CalendarFeedDto>, ProblemHttpResult>> Get(HttpContext http, IGrainFactory grains)
+    {
+        var createdAt = await grains.GetGrain<IUserGrain>(http.User.RequiredUserId()).GetCalendarFeed();
+        return createdAt is null ? Problems.NotFound("calendar feed") : TypedResults.Ok(new CalendarFeedDto(null, createdAt.Value));
+    }
+
+    /// <summary>Ends the caller's calendar feed: its URL stops working (204, also when there was none).</summary>
+    public static async Task<NoContent> Delete(HttpContext http, IGrainFactory grains)
+    {
+        await grains.GetGrain<IUserGrain>(http.User.RequiredUserId()).DeleteCalendarFeed();
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>
+    /// The organizer's calendar feed (RFC 5545), for whoever holds its URL: the bookings that have not
+    /// ended and those of the last 30 days, pending ones as tentative, cancelled ones left out (a
+    /// subscribed calendar drops them). Each entry names the event type and the booker, with their
+    /// address and notes, as the organizer's own copy of a booking does. 404 unless the secret is the
+    /// organizer's current one.
+    /// </summary>
+    public static async Task<Results<FileContentHttpResult, ProblemHttpResult>> Feed(Guid id, string? token, HttpContext http, IGrainFactory grains, TimeProvider clock)
+    {
+        if (string.IsNullOrEmpty(token) || token.Length > 100 || !await grains.GetGrain<IUserGrain>(id).AcceptsCalendarFeed(Hash(token)))
+            return Problems.NotFound("calendar feed");
+        var calendarGrain = grains.GetGrain<ICalendarGrain>(id);
+        var now = clock.GetUtcNow();
+        var since = DateOnly.FromDateTime(now.UtcDateTime).AddDays(-PastDays - 1);
+        var upcoming = calendarGrain.ListBookings(new BookingListQuery(null, null, null, MaxBookings, null, null));
+        var recent = calendarGrain.ListBookings(new BookingListQuery(since, null, null, MaxBookings, null, null, Past: true));
+        var types = calendarGrain.ListEventTypes();
+        var organizer = await grains.GetGrain<IUserGrain>(id).Get();
+        var byType = (await types).ToDictionary(t => t.Id);
+
+        var calendar = new Ical.Net.Calendar { ProductId = "-//Scheduler//Calendar feed//EN", Method = "PUBLISH" };
+        calendar.AddProperty("X-WR-CALNAME", $"Scheduler: {organizer?.Name ?? "bookings"}");
+        // How often a calendar app should fetch it again (RFC 7986 and the older Microsoft hint).
+        calendar.AddProperty("REFRESH-INTERVAL;VALUE=DURATION", "PT15M");
+        calendar.AddProperty("X-PUBLISHED-TTL", "PT15M");
+        foreach (var booking in (await recent).Items.Reverse().Concat((await upcoming).Items).DistinctBy(b => b.Id))
+        {
+            if (booking.Status == BookingStatus.Cancelled) continue;
+            var type = byType.GetValueOrDefault(booking.EventTypeId);
+            var description = new List<string> { $"Booked by {booking.Name} <{booking.Email}>." };
+            if (!string.IsNullOrWhiteSpace(booking.Notes)) description.Add($"Notes: {booking.Notes}");
+            if (booking.Status == BookingStatus.Pending) description.Add("Waiting for your confirmation.");
+            calendar.Events.Add(BookingCalendarFile.Entry(booking, $"{type?.Title ?? "Booking"}: {booking.Name}", description, type?.Location, now));
+        }
+        var text = new CalendarSerializer().SerializeToString(calendar) ?? "";
+        // The organizer's bookings, for the holder of the secret: not for caches in between.
+        http.Response.Headers.CacheControl = "private, no-store";
+        return TypedResults.File(System.Text.Encoding.UTF8.GetBytes(text), BookingCalendarFile.ContentType, "calendar.ics");
+    }
+
+    private static byte[] Hash(string secret) => SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(secret));
+}

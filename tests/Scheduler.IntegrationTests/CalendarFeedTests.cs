@@ -1,0 +1,126 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Ical.Net.CalendarComponents;
+using Microsoft.Extensions.Time.Testing;
+using Scheduler.IntegrationTests.Infrastructure;
+using static Scheduler.IntegrationTests.Infrastructure.Api;
+
+namespace Scheduler.IntegrationTests;
+
+/// <summary>
+/// An organizer's calendar feed: a secret URL a calendar app subscribes to, listing the calendar's
+/// bookings (recent and upcoming, not the cancelled ones). The silos' clock is controlled, so some
+/// bookings end during the test.
+/// </summary>
+public sealed class CalendarFeedTests : IAsyncLifetime
+{
+    // 07:00 in Berlin on FutureMonday: the day's bookings are all still ahead.
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(FutureMonday.ToDateTime(new TimeOnly(6, 0)), TimeSpan.Zero));
+    private SchedulerApp _app = null!;
+
+    public async Task InitializeAsync() => _app = await SchedulerApp.StartAsync("calendar-feed", time: _time);
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    private static async Task<IReadOnlyList<CalendarEvent>> Entries(HttpResponseMessage response)
+    {
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/calendar", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("no-store", response.Headers.CacheControl?.ToString());
+        var calendar = Ical.Net.Calendar.Load(await response.Content.ReadAsStringAsync());
+        Assert.NotNull(calendar);
+        return [.. calendar!.Events.OrderBy(e => e.DtStart!.AsUtc)];
+    }
+
+    private static async Task<string> NewFeed(HttpClient organizer)
+    {
+        var created = await organizer.PostAsync("/api/me/calendar-feed", null);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var url = (await created.Json())["url"]!.GetValue<string>();
+        // The front end's public address, then the path a calendar app fetches.
+        return new Uri(url).PathAndQuery;
+    }
+
+    [Fact]
+    public async Task A_feed_lists_the_calendars_recent_and_upcoming_bookings_for_whoever_holds_its_current_url_only()
+    {
+        var anonymous = _app.CreateClient();
+        var (organizer, eventTypeId) = await anonymous.OrganizerWithEventType(_app);
+        var requested = await organizer.Client.PostAsJsonAsync("/api/event-types", new
+        {
+            title = "Consultation", description = "On request", durationMinutes = 30, location = "Office", requiresConfirmation = true,
+        });
+        var requestType = (await requested.Json())["id"]!.GetValue<Guid>();
+        async Task<Guid> Book(Guid type, string time, string name)
+        {
+            var response = await anonymous.PostAsJsonAsync("/api/bookings", new
+            {
+                eventTypeId = type, start = At(FutureMonday, time), name, email = $"{name.ToLowerInvariant()}-{Guid.NewGuid():N}@example.com", notes = $"{name}'s notes",
+            });
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            return (await response.Json())["id"]!.GetValue<Guid>();
+        }
+        var ended = await Book(eventTypeId, "09:30", "Ada");
+        var cancelled = await Book(eventTypeId, "10:00", "Ben");
+        var ahead = await Book(eventTypeId, "12:00", "Cy");
+        var pending = await Book(requestType, "14:00", "Dee");
+        Assert.Equal(HttpStatusCode.OK, (await organizer.Client.PostAsJsonAsync($"/api/bookings/{cancelled}/cancel", new { reason = "Ill" })).StatusCode);
+
+        // No feed until one is made.
+        await (await organizer.Client.GetAsync("/api/me/calendar-feed")).AssertProblem(HttpStatusCode.NotFound, "not-found");
+        var feed = await NewFeed(organizer.Client);
+        Assert.StartsWith($"/api/organizers/{organizer.Id}/calendar.ics?token=", feed);
+        var shown = await (await organizer.Client.GetAsync("/api/me/calendar-feed")).Json();
+        Assert.NotNull(shown["createdAt"]);
+        Assert.Null(shown["url"]); // shown once, when made
+
+        // 10:45 in Berlin: Ada's booking has ended; it stays in the feed beside what is ahead.
+        _time.SetUtcNow(DateTimeOffset.Parse(At(FutureMonday, "10:45")));
+        var entries = await Entries(await anonymous.GetAsync(feed));
+        Assert.Equal([$"{ended}@scheduler", $"{ahead}@scheduler", $"{pending}@scheduler"], entries.Select(e => e.Uid));
+        Assert.Equal("Intro call: Ada", entries[0].Summary);
+        Assert.Contains("Ada's notes", entries[0].Description);
+        Assert.Contains("@example.com", entries[0].Description);
+        Assert.Equal("Video", entries[0].Location);
+        Assert.Equal(DateTimeOffset.Parse(At(FutureMonday, "09:30")).UtcDateTime, entries[0].DtStart!.AsUtc);
+        Assert.Equal("CONFIRMED", entries[1].Status);
+        Assert.Equal("Consultation: Dee", entries[2].Summary);
+        Assert.Equal("TENTATIVE", entries[2].Status);
+
+        // Nobody else's: a wrong secret, none, or this secret for another organizer's calendar.
+        var other = await anonymous.SignUpAndSignIn(_app);
+        var token = feed[(feed.IndexOf("token=", StringComparison.Ordinal) + 6)..];
+        foreach (var wrong in new[]
+                 {
+                     feed[..^4] + (feed[^4..] == "AAAA" ? "BBBB" : "AAAA"), $"/api/organizers/{organizer.Id}/calendar.ics",
+                     $"/api/organizers/{other.Id}/calendar.ics?token={token}", $"/api/organizers/{Guid.NewGuid()}/calendar.ics?token={token}",
+                 })
+            await (await anonymous.GetAsync(wrong)).AssertProblem(HttpStatusCode.NotFound, "not-found");
+        // Signed in changes nothing: another organizer cannot read it without the secret either.
+        await (await other.Client.GetAsync($"/api/organizers/{organizer.Id}/calendar.ics")).AssertProblem(HttpStatusCode.NotFound, "not-found");
+
+        // A new URL ends the old one.
+        var renewed = await NewFeed(organizer.Client);
+        Assert.NotEqual(feed, renewed);
+        await (await anonymous.GetAsync(feed)).AssertProblem(HttpStatusCode.NotFound, "not-found");
+        Assert.Equal(3, (await Entries(await anonymous.GetAsync(renewed))).Count);
+
+        // "Sign out everywhere" ends it too: whoever had the account cannot keep reading it.
+        _time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(HttpStatusCode.NoContent, (await organizer.Client.PostAsJsonAsync("/api/auth/revoke", new { everywhere = true })).StatusCode);
+        await (await anonymous.GetAsync(renewed)).AssertProblem(HttpStatusCode.NotFound, "not-found");
+        var again = _app.CreateClient();
+        again.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await anonymous.TokenFor(organizer.Email, "correct horse"));
+        await (await again.GetAsync("/api/me/calendar-feed")).AssertProblem(HttpStatusCode.NotFound, "not-found");
+
+        // Made again, then turned off.
+        _time.Advance(TimeSpan.FromMinutes(1));
+        var last = await NewFeed(again);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync(last)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await again.DeleteAsync("/api/me/calendar-feed")).StatusCode);
+        await (await anonymous.GetAsync(last)).AssertProblem(HttpStatusCode.NotFound, "not-found");
+        await (await again.GetAsync("/api/me/calendar-feed")).AssertProblem(HttpStatusCode.NotFound, "not-found");
+        Assert.Equal(HttpStatusCode.NoContent, (await again.DeleteAsync("/api/me/calendar-feed")).StatusCode);
+    }
+}
