@@ -114,6 +114,15 @@ public sealed class CalendarFeedTests : IAsyncLifetime
         again.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await anonymous.TokenFor(organizer.Email, "correct horse"));
         await (await again.GetAsync("/api/me/calendar-feed")).AssertProblem(HttpStatusCode.NotFound, "not-found");
 
+        // A new password ends it as well.
+        _time.Advance(TimeSpan.FromMinutes(1));
+        var beforePasswordChange = await NewFeed(again);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync(beforePasswordChange)).StatusCode);
+        _time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(HttpStatusCode.OK, (await again.PatchAsJsonAsync("/api/me", new { currentPassword = "correct horse", password = "a brand new passphrase" })).StatusCode);
+        await (await anonymous.GetAsync(beforePasswordChange)).AssertProblem(HttpStatusCode.NotFound, "not-found");
+        again.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await anonymous.TokenFor(organizer.Email, "a brand new passphrase"));
+
         // Made again, then turned off.
         _time.Advance(TimeSpan.FromMinutes(1));
         var last = await NewFeed(again);
