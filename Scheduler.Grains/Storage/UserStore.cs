@@ -128,7 +128,9 @@ public sealed class UserStore(NpgsqlDataSource db)
         await using var command = db.CreateCommand("""
             with changed as (
               update credentials set password_hash = $3, updated_at = $4 where user_id = $1 and password_hash = $2
-              returning user_id)
+              returning user_id),
+            -- The calendar feed ends with the tokens (also by its time: a feed made before tokens_valid_after).
+            feed as (delete from calendar_feeds f using changed where f.user_id = changed.user_id)
             update users u set tokens_valid_after = greatest(u.tokens_valid_after, $4), updated_at = $4,
               name = coalesce($5, u.name), time_zone = coalesce($6, u.time_zone)
             from changed where u.id = changed.user_id
@@ -247,7 +249,9 @@ public sealed class UserStore(NpgsqlDataSource db)
               returning c.user_id, c.password_hash),
             others as (
               delete from password_resets p
-              where p.user_id = $1 and p.token_hash <> $2 and exists (select 1 from changed))
+              where p.user_id = $1 and p.token_hash <> $2 and exists (select 1 from changed)),
+            -- The calendar feed ends with the tokens (also by its time: a feed made before tokens_valid_after).
+            feed as (delete from calendar_feeds f where f.user_id = $1 and exists (select 1 from changed))
             -- The row as it now is (no second read that could fail after the commit).
             select o.id, o.name, o.email, o.time_zone, o.created_at, o.updated_at, c.password_hash, o.email_verified_at, o.tokens_valid_after
             from owner o join changed c on c.user_id = o.id
@@ -262,7 +266,10 @@ public sealed class UserStore(NpgsqlDataSource db)
     /// <summary>Ends every token issued before <paramref name="now"/> ("sign out everywhere").</summary>
     public async Task<UserRow?> RevokeAllTokens(Guid id, DateTimeOffset now)
     {
-        await using var command = db.CreateCommand("update users set tokens_valid_after = greatest(tokens_valid_after, $2) where id = $1");
+        await using var command = db.CreateCommand("""
+            with feed as (delete from calendar_feeds where user_id = $1)
+            update users set tokens_valid_after = greatest(tokens_valid_after, $2) where id = $1
+            """);
         command.Parameters.Add(new() { Value = id });
         command.Parameters.Add(new() { Value = now });
         await command.ExecuteNonQueryAsync();

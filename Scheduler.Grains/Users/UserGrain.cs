@@ -189,20 +189,20 @@ public sealed class UserGrain(
         return reset.ToProfile();
     }
 
-    /// <summary>The calendar feed as stored (loaded once; AcceptsCalendarFeed interleaves, the first load wins).</summary>
+    /// <summary>
+    /// The calendar feed as stored, loaded once and forgotten with the row by every write (AcceptsCalendarFeed
+    /// interleaves: as for <see cref="Row"/>, a read that a write overlapped is not kept).
+    /// </summary>
     private (byte[] TokenHash, DateTimeOffset CreatedAt)? _feed;
     private bool _feedLoaded;
 
     private async Task<(byte[] TokenHash, DateTimeOffset CreatedAt)?> Feed()
     {
         if (_feedLoaded) return _feed;
+        var generation = _generation;
         var loaded = await Db.Read(() => users.GetCalendarFeed(Id));
-        if (!_feedLoaded)
-        {
-            _feed = loaded;
-            _feedLoaded = true;
-        }
-        return _feed;
+        if (generation == _generation && !_feedLoaded) (_feed, _feedLoaded) = (loaded, true);
+        return loaded;
     }
 
     /// <summary>The feed, if it still works: an account's, made no earlier than its tokens' cut-off.</summary>
@@ -216,7 +216,6 @@ public sealed class UserGrain(
     {
         if (await Row() is not { PasswordHash: not null }) return null;
         var now = Now;
-        _feedLoaded = false;
         await Write(async () => { await users.SetCalendarFeed(Id, tokenHash, now); return true; });
         (_feed, _feedLoaded) = ((tokenHash, now), true);
         return now;
@@ -227,7 +226,6 @@ public sealed class UserGrain(
     public async Task<bool> DeleteCalendarFeed()
     {
         var had = await WorkingFeed() is not null;
-        _feedLoaded = false;
         await Write(() => users.DeleteCalendarFeed(Id));
         (_feed, _feedLoaded) = (null, true);
         return had;
@@ -260,6 +258,7 @@ public sealed class UserGrain(
     private void Forget()
     {
         _row = null;
+        (_feed, _feedLoaded) = (null, false);
         _generation++;
     }
 }

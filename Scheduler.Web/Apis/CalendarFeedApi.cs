@@ -31,8 +31,8 @@ public static class CalendarFeedApi
         app.MapPost("/api/me/calendar-feed", Create).WithTags("Users").RequireAuthorization();
         app.MapGet("/api/me/calendar-feed", Get).WithTags("Users").RequireAuthorization();
         app.MapDelete("/api/me/calendar-feed", Delete).WithTags("Users").RequireAuthorization();
-        // Not limited per client address: calendar services fetch many people's feeds from a few
-        // addresses. A wrong secret costs what a wrong manage token does (one grain call, cached reads).
+        // Not limited per client address as a whole: calendar services fetch many people's feeds from a
+        // few addresses. Wrong secrets are limited per client, fetches per organizer (CalendarFeedThrottle).
         app.MapGet("/api/organizers/{id:guid}/calendar.ics", Feed).WithTags("Bookings").AllowAnonymous()
             .Produces(StatusCodes.Status200OK, contentType: BookingCalendarFile.ContentType);
         return app;
@@ -69,37 +69,55 @@ public static class CalendarFeedApi
 
     /// <summary>
     /// The organizer's calendar feed (RFC 5545), for whoever holds its URL: the bookings that have not
-    /// ended and those of the last 30 days, pending ones as tentative, cancelled ones left out (a
-    /// subscribed calendar drops them). Each entry names the event type and the booker, with their
-    /// address and notes, as the organizer's own copy of a booking does. 404 unless the secret is the
-    /// organizer's current one.
+    /// ended and those that started on the last 30 dates, pending ones as tentative, cancelled ones left
+    /// out (a subscribed calendar drops them). Each entry names the booking's event (title and location
+    /// as booked) and the booker, with their address and notes, as the organizer's own copy of a booking
+    /// does. 404 unless the secret is the organizer's current one; 429 after too many wrong secrets from
+    /// one client, or too many fetches of one feed.
     /// </summary>
-    public static async Task<Results<FileContentHttpResult, ProblemHttpResult>> Feed(Guid id, string? token, HttpContext http, IGrainFactory grains, TimeProvider clock)
+    public static async Task<Results<FileContentHttpResult, ProblemHttpResult>> Feed(
+        Guid id, string? token, HttpContext http, IGrainFactory grains, TimeProvider clock, CalendarFeedThrottle throttle)
     {
+        var client = RateLimits.ClientKey(http);
+        if (throttle.Guessing(client) is { } guessing)
+        {
+            RateLimits.SetRetryAfter(http, guessing);
+            return Problems.Result("rate-limited", "Too many calendar feed addresses that do not work: wait, then try again.");
+        }
         if (string.IsNullOrEmpty(token) || token.Length > 100 || !await grains.GetGrain<IUserGrain>(id).AcceptsCalendarFeed(Hash(token)))
+        {
+            throttle.Failed(client);
             return Problems.NotFound("calendar feed");
+        }
+        if (throttle.Fetch(id) is { } wait)
+        {
+            RateLimits.SetRetryAfter(http, wait);
+            return Problems.Result("rate-limited", "This calendar feed is fetched too often: retry later.");
+        }
         var calendarGrain = grains.GetGrain<ICalendarGrain>(id);
         var now = clock.GetUtcNow();
-        var since = DateOnly.FromDateTime(now.UtcDateTime).AddDays(-PastDays - 1);
-        var upcoming = calendarGrain.ListBookings(new BookingListQuery(null, null, null, MaxBookings, null, null));
-        var recent = calendarGrain.ListBookings(new BookingListQuery(since, null, null, MaxBookings, null, null, Past: true));
-        var types = calendarGrain.ListEventTypes();
+        var since = DateOnly.FromDateTime(now.UtcDateTime).AddDays(-PastDays);
+        // Upcoming first: a booking that ends between the two reads is then in both (once in the feed), not in neither.
+        var upcoming = await calendarGrain.ListBookings(new BookingListQuery(null, null, null, MaxBookings, null, null));
+        var recent = await calendarGrain.ListBookings(new BookingListQuery(since, null, null, MaxBookings, null, null, Past: true));
+        // The bookings' events, as booked (an event type renamed or deleted since keeps its bookings' titles).
+        var events = (await calendarGrain.ListEvents(new BookingListQuery(since, null, null, 2 * MaxBookings, null, null))).Items
+            .ToDictionary(e => e.Id);
         var organizer = await grains.GetGrain<IUserGrain>(id).Get();
-        var byType = (await types).ToDictionary(t => t.Id);
 
         var calendar = new Ical.Net.Calendar { ProductId = "-//Scheduler//Calendar feed//EN", Method = "PUBLISH" };
         calendar.AddProperty("X-WR-CALNAME", $"Scheduler: {organizer?.Name ?? "bookings"}");
         // How often a calendar app should fetch it again (RFC 7986 and the older Microsoft hint).
         calendar.AddProperty("REFRESH-INTERVAL;VALUE=DURATION", "PT15M");
         calendar.AddProperty("X-PUBLISHED-TTL", "PT15M");
-        foreach (var booking in (await recent).Items.Reverse().Concat((await upcoming).Items).DistinctBy(b => b.Id))
+        foreach (var booking in recent.Items.Reverse().Concat(upcoming.Items).DistinctBy(b => b.Id))
         {
             if (booking.Status == BookingStatus.Cancelled) continue;
-            var type = byType.GetValueOrDefault(booking.EventTypeId);
+            var occurrence = events.GetValueOrDefault(booking.EventId);
             var description = new List<string> { $"Booked by {booking.Name} <{booking.Email}>." };
             if (!string.IsNullOrWhiteSpace(booking.Notes)) description.Add($"Notes: {booking.Notes}");
             if (booking.Status == BookingStatus.Pending) description.Add("Waiting for your confirmation.");
-            calendar.Events.Add(BookingCalendarFile.Entry(booking, $"{type?.Title ?? "Booking"}: {booking.Name}", description, type?.Location, now));
+            calendar.Events.Add(BookingCalendarFile.Entry(booking, $"{occurrence?.Title ?? "Booking"}: {booking.Name}", description, occurrence?.Location, now));
         }
         var text = new CalendarSerializer().SerializeToString(calendar) ?? "";
         // The organizer's bookings, for the holder of the secret: not for caches in between.

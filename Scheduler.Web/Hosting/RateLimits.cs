@@ -44,6 +44,15 @@ public sealed class RateLimitSettings
     /// <summary>Booking mails one organizer's bookings cause per <see cref="BookingMailWindow"/> at most, to everyone together (not scaled).</summary>
     public int BookingMailsPerOrganizer { get; set; } = 300;
 
+    /// <summary>
+    /// Calendar-feed fetches with a wrong secret per client IP: the feed route is not limited per IP
+    /// (calendar services fetch many feeds from few addresses), only guessing is.
+    /// </summary>
+    public int CalendarFeedFailuresPerIp { get; set; } = 20;
+
+    /// <summary>Fetches of one organizer's calendar feed, by everyone together (a calendar app asks every 15 minutes or so).</summary>
+    public int CalendarFeedFetchesPerOrganizer { get; set; } = 30;
+
     public string Profile { get; set; } = "default";
 
     public int Scaled(int limit) => string.Equals(Profile, "relaxed", StringComparison.OrdinalIgnoreCase) ? limit * 1000 : limit;
@@ -63,6 +72,7 @@ public static class RateLimits
         services.AddSingleton<AccountThrottle>();
         services.AddSingleton<SignInDevices>();
         services.AddSingleton<OrganizerThrottle>();
+        services.AddSingleton<CalendarFeedThrottle>();
         services.AddRateLimiter(o =>
         {
             o.AddPolicy(SignIn, context => PerIp(context, settings, settings.SignInPerIp));
@@ -169,4 +179,55 @@ public sealed class OrganizerThrottle(RateLimitSettings settings) : IDisposable
     }
 
     public void Dispose() => _bookings.Dispose();
+}
+
+/// <summary>
+/// The calendar feed's limits: wrong secrets per client (a refusal costs a grain call, so guessing is
+/// limited before it reaches the cluster) and fetches per organizer (a leaked address cannot be used to
+/// make the cluster list one calendar as fast as it can).
+/// </summary>
+public sealed class CalendarFeedThrottle(RateLimitSettings settings) : IDisposable
+{
+    private readonly PartitionedRateLimiter<string> _failures = PartitionedRateLimiter.Create<string, string>(client =>
+        RateLimitPartition.GetFixedWindowLimiter(client, _ => new FixedWindowRateLimiterOptions
+        {
+            PermitLimit = settings.Scaled(settings.CalendarFeedFailuresPerIp),
+            Window = settings.Window,
+            QueueLimit = 0,
+        }));
+
+    private readonly PartitionedRateLimiter<Guid> _fetches = PartitionedRateLimiter.Create<Guid, Guid>(organizer =>
+        RateLimitPartition.GetFixedWindowLimiter(organizer, _ => new FixedWindowRateLimiterOptions
+        {
+            PermitLimit = settings.Scaled(settings.CalendarFeedFetchesPerOrganizer),
+            Window = settings.Window,
+            QueueLimit = 0,
+        }));
+
+    /// <summary>Null if this client may try a secret; else how long until it may (its wrong ones are used up).</summary>
+    public TimeSpan? Guessing(string client)
+    {
+        using var probe = _failures.AttemptAcquire(client, 0);
+        return probe.IsAcquired ? null : Wait(probe);
+    }
+
+    public void Failed(string client)
+    {
+        using var _ = _failures.AttemptAcquire(client, 1);
+    }
+
+    /// <summary>Null if the organizer's feed may be listed now (a permit is used); else how long until it may.</summary>
+    public TimeSpan? Fetch(Guid organizer)
+    {
+        using var lease = _fetches.AttemptAcquire(organizer, 1);
+        return lease.IsAcquired ? null : Wait(lease);
+    }
+
+    private TimeSpan Wait(RateLimitLease lease) => lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : settings.Window;
+
+    public void Dispose()
+    {
+        _failures.Dispose();
+        _fetches.Dispose();
+    }
 }

@@ -123,6 +123,17 @@ public sealed class CalendarFeedTests : IAsyncLifetime
         await (await anonymous.GetAsync(beforePasswordChange)).AssertProblem(HttpStatusCode.NotFound, "not-found");
         again.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await anonymous.TokenFor(organizer.Email, "a brand new passphrase"));
 
+        // And so does a reset by whoever reads the address's mail.
+        _time.Advance(TimeSpan.FromMinutes(1));
+        var beforeReset = await NewFeed(again);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync(beforeReset)).StatusCode);
+        _time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(HttpStatusCode.Accepted, (await anonymous.PostAsJsonAsync("/api/auth/forgot-password", new { email = organizer.Email })).StatusCode);
+        var reset = (await _app.Mail.WaitForMailsTo(organizer.Email, which: m => m.ResetToken is not null)).Single();
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.PostAsJsonAsync("/api/auth/reset-password", new { token = reset.ResetToken, password = "the owner's own passphrase" })).StatusCode);
+        await (await anonymous.GetAsync(beforeReset)).AssertProblem(HttpStatusCode.NotFound, "not-found");
+        again.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await anonymous.TokenFor(organizer.Email, "the owner's own passphrase"));
+
         // Made again, then turned off.
         _time.Advance(TimeSpan.FromMinutes(1));
         var last = await NewFeed(again);
