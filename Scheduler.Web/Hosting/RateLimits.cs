@@ -85,6 +85,19 @@ public static class RateLimits
         return services;
     }
 
+    /// <summary>A fixed-window limit of <paramref name="limit"/> per window (scaled by the profile) for each key.</summary>
+    public static PartitionedRateLimiter<TKey> PerKey<TKey>(RateLimitSettings settings, int limit) where TKey : notnull =>
+        PartitionedRateLimiter.Create<TKey, TKey>(key => RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
+        {
+            PermitLimit = settings.Scaled(limit),
+            Window = settings.Window,
+            QueueLimit = 0,
+        }));
+
+    /// <summary>How long a refused lease says to wait (the window when it does not say).</summary>
+    public static TimeSpan Wait(RateLimitLease lease, RateLimitSettings settings) =>
+        lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : settings.Window;
+
     private static RateLimitPartition<string> PerIp(HttpContext context, RateLimitSettings settings, int limit) =>
         RateLimitPartition.GetFixedWindowLimiter(ClientKey(context), _ => new FixedWindowRateLimiterOptions
         {
@@ -135,13 +148,7 @@ public static class RateLimits
 /// </summary>
 public sealed class AccountThrottle(RateLimitSettings settings) : IDisposable
 {
-    private readonly PartitionedRateLimiter<string> _failures = PartitionedRateLimiter.Create<string, string>(key =>
-        RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
-        {
-            PermitLimit = settings.Scaled(settings.FailedSignInsPerAccount),
-            Window = settings.Window,
-            QueueLimit = 0,
-        }));
+    private readonly PartitionedRateLimiter<string> _failures = RateLimits.PerKey<string>(settings, settings.FailedSignInsPerAccount);
 
     private static string Key(string account, Guid? device) => device is { } d ? "device " + d.ToString("N") : "account " + account;
 
@@ -149,7 +156,7 @@ public sealed class AccountThrottle(RateLimitSettings settings) : IDisposable
     public TimeSpan? Blocked(string account, Guid? device)
     {
         using var probe = _failures.AttemptAcquire(Key(account, device), 0);
-        return probe.IsAcquired ? null : probe.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : settings.Window;
+        return probe.IsAcquired ? null : RateLimits.Wait(probe, settings);
     }
 
     public void Failed(string account, Guid? device)
@@ -163,19 +170,13 @@ public sealed class AccountThrottle(RateLimitSettings settings) : IDisposable
 /// <summary>Bookings per organizer, all callers together: one organizer's page cannot be flooded into the whole cluster's work.</summary>
 public sealed class OrganizerThrottle(RateLimitSettings settings) : IDisposable
 {
-    private readonly PartitionedRateLimiter<Guid> _bookings = PartitionedRateLimiter.Create<Guid, Guid>(organizer =>
-        RateLimitPartition.GetFixedWindowLimiter(organizer, _ => new FixedWindowRateLimiterOptions
-        {
-            PermitLimit = settings.Scaled(settings.BookingsPerOrganizer),
-            Window = settings.Window,
-            QueueLimit = 0,
-        }));
+    private readonly PartitionedRateLimiter<Guid> _bookings = RateLimits.PerKey<Guid>(settings, settings.BookingsPerOrganizer);
 
     /// <summary>Null if the booking may go ahead (a permit is used); else how long until it may.</summary>
     public TimeSpan? TryBook(Guid organizerId)
     {
         using var lease = _bookings.AttemptAcquire(organizerId, 1);
-        return lease.IsAcquired ? null : lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : settings.Window;
+        return lease.IsAcquired ? null : RateLimits.Wait(lease, settings);
     }
 
     public void Dispose() => _bookings.Dispose();
@@ -188,27 +189,15 @@ public sealed class OrganizerThrottle(RateLimitSettings settings) : IDisposable
 /// </summary>
 public sealed class CalendarFeedThrottle(RateLimitSettings settings) : IDisposable
 {
-    private readonly PartitionedRateLimiter<string> _failures = PartitionedRateLimiter.Create<string, string>(client =>
-        RateLimitPartition.GetFixedWindowLimiter(client, _ => new FixedWindowRateLimiterOptions
-        {
-            PermitLimit = settings.Scaled(settings.CalendarFeedFailuresPerIp),
-            Window = settings.Window,
-            QueueLimit = 0,
-        }));
+    private readonly PartitionedRateLimiter<string> _failures = RateLimits.PerKey<string>(settings, settings.CalendarFeedFailuresPerIp);
 
-    private readonly PartitionedRateLimiter<Guid> _fetches = PartitionedRateLimiter.Create<Guid, Guid>(organizer =>
-        RateLimitPartition.GetFixedWindowLimiter(organizer, _ => new FixedWindowRateLimiterOptions
-        {
-            PermitLimit = settings.Scaled(settings.CalendarFeedFetchesPerOrganizer),
-            Window = settings.Window,
-            QueueLimit = 0,
-        }));
+    private readonly PartitionedRateLimiter<Guid> _fetches = RateLimits.PerKey<Guid>(settings, settings.CalendarFeedFetchesPerOrganizer);
 
     /// <summary>Null if this client may try a secret; else how long until it may (its wrong ones are used up).</summary>
     public TimeSpan? Guessing(string client)
     {
         using var probe = _failures.AttemptAcquire(client, 0);
-        return probe.IsAcquired ? null : Wait(probe);
+        return probe.IsAcquired ? null : RateLimits.Wait(probe, settings);
     }
 
     public void Failed(string client)
@@ -220,10 +209,8 @@ public sealed class CalendarFeedThrottle(RateLimitSettings settings) : IDisposab
     public TimeSpan? Fetch(Guid organizer)
     {
         using var lease = _fetches.AttemptAcquire(organizer, 1);
-        return lease.IsAcquired ? null : Wait(lease);
+        return lease.IsAcquired ? null : RateLimits.Wait(lease, settings);
     }
-
-    private TimeSpan Wait(RateLimitLease lease) => lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : settings.Window;
 
     public void Dispose()
     {
