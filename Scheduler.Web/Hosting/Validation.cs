@@ -117,12 +117,31 @@ public sealed class Validator
         if (trimmed.Length > 254 || !IsStorable(trimmed) || trimmed.Any(char.IsControl)
             || !MailAddress.TryCreate(trimmed, out var parsed) || parsed.Address != trimmed
             || parsed.Host.Length == 0 || trimmed.Any(char.IsWhiteSpace)
-            || (mailable && (parsed.User.Length > 64 || !IsDomainName(parsed.Host))))
+            || (mailable && (parsed.User.Length > 64 || !IsDomainName(parsed.Host) || HasCaseLookalike(trimmed))))
         {
             Add(field, "Not a valid email address.");
             return null;
         }
         return trimmed;
+    }
+
+    /// <summary>
+    /// Whether a character lower-cases into a letter that is not its own lower case: the Kelvin sign
+    /// (U+212A) into "k", the Angstrom sign into "å", the dotted capital I (U+0130) into "i", the Ohm
+    /// sign into "ω". An address is one user by its lower-cased form (<see cref="GrainKeys.NormalizeEmail"/>),
+    /// so "\u212Aate@…" would be kate@…'s user while its mail goes to another mailbox: a sign-up with it
+    /// would hold kate's address against her (her own sign-up 409, her reset mailed to the look-alike).
+    /// Ordinary capitals (Ü, Σ) lower-case and back to themselves and are kept.
+    /// </summary>
+    private static bool HasCaseLookalike(string address)
+    {
+        foreach (var c in address)
+        {
+            if (c < 0x80) continue;
+            var lower = char.ToLowerInvariant(c);
+            if (lower != c && char.ToUpperInvariant(lower) != c) return true;
+        }
+        return false;
     }
 
     // IDNA (UTS #46) with the letters-digits-hyphen rule for each label: Unicode domain names map to

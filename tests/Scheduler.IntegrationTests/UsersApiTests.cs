@@ -73,6 +73,29 @@ public sealed class UsersApiTests(AppFixture fixture) : IClassFixture<AppFixture
     }
 
     [Fact]
+    public async Task A_look_alike_of_an_address_cannot_take_its_user_but_real_capitals_are_one_address()
+    {
+        // The Kelvin sign (U+212A) lower-cases to "k": "\u212Aate@…" would be kate@…'s user, mailed elsewhere.
+        var local = $"kate-{Guid.NewGuid():N}"[..16];
+        var lookalike = "\u212A" + local[1..] + "@example.com";
+        var signUp = await Anonymous.PostAsJsonAsync("/api/users", new { name = "X", email = lookalike, password = "long-enough", timeZone = "UTC" });
+        Assert.NotNull((await signUp.AssertProblem(HttpStatusCode.BadRequest, "validation"))["errors"]!["email"]);
+        var (_, eventTypeId) = await Anonymous.OrganizerWithEventType(fixture.App);
+        var booked = await Anonymous.Book(eventTypeId, At(FutureMonday, "09:00"), lookalike);
+        Assert.NotNull((await booked.AssertProblem(HttpStatusCode.BadRequest, "validation"))["errors"]!["email"]);
+        // The real address is free for its owner.
+        Assert.Equal(HttpStatusCode.Created, (await Anonymous.PostAsJsonAsync("/api/users",
+            new { name = "Kate", email = local + "@example.com", password = "long-enough", timeZone = "UTC" })).StatusCode);
+
+        // Ordinary non-ASCII capitals are the same address as their lower case: one user.
+        var unicode = $"ünal-{Guid.NewGuid():N}"[..14] + "@example.com";
+        Assert.Equal(HttpStatusCode.Created, (await Anonymous.PostAsJsonAsync("/api/users",
+            new { name = "Ünal", email = unicode, password = "long-enough", timeZone = "UTC" })).StatusCode);
+        await (await Anonymous.PostAsJsonAsync("/api/users",
+            new { name = "Ünal", email = "Ü" + unicode[1..], password = "long-enough", timeZone = "UTC" })).AssertProblem(HttpStatusCode.Conflict, "email-taken");
+    }
+
+    [Fact]
     public async Task An_account_whose_address_the_new_rule_would_refuse_still_signs_in_and_asks_for_a_reset()
     {
         var account = await Anonymous.SignUpAndSignIn(fixture.App, "UTC");
