@@ -87,22 +87,29 @@ public sealed partial class CalendarGrain
     /// The one booking that changed, when only one did: then the armed reminder stays right unless
     /// that booking is due earlier, and the bookings need no scan (a hot calendar books hundreds a second).
     /// </param>
+    /// <summary>Whether <c>State.BookingReminderDue</c> is what this activation registered (not a value loaded with the calendar).</summary>
+    private bool _reminderArmedHere;
+
     private void RearmBookingReminder(bool afterTick = false, BookingRecord? changed = null)
     {
         if (_rearming || _writer.IsBroken) return;
         var now = Now;
+        // A loaded time that has passed says nothing about the registration now: the tick that came
+        // then re-armed it for a later time, which reaches the table only with the next commit (a
+        // calendar reloaded before that reads the old time). What this activation armed it knows.
+        DateTimeOffset? known = State.BookingReminderDue is { } remembered && (_reminderArmedHere || remembered > now) ? remembered : null;
         if (!afterTick && changed is not null)
         {
             var due = DueOf(changed, now);
             if (due is null) return;
-            if (State.BookingReminderDue is { } armedAt && armedAt <= due) return;
+            if (known is { } armedAt && armedAt <= due) return;
         }
         var dues = RemindableBookings(now).Select(r => r.Due).ToList();
         DateTimeOffset? next = dues.Count > 0 ? dues.Min() : null;
-        var armed = afterTick ? DateTimeOffset.MinValue : State.BookingReminderDue;
+        var armed = afterTick ? DateTimeOffset.MinValue : known;
         // Armed early enough already: the tick re-arms for whatever is next then.
         if (next is not null && armed is not null && armed <= next && !afterTick) return;
-        if (next is null && armed is null) return;
+        if (next is null && armed is null && State.BookingReminderDue is null) return;
         _rearming = true;
         _ = Rearm(next);
 
@@ -122,6 +129,7 @@ public sealed partial class CalendarGrain
                 logger.LogDebug("Calendar {Organizer}: booking reminder armed for {Due}", OrganizerId, target);
                 // Remembered with the calendar's next commit; after a restart at worst one extra re-arm.
                 State.BookingReminderDue = target;
+                _reminderArmedHere = true;
                 _rearming = false;
                 // Bookings decided while this registration was in flight may need an earlier time.
                 RearmBookingReminder();

@@ -77,6 +77,52 @@ public sealed class BookingReminderTests : IAsyncLifetime
         Assert.DoesNotContain(reminders, m => m.Text.Contains(cancelled.ToString(), StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// After a tick the reminder is re-armed for the next booking, which the table learns only with the
+    /// calendar's next commit. A calendar reloaded before that reads the passed time; a booking due
+    /// earlier than what is armed must still be reminded on time.
+    /// </summary>
+    [Fact]
+    public async Task A_booking_made_after_a_reload_is_reminded_even_though_the_stored_reminder_time_had_passed()
+    {
+        var anonymous = _app.CreateClient();
+        var (organizer, eventTypeId) = await anonymous.OrganizerWithEventType(_app);
+        var first = (await (await anonymous.Book(eventTypeId, At(FutureMonday, "09:00"))).Json())["id"]!.GetValue<Guid>();
+        var late = (await (await anonymous.Book(eventTypeId, At(FutureMonday, "16:00"))).Json())["id"]!.GetValue<Guid>();
+
+        // 07:01 UTC: the 09:00 booking's reminder; the tick then re-arms for the 16:00 booking's (due 15:00 Berlin).
+        _time.Advance(TimeSpan.FromMinutes(61));
+        await AdvanceUntil(async () => (await Reminders(organizer.Client)).Count == 1, "the 09:00 booking's reminder");
+        Assert.Equal([first.ToString()], await Reminders(organizer.Client));
+        var rearmed = DateTimeOffset.Parse(At(FutureMonday, "15:00"));
+        await Eventually(async () => await ReminderStart(organizer.Id) is { } start && Math.Abs((start - rearmed).TotalSeconds) < 1,
+            what: "the reminder re-armed for the 16:00 booking");
+
+        // The silo goes down before the calendar commits again (a crash: nothing is written on the way
+        // down), so the calendar reloads the due time it stored with the tick, which has passed.
+        await _app.RestartAsync(crash: true);
+        var organizerAfter = _app.CreateClient();
+        organizerAfter.DefaultRequestHeaders.Authorization = new("Bearer", organizer.Token);
+        var soon = (await (await _app.CreateClient().Book(eventTypeId, At(FutureMonday, "10:00"))).Json())["id"]!.GetValue<Guid>();
+
+        // 08:01 UTC: an hour before 10:00 Berlin.
+        _time.SetUtcNow(DateTimeOffset.Parse(At(FutureMonday, "09:01")));
+        await AdvanceUntil(async () => (await Reminders(organizerAfter)).Count == 2, "the 10:00 booking's reminder after the reload");
+        Assert.Equal([soon.ToString(), first.ToString()], await Reminders(organizerAfter));
+        Assert.DoesNotContain(late.ToString(), await Reminders(organizerAfter));
+    }
+
+    /// <summary>When the calendar's booking reminder is registered to fire next (Orleans' reminder table).</summary>
+    private async Task<DateTimeOffset?> ReminderStart(Guid organizerId)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(_app.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(
+            "select start_time from orleans_reminders where reminder_name = 'booking-reminders' and grain_id like '%' || $1 || '%'", connection);
+        command.Parameters.Add(new() { Value = organizerId.ToString("N") });
+        return await command.ExecuteScalarAsync() is DateTime start ? new DateTimeOffset(start, TimeSpan.Zero) : null;
+    }
+
     [Fact]
     public async Task An_event_type_with_reminder_minutes_zero_sends_none()
     {
