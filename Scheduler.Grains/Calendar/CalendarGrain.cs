@@ -51,7 +51,9 @@ public sealed partial class CalendarGrain(
         {
             OrganizerId = OrganizerId,
             Version = snapshot.Version,
-            TimeZone = snapshot.TimeZone ?? snapshot.OrganizerTimeZone ?? "UTC",
+            // The profile's zone is the truth (PATCH /api/me stores it first, then tells the calendar):
+            // a calendar whose copy was not stored (its commit failed) reloads into the right zone.
+            TimeZone = snapshot.OrganizerTimeZone ?? snapshot.TimeZone ?? "UTC",
             TokenKey = snapshot.TokenKey,
             BookingReminderDue = snapshot.BookingReminderDue,
             EventTypes = snapshot.EventTypes,
@@ -71,7 +73,12 @@ public sealed partial class CalendarGrain(
     public async Task SetTimeZone(string timeZone)
     {
         _writer.ThrowIfBroken();
-        if (State.TimeZone == timeZone) return;
+        // Already this zone: still only once it is stored (an identical change may be in flight).
+        if (State.TimeZone == timeZone)
+        {
+            await _writer.WhenDurableAsync();
+            return;
+        }
         State.TimeZone = timeZone;
         _zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(timeZone) ?? DateTimeZone.Utc;
         await _writer.CommitAsync();
@@ -104,10 +111,13 @@ public sealed partial class CalendarGrain(
         if (record is null) return null;
         if (Invalid(SettingsOf(draft).Validate()) is { } errors) return new EventTypeOutcome(null, errors);
         // Existing bookings keep the buffers they were made with; new settings apply to new bookings.
+        var reminderBefore = record.ReminderMinutes;
         Apply(record, draft);
         record.UpdatedAt = Now;
         Changes.EventTypes.Add(record.Id);
         await _writer.CommitAsync();
+        // Its bookings' reminders are due at the new time (an earlier one needs the reminder armed earlier).
+        if (record.ReminderMinutes != reminderBefore) RearmBookingReminder();
         return new EventTypeOutcome(ToView(record), []);
     }
 
