@@ -152,7 +152,9 @@ public static class BookingsApi
         BookingStatus? statusFilter = null;
         if (status is not null)
         {
-            if (Enum.TryParse<BookingStatus>(status, ignoreCase: true, out var s) && !int.TryParse(status, out _)) statusFilter = s;
+            // One name exactly (Enum.TryParse would also take "Pending,Confirmed", or a repeated parameter, as a flag sum).
+            if (Enum.GetNames<BookingStatus>().FirstOrDefault(n => string.Equals(n, status, StringComparison.OrdinalIgnoreCase)) is { } name)
+                statusFilter = Enum.Parse<BookingStatus>(name);
             else v.Add("status", "One of Pending, Confirmed, Cancelled.");
         }
         var take = Paging.Limit(limit, v);

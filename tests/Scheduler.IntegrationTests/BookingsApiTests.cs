@@ -355,6 +355,9 @@ public sealed class BookingsApiTests(AppFixture fixture) : IClassFixture<AppFixt
 
         await (await organizer.Client.GetAsync("/api/bookings?limit=1001")).AssertProblem(HttpStatusCode.BadRequest, "validation");
         await (await organizer.Client.GetAsync("/api/bookings?status=Maybe")).AssertProblem(HttpStatusCode.BadRequest, "validation");
+        await (await organizer.Client.GetAsync("/api/bookings?status=Pending,Confirmed")).AssertProblem(HttpStatusCode.BadRequest, "validation");
+        await (await organizer.Client.GetAsync("/api/bookings?status=Confirmed&status=Cancelled")).AssertProblem(HttpStatusCode.BadRequest, "validation");
+        Assert.Single(await (await organizer.Client.GetAsync("/api/bookings?status=cancelled")).JsonArray());
         await (await Anonymous.GetAsync("/api/bookings")).AssertProblem(HttpStatusCode.Unauthorized, "unauthorized");
     }
 }
