@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Ical.Net.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.WebUtilities;
 using Scheduler.Web.Hosting;
 using Scheduler.Web.Mail;
@@ -11,9 +12,11 @@ namespace Scheduler.Web.Apis;
 /// An organizer's calendar feed: a secret URL a calendar app subscribes to (Google Calendar's "From
 /// URL", Apple Calendar's "New Calendar Subscription", Outlook's "Subscribe from web"), listing the
 /// calendar's bookings so they show beside the organizer's other appointments. The URL carries the
-/// organizer's id and a 256-bit secret; only the secret's SHA-256 is stored. Making a new one ends the
-/// old one; so do "sign out everywhere", a new password and a reset (a feed outlives no account
-/// recovery).
+/// organizer's id and a secret: 128 random bits and a 128-bit MAC of them and the id under a key
+/// derived from the cluster's signing key, so a front end refuses a made-up secret without asking the
+/// cluster; only the secret's SHA-256 is stored, and the user grain says whether it is the current one.
+/// Making one needs the current password (a stolen access token ends within the hour; a feed would
+/// not). Making a new one ends the old one; so do "sign out everywhere", a new password and a reset.
 /// </summary>
 public static class CalendarFeedApi
 {
@@ -26,13 +29,19 @@ public static class CalendarFeedApi
     /// <summary>The feed's URL (shown once, when it is made) and when it was made.</summary>
     public sealed record CalendarFeedDto(string? Url, DateTimeOffset CreatedAt);
 
+    /// <summary>The caller's current password: a feed outlives the access token that asks for it.</summary>
+    public sealed record CreateCalendarFeedRequest(string? CurrentPassword);
+
+    private const int NonceLength = 16;
+    private const int MacLength = 16;
+
     public static IEndpointRouteBuilder MapCalendarFeedApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/me/calendar-feed", Create).WithTags("Users").RequireAuthorization();
         app.MapGet("/api/me/calendar-feed", Get).WithTags("Users").RequireAuthorization();
         app.MapDelete("/api/me/calendar-feed", Delete).WithTags("Users").RequireAuthorization();
-        // Not limited per client address as a whole: calendar services fetch many people's feeds from a
-        // few addresses. Wrong secrets are limited per client, fetches per organizer (CalendarFeedThrottle).
+        // Not limited per client address: calendar services fetch many people's feeds from a few
+        // addresses. A made-up secret fails its MAC on the front end; fetches are limited per organizer.
         app.MapGet("/api/organizers/{id:guid}/calendar.ics", Feed).WithTags("Bookings").AllowAnonymous()
             .Produces(StatusCodes.Status200OK, contentType: BookingCalendarFile.ContentType);
         return app;
@@ -40,13 +49,23 @@ public static class CalendarFeedApi
 
     /// <summary>
     /// Makes a new calendar feed URL for the caller's bookings (201, the URL in the body, shown only
-    /// here). An earlier URL stops working.
+    /// here), with the current password. An earlier URL stops working.
     /// </summary>
-    public static async Task<Results<Created<CalendarFeedDto>, ProblemHttpResult>> Create(HttpContext http, IGrainFactory grains, PublicUrl publicUrl)
+    public static async Task<Results<Created<CalendarFeedDto>, ProblemHttpResult>> Create(
+        CreateCalendarFeedRequest? body, HttpContext http, IGrainFactory grains, PublicUrl publicUrl, SigningKeys keys,
+        IPasswordHasher<UserProfile> hasher, AccountThrottle throttle)
     {
+        var v = new Validator();
+        if (string.IsNullOrEmpty(body?.CurrentPassword)) v.Add("currentPassword", "Required to make a calendar feed.");
+        else v.ExistingPassword("currentPassword", body.CurrentPassword);
+        if (!v.IsValid) return Problems.Validation(v.Errors);
         var userId = http.User.RequiredUserId();
-        var secret = WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
-        var createdAt = await grains.GetGrain<IUserGrain>(userId).CreateCalendarFeed(Hash(secret));
+        var user = grains.GetGrain<IUserGrain>(userId);
+        if ((await UsersApi.CheckCurrentPassword(http, user, userId, body!.CurrentPassword!, hasher, throttle)).Refused is { } refused) return refused;
+
+        var nonce = RandomNumberGenerator.GetBytes(NonceLength);
+        var secret = WebEncoders.Base64UrlEncode([.. nonce, .. Mac(keys, userId, nonce)]);
+        var createdAt = await user.CreateCalendarFeed(Hash(secret));
         if (createdAt is null) return Problems.NotFound("user");
         var url = $"{publicUrl.Base}/api/organizers/{userId}/calendar.ics?token={secret}";
         http.Response.Headers.CacheControl = "no-store";
@@ -76,19 +95,11 @@ public static class CalendarFeedApi
     /// one client, or too many fetches of one feed.
     /// </summary>
     public static async Task<Results<FileContentHttpResult, ProblemHttpResult>> Feed(
-        Guid id, string? token, HttpContext http, IGrainFactory grains, TimeProvider clock, CalendarFeedThrottle throttle)
+        Guid id, string? token, HttpContext http, IGrainFactory grains, TimeProvider clock, SigningKeys keys, CalendarFeedThrottle throttle)
     {
-        var client = RateLimits.ClientKey(http);
-        if (throttle.Guessing(client) is { } guessing)
-        {
-            RateLimits.SetRetryAfter(http, guessing);
-            return Problems.Result("rate-limited", "Too many calendar feed addresses that do not work: wait, then try again.");
-        }
-        if (string.IsNullOrEmpty(token) || token.Length > 100 || !await grains.GetGrain<IUserGrain>(id).AcceptsCalendarFeed(Hash(token)))
-        {
-            throttle.Failed(client);
+        // A secret this cluster never made for this id is refused here, at no cost to the cluster.
+        if (!Signed(keys, id, token) || !await grains.GetGrain<IUserGrain>(id).AcceptsCalendarFeed(Hash(token!)))
             return Problems.NotFound("calendar feed");
-        }
         if (throttle.Fetch(id) is { } wait)
         {
             RateLimits.SetRetryAfter(http, wait);
@@ -126,4 +137,23 @@ public static class CalendarFeedApi
     }
 
     private static byte[] Hash(string secret) => SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(secret));
+
+    /// <summary>The MAC of a feed secret's nonce for <paramref name="userId"/>, under a key of its own derived from the signing key.</summary>
+    private static byte[] Mac(SigningKeys keys, Guid userId, byte[] nonce)
+    {
+        var key = HMACSHA256.HashData(keys.Key.Key, "scheduler calendar feed"u8);
+        byte[] message = [.. userId.ToByteArray(), .. nonce];
+        return HMACSHA256.HashData(key, message)[..MacLength];
+    }
+
+    private static bool Signed(SigningKeys keys, Guid userId, string? token)
+    {
+        if (token is not { Length: > 0 and <= 64 }) return false;
+        byte[] bytes;
+        try { bytes = WebEncoders.Base64UrlDecode(token); }
+        catch (FormatException) { return false; }
+        // The canonical spelling only: another text for the same bytes would hash differently anyway.
+        return bytes.Length == NonceLength + MacLength && WebEncoders.Base64UrlEncode(bytes) == token
+            && CryptographicOperations.FixedTimeEquals(bytes.AsSpan(NonceLength), Mac(keys, userId, bytes[..NonceLength]));
+    }
 }

@@ -75,6 +75,30 @@ public static class UsersApi
         return TypedResults.Created("/api/me", UserDto.From(result.User));
     }
 
+    /// <summary>
+    /// The stored hash <paramref name="currentPassword"/> matched, or the problem to answer.
+    /// A stolen token must not become a way to guess the password (and keep the account, or a calendar
+    /// feed, after the token ends): wrong current passwords are limited like failed sign-ins, one
+    /// budget per account for every call that asks for it.
+    /// </summary>
+    public static async Task<(ProblemHttpResult? Refused, string? Hash)> CheckCurrentPassword(
+        HttpContext http, IUserGrain user, Guid userId, string currentPassword, IPasswordHasher<UserProfile> hasher, AccountThrottle throttle)
+    {
+        var account = "password change " + userId.ToString("N");
+        if (throttle.Blocked(account, null) is { } wait)
+        {
+            RateLimits.SetRetryAfter(http, wait);
+            return (Problems.Result("rate-limited", "Too many wrong current passwords: wait, then try again."), null);
+        }
+        var current = await user.GetPasswordHash();
+        if (current is null || hasher.VerifyHashedPassword(null!, current, currentPassword) == PasswordVerificationResult.Failed)
+        {
+            throttle.Failed(account, null);
+            return (Problems.Validation("currentPassword", "Does not match the current password."), null);
+        }
+        return (null, current);
+    }
+
     /// <summary>Changes the caller's name, time zone and/or password (with <c>currentPassword</c>).</summary>
     public static async Task<Results<Ok<UserDto>, ProblemHttpResult>> UpdateMe(
         UpdateMeRequest? body, HttpContext http, IGrainFactory grains, IPasswordHasher<UserProfile> hasher, AccountThrottle throttle,
@@ -96,20 +120,9 @@ public static class UsersApi
         string? current = null;
         if (body?.Password is not null)
         {
-            // A stolen token must not become a way to guess the password (and keep the account after
-            // the token ends): wrong current passwords are limited like failed sign-ins.
-            var account = "password change " + userId.ToString("N");
-            if (throttle.Blocked(account, null) is { } wait)
-            {
-                RateLimits.SetRetryAfter(http, wait);
-                return Problems.Result("rate-limited", "Too many wrong current passwords: wait, then try again.");
-            }
-            current = await user.GetPasswordHash();
-            if (current is null || hasher.VerifyHashedPassword(null!, current, body.CurrentPassword!) == PasswordVerificationResult.Failed)
-            {
-                throttle.Failed(account, null);
-                return Problems.Validation("currentPassword", "Does not match the current password.");
-            }
+            // The hash the password was checked against: the change below is stored only if it is still the one.
+            (var refused, current) = await CheckCurrentPassword(http, user, userId, body.CurrentPassword!, hasher, throttle);
+            if (refused is not null) return refused;
         }
         if (body?.Password is not { } password)
         {

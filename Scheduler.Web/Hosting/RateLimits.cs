@@ -44,12 +44,6 @@ public sealed class RateLimitSettings
     /// <summary>Booking mails one organizer's bookings cause per <see cref="BookingMailWindow"/> at most, to everyone together (not scaled).</summary>
     public int BookingMailsPerOrganizer { get; set; } = 300;
 
-    /// <summary>
-    /// Calendar-feed fetches with a wrong secret per client IP: the feed route is not limited per IP
-    /// (calendar services fetch many feeds from few addresses), only guessing is.
-    /// </summary>
-    public int CalendarFeedFailuresPerIp { get; set; } = 20;
-
     /// <summary>Fetches of one organizer's calendar feed, by everyone together (a calendar app asks every 15 minutes or so).</summary>
     public int CalendarFeedFetchesPerOrganizer { get; set; } = 30;
 
@@ -183,27 +177,13 @@ public sealed class OrganizerThrottle(RateLimitSettings settings) : IDisposable
 }
 
 /// <summary>
-/// The calendar feed's limits: wrong secrets per client (a refusal costs a grain call, so guessing is
-/// limited before it reaches the cluster) and fetches per organizer (a leaked address cannot be used to
-/// make the cluster list one calendar as fast as it can).
+/// Fetches of one organizer's calendar feed (a leaked address cannot be used to make the cluster list
+/// one calendar as fast as it can). Made-up secrets never reach the cluster (CalendarFeedApi checks
+/// their MAC), so they need no limit of their own.
 /// </summary>
 public sealed class CalendarFeedThrottle(RateLimitSettings settings) : IDisposable
 {
-    private readonly PartitionedRateLimiter<string> _failures = RateLimits.PerKey<string>(settings, settings.CalendarFeedFailuresPerIp);
-
     private readonly PartitionedRateLimiter<Guid> _fetches = RateLimits.PerKey<Guid>(settings, settings.CalendarFeedFetchesPerOrganizer);
-
-    /// <summary>Null if this client may try a secret; else how long until it may (its wrong ones are used up).</summary>
-    public TimeSpan? Guessing(string client)
-    {
-        using var probe = _failures.AttemptAcquire(client, 0);
-        return probe.IsAcquired ? null : RateLimits.Wait(probe, settings);
-    }
-
-    public void Failed(string client)
-    {
-        using var _ = _failures.AttemptAcquire(client, 1);
-    }
 
     /// <summary>Null if the organizer's feed may be listed now (a permit is used); else how long until it may.</summary>
     public TimeSpan? Fetch(Guid organizer)
@@ -212,9 +192,5 @@ public sealed class CalendarFeedThrottle(RateLimitSettings settings) : IDisposab
         return lease.IsAcquired ? null : RateLimits.Wait(lease, settings);
     }
 
-    public void Dispose()
-    {
-        _failures.Dispose();
-        _fetches.Dispose();
-    }
+    public void Dispose() => _fetches.Dispose();
 }

@@ -252,6 +252,12 @@ public sealed class DashboardTests(SchedulerSystem system)
         await using var context = await system.NewContext("Europe/Berlin");
         var page = await SchedulerSystem.SignedInDashboard(context, organizer.Email, organizer.Password);
         await Expect(page.Locator("#feed-status")).ToContainTextAsync("Make an address your calendar app subscribes to");
+        // It asks for the password first.
+        await page.FillAsync("#feed-password", "not the password");
+        await page.ClickAsync("#feed-create");
+        await Expect(page.Locator("#feed-error")).ToHaveTextAsync("That is not your password.");
+        await Expect(page.Locator("#feed-new")).ToBeHiddenAsync();
+        await page.FillAsync("#feed-password", organizer.Password);
         await page.ClickAsync("#feed-create");
         await Expect(page.Locator("#feed-url")).ToBeVisibleAsync();
         var url = await page.Locator("#feed-url").InputValueAsync();

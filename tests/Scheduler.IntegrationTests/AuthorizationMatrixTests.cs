@@ -137,7 +137,7 @@ public sealed class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture
         new("GET", "/api/organizers/{id:guid}/calendar.ics", s => s.FeedPath, null, WithoutManageToken, false, HttpStatusCode.OK,
             (body, s, _) => body?.GetValue<string>() is { } text && text.Contains($"UID:{s.BookingId}@scheduler", StringComparison.Ordinal) ? null : "expected A's calendar feed"),
         // Each signed-in caller makes a feed of its own, reads when it was made, and ends it.
-        new("POST", "/api/me/calendar-feed", _ => "/api/me/calendar-feed", null, SignedIn, true, HttpStatusCode.Created,
+        new("POST", "/api/me/calendar-feed", _ => "/api/me/calendar-feed", (_, _) => new { currentPassword = "correct horse" }, SignedIn, true, HttpStatusCode.Created,
             (body, s, caller) => body?["url"]?.GetValue<string>() is { } url && url.Contains($"/api/organizers/{IdOf(s, caller)}/calendar.ics?token=", StringComparison.Ordinal)
                 ? null : "expected a feed URL of the caller's own calendar"),
         new("GET", "/api/me/calendar-feed", _ => "/api/me/calendar-feed", null, SignedIn, true, HttpStatusCode.OK, Has("createdAt")),
@@ -207,7 +207,7 @@ public sealed class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture
             Assert.Equal(HttpStatusCode.Accepted, (await anonymous.PostAsJsonAsync("/api/auth/forgot-password", new { email })).StatusCode);
             resetTokens[caller] = (await fixture.App.Mail.WaitForMailsTo(email, 2)).Select(m => m.ResetToken).Single(t => t is not null)!;
         }
-        var feed = await a.Client.PostAsync("/api/me/calendar-feed", null);
+        var feed = await a.Client.PostAsJsonAsync("/api/me/calendar-feed", new { currentPassword = "correct horse" });
         Assert.Equal(HttpStatusCode.Created, feed.StatusCode);
         var feedPath = new Uri((await feed.Json())["url"]!.GetValue<string>()).PathAndQuery;
         var freshTokens = new Dictionary<Caller, string>();

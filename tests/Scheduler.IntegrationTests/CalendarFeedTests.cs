@@ -33,9 +33,9 @@ public sealed class CalendarFeedTests : IAsyncLifetime
         return [.. calendar!.Events.OrderBy(e => e.DtStart!.AsUtc)];
     }
 
-    private static async Task<string> NewFeed(HttpClient organizer)
+    private static async Task<string> NewFeed(HttpClient organizer, string password = "correct horse")
     {
-        var created = await organizer.PostAsync("/api/me/calendar-feed", null);
+        var created = await organizer.PostAsJsonAsync("/api/me/calendar-feed", new { currentPassword = password });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var url = (await created.Json())["url"]!.GetValue<string>();
         // The front end's public address, then the path a calendar app fetches.
@@ -67,7 +67,13 @@ public sealed class CalendarFeedTests : IAsyncLifetime
         var pending = await Book(requestType, "14:00", "Dee");
         Assert.Equal(HttpStatusCode.OK, (await organizer.Client.PostAsJsonAsync($"/api/bookings/{cancelled}/cancel", new { reason = "Ill" })).StatusCode);
 
-        // No feed until one is made.
+        // No feed until one is made, and only with the current password (a stolen access token ends within the hour; a feed would not).
+        await (await organizer.Client.GetAsync("/api/me/calendar-feed")).AssertProblem(HttpStatusCode.NotFound, "not-found");
+        foreach (var body in new object[] { new { }, new { currentPassword = "not my password" } })
+        {
+            var refused = await (await organizer.Client.PostAsJsonAsync("/api/me/calendar-feed", body)).AssertProblem(HttpStatusCode.BadRequest, "validation");
+            Assert.NotNull(refused["errors"]!["currentPassword"]);
+        }
         await (await organizer.Client.GetAsync("/api/me/calendar-feed")).AssertProblem(HttpStatusCode.NotFound, "not-found");
         var feed = await NewFeed(organizer.Client);
         Assert.StartsWith($"/api/organizers/{organizer.Id}/calendar.ics?token=", feed);
@@ -88,7 +94,8 @@ public sealed class CalendarFeedTests : IAsyncLifetime
         Assert.Equal("Consultation: Dee", entries[2].Summary);
         Assert.Equal("TENTATIVE", entries[2].Status);
 
-        // Nobody else's: a wrong secret, none, or this secret for another organizer's calendar.
+        // Nobody else's: a wrong secret, none, or this secret for another organizer's calendar (its MAC
+        // names this organizer: refused before the cluster is asked).
         var other = await anonymous.SignUpAndSignIn(_app);
         var token = feed[(feed.IndexOf("token=", StringComparison.Ordinal) + 6)..];
         foreach (var wrong in new[]
@@ -125,7 +132,7 @@ public sealed class CalendarFeedTests : IAsyncLifetime
 
         // And so does a reset by whoever reads the address's mail.
         _time.Advance(TimeSpan.FromMinutes(1));
-        var beforeReset = await NewFeed(again);
+        var beforeReset = await NewFeed(again, "a brand new passphrase");
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync(beforeReset)).StatusCode);
         _time.Advance(TimeSpan.FromMinutes(1));
         Assert.Equal(HttpStatusCode.Accepted, (await anonymous.PostAsJsonAsync("/api/auth/forgot-password", new { email = organizer.Email })).StatusCode);
@@ -136,7 +143,7 @@ public sealed class CalendarFeedTests : IAsyncLifetime
 
         // Made again, then turned off.
         _time.Advance(TimeSpan.FromMinutes(1));
-        var last = await NewFeed(again);
+        var last = await NewFeed(again, "the owner's own passphrase");
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync(last)).StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, (await again.DeleteAsync("/api/me/calendar-feed")).StatusCode);
         await (await anonymous.GetAsync(last)).AssertProblem(HttpStatusCode.NotFound, "not-found");

@@ -129,6 +129,8 @@ function signOut() {
   for (const id of ['bookings', 'past', 'notifications', 'event-types', 'rules', 'blocks', 'overrides', 'my-bookings']) $(id).replaceChildren();
   $('past-bookings').open = false;
   showFeed(null);
+  $('feed-form').reset();
+  $('feed-error').textContent = '';
   state.morePast = null;
   state.bookings.clear();
   state.eventTypes = new Map();
@@ -351,9 +353,16 @@ function showFeed(createdAt, url = null) {
   $('feed-url').value = url ?? '';
 }
 
-async function createFeed() {
-  const result = await call('/api/me/calendar-feed', { method: 'POST' });
-  if (!result.ok) return;
+// Asks for the password: an address that outlives this sign-in should need more than this tab's token.
+async function createFeed(event) {
+  const form = event.target;
+  $('feed-error').textContent = '';
+  const result = await call('/api/me/calendar-feed', { method: 'POST', body: { currentPassword: form.currentPassword.value } });
+  if (!result.ok) {
+    $('feed-error').textContent = result.problem.errors?.currentPassword ? 'That is not your password.' : (result.problem.detail ?? result.problem.title ?? 'Could not make the address.');
+    return;
+  }
+  form.reset();
   showFeed(result.data.createdAt, result.data.url);
   $('feed-url').select();
 }
@@ -758,7 +767,7 @@ $('resend-verification').addEventListener('click', resendVerification);
 $('block-form').addEventListener('submit', (e) => { e.preventDefault(); busy(submitButtons(e.target), () => blockTime(e)); });
 $('more-bookings').addEventListener('click', moreBookings);
 $('bookings-filter').addEventListener('change', loadBookings);
-$('feed-create').addEventListener('click', (e) => busy(e.target, createFeed));
+$('feed-form').addEventListener('submit', (e) => { e.preventDefault(); busy(submitButtons(e.target), () => createFeed(e)); });
 $('feed-delete').addEventListener('click', (e) => busy(e.target, deleteFeed));
 $('past-bookings').addEventListener('toggle', () => { if ($('past-bookings').open) loadPast(); });
 $('more-past').addEventListener('click', (e) => busy(e.target, morePast));
