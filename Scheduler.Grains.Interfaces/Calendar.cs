@@ -243,6 +243,8 @@ public enum CancelOutcomeKind
     Cancelled = 0,
     AlreadyCancelled = 1,
     NotFound = 2,
+    /// <summary>The booking has ended: it happened (or was missed) and stays as it was.</summary>
+    Ended = 3,
 }
 
 [GenerateSerializer, Immutable, Alias("scheduler.CancelOutcome")]

@@ -204,6 +204,9 @@ public sealed partial class CalendarGrain
             await _writer.WhenDurableAsync();
             return new CancelOutcome(CancelOutcomeKind.AlreadyCancelled, ToView(booking));
         }
+        // What has ended is history: cancelling it afterwards would rewrite the organizer's past and
+        // notify both of a cancellation that never freed anything.
+        if (booking.End <= Now) return new CancelOutcome(CancelOutcomeKind.Ended, ToView(booking));
         CancelBooking(booking, reason, cancelledBy);
         await _writer.CommitAsync();
         return new CancelOutcome(CancelOutcomeKind.Cancelled, ToView(booking));

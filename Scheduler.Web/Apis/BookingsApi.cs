@@ -219,6 +219,7 @@ public static class BookingsApi
         // The booker learns of the organizer's cancellation (or refusal); a booker who cancels sees it on the page.
         if (outcome is { Kind: CancelOutcomeKind.Cancelled, Booking: { } cancelled } && found.Role == BookingRole.Organizer)
             mails.Queue(BookingMailKind.CancelledByOrganizer, cancelled);
+        if (outcome.Kind == CancelOutcomeKind.Ended) return Problems.Result("invalid-status", "This booking has ended; it can no longer be cancelled.");
         return outcome.Booking is null ? Problems.NotFound("booking") : TypedResults.Ok(BookingDto.From(outcome.Booking, showUser: found.Role != BookingRole.TokenHolder));
     }
 }

@@ -64,7 +64,7 @@ public static class OpenApiRoutes
         ["GET /api/bookings"] = new("listBookings"),
         ["GET /api/bookings/{id}"] = new("getBooking", ApiAccess.BearerOrManageToken),
         ["GET /api/bookings/{id}/calendar.ics"] = new("getBookingCalendar", ApiAccess.BearerOrManageToken),
-        ["POST /api/bookings/{id}/cancel"] = new("cancelBooking", ApiAccess.BearerOrManageToken),
+        ["POST /api/bookings/{id}/cancel"] = new("cancelBooking", ApiAccess.BearerOrManageToken, "invalid-status"),
         ["POST /api/bookings/{id}/confirm"] = new("confirmBooking", ApiAccess.Anonymous, "invalid-status"),
         ["GET /api/events"] = new("listEvents"),
         ["GET /api/events/blocked"] = new("listBlockedTime"),

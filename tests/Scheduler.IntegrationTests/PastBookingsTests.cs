@@ -87,5 +87,14 @@ public sealed class PastBookingsTests : IAsyncLifetime
         await (await anonymous.GetAsync("/api/bookings?past=true")).AssertProblem(HttpStatusCode.Unauthorized, "unauthorized");
         var wrong = await (await organizer.Client.GetAsync("/api/bookings?past=maybe")).AssertProblem(HttpStatusCode.BadRequest, "validation");
         Assert.NotNull(wrong["errors"]!["past"]);
+
+        // The past stays as it was: an ended booking can no longer be cancelled, by either side.
+        var endedId = past[1]!["id"]!.GetValue<Guid>();
+        await (await booker.Client.PostAsJsonAsync($"/api/bookings/{endedId}/cancel", new { reason = "late" })).AssertProblem(HttpStatusCode.Conflict, "invalid-status");
+        await (await organizer.Client.PostAsJsonAsync($"/api/bookings/{endedId}/cancel", new { reason = "late" })).AssertProblem(HttpStatusCode.Conflict, "invalid-status");
+        Assert.Equal("Confirmed", (await (await organizer.Client.GetAsync($"/api/bookings/{endedId}")).Json())["status"]!.GetValue<string>());
+        // One under way still can be (it has not ended).
+        var underWay = (await (await organizer.Client.GetAsync("/api/bookings")).JsonArray())[0]!["id"]!.GetValue<Guid>();
+        Assert.Equal(HttpStatusCode.OK, (await organizer.Client.PostAsJsonAsync($"/api/bookings/{underWay}/cancel", new { reason = "ran late" })).StatusCode);
     }
 }

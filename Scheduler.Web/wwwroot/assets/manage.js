@@ -18,13 +18,15 @@ function show(booking) {
   status.textContent = booking.status;
   status.className = `status ${booking.status}`;
   const cancelled = booking.status === 'Cancelled';
-  $('cancel-form').hidden = cancelled;
+  const ended = new Date(booking.end) <= new Date();
+  $('cancel-form').hidden = cancelled || ended;
   $('cancelled-note').hidden = !cancelled;
   if (cancelled) {
     const by = booking.cancelledBy === 'organizer' ? 'The organizer cancelled this booking.' : 'This booking is cancelled.';
     $('cancelled-note').textContent = by + (booking.cancellationReason ? ` Reason: ${booking.cancellationReason}` : '');
   }
-  $('pending-note').hidden = booking.status !== 'Pending';
+  $('pending-note').hidden = booking.status !== 'Pending' || ended;
+  $('ended-note').hidden = cancelled || !ended;
   $('details').hidden = false;
 }
 
