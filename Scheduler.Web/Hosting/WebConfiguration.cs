@@ -92,6 +92,10 @@ public static class WebConfiguration
             if (context.Exception is { } e && status == 400) problem.Detail ??= e.Message;
         });
         services.AddExceptionHandler<RetryableExceptionHandler>();
+        // A query value or body field that cannot be bound (limit=abc, a string where a number goes)
+        // throws in every environment, so the handler above answers it with its detail, as in
+        // Development, instead of an empty 400 turned into a problem without one.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddSchedulerOpenApi();
         services.AddPublicCompression();
 

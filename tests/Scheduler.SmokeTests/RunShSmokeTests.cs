@@ -70,6 +70,13 @@ public sealed class RunShSmokeTests(ITestOutputHelper output) : IAsyncLifetime
             Assert.Contains(bookedThroughFirst.Id, listed);
             Assert.Contains(bookedThroughSecond.Id, listed);
         }
+        // As a user runs it (no development settings): a value that cannot be bound is a validation
+        // problem that says which one, not a bare 400.
+        var unbindable = await first.SendAsync(Authorized(HttpMethod.Get, "/api/bookings?limit=abc", organizerToken));
+        await AssertStatus(HttpStatusCode.BadRequest, unbindable);
+        var problem = await Json(unbindable);
+        Assert.Equal("/problems/validation", problem["type"]!.GetValue<string>());
+        Assert.Contains("limit", problem["detail"]?.GetValue<string>() ?? "");
         // Both bookings reach the organizer's connection on the other process, whichever silo decided them.
         await bothHeard.Task.WaitAsync(TimeSpan.FromSeconds(60));
         var heard = organizerChanges.Select(BookingId).ToList();
