@@ -147,6 +147,13 @@ public sealed class HardeningTests(AppFixture fixture) : IClassFixture<AppFixtur
         var notAllowed = await Anonymous.SendAsync(Request(HttpMethod.Delete, "/api/users"));
         await notAllowed.AssertProblem(HttpStatusCode.MethodNotAllowed, "method-not-allowed");
         Assert.Contains("POST", notAllowed.Content.Headers.Allow);
+        // The static files' conditional and range answers: typed as what they are, not as a bug.
+        var conditional = Request(HttpMethod.Get, "/dashboard");
+        conditional.Headers.IfMatch.ParseAdd("\"not-this-version\"");
+        await (await Anonymous.SendAsync(conditional)).AssertProblem(HttpStatusCode.PreconditionFailed, "precondition-failed");
+        var ranged = Request(HttpMethod.Get, "/assets/app.css");
+        ranged.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(99_999_999, null);
+        await (await Anonymous.SendAsync(ranged)).AssertProblem(HttpStatusCode.RequestedRangeNotSatisfiable, "range-not-satisfiable");
         var challenged = await Anonymous.SendAsync(Request(HttpMethod.Get, "/api/me"));
         await challenged.AssertProblem(HttpStatusCode.Unauthorized, "unauthorized");
         Assert.Equal("Bearer", challenged.Headers.WwwAuthenticate.Single().Scheme);
