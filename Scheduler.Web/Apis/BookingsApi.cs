@@ -93,12 +93,8 @@ public static class BookingsApi
         var request = new BookingRequest(eventTypeId.Value, start!.Value, bookerId, name!, email!, notes, idempotencyKey,
             idempotencyKey is null ? null : Fingerprint(eventTypeId.Value, start.Value, name!, email!, notes, caller));
         var outcome = await grains.GetGrain<ICalendarGrain>(organizerId).Book(request);
-        // Stored by now; a replay was mailed the first time.
-        if (outcome is { Kind: BookingOutcomeKind.Created, Replayed: false, Booking: { } booked })
-        {
-            mails.Queue(BookingMailKind.Booked, booked, outcome.ManageToken);
-            if (booked.Status == BookingStatus.Pending) mails.Queue(BookingMailKind.RequestToOrganizer, booked);
-        }
+        // Stored by now. A replay was mailed the first time, unless that first answer was a 503 (QueueCreated).
+        if (outcome is { Kind: BookingOutcomeKind.Created, Booking: { } booked }) mails.QueueCreated(booked, outcome.ManageToken, outcome.Replayed);
         return outcome.Kind switch
         {
             BookingOutcomeKind.Created => TypedResults.Created($"/api/bookings/{outcome.Booking!.Id}", BookingDto.From(outcome.Booking, outcome.ManageToken, showUser: profile is not null)),

@@ -78,6 +78,26 @@ public sealed class BookingMailTests(AppFixture fixture) : IClassFixture<AppFixt
     }
 
     [Fact]
+    public async Task A_retry_after_an_unknown_outcome_still_brings_the_booking_mail_once()
+    {
+        var (_, eventTypeId) = await Anonymous.OrganizerWithEventType(fixture.App);
+        var email = NewAddress("unlucky");
+        // The commit happens, but its answer is lost: the booker is told 503, retry.
+        fixture.App.Faults.FailNextWrites("calendar", 1, FaultMode.FailAfterWrite);
+        await (await Anonymous.Book(eventTypeId, At(FutureMonday, "13:00"), email, "lost-answer")).AssertProblem(HttpStatusCode.ServiceUnavailable, "retry");
+        var retried = await Anonymous.Book(eventTypeId, At(FutureMonday, "13:00"), email, "lost-answer");
+        Assert.Equal(HttpStatusCode.Created, retried.StatusCode);
+        var bookingId = (await retried.Json())["id"]!.GetValue<Guid>();
+        var mail = Assert.Single(await fixture.App.Mail.WaitForMailsTo(email));
+        Assert.Matches($"^https?://[^/]+/manage/{bookingId}\\?token=", mail.ManageLink);
+
+        // Retrying once more (an answer that did arrive) mails nothing more.
+        Assert.Equal(HttpStatusCode.Created, (await Anonymous.Book(eventTypeId, At(FutureMonday, "13:00"), email, "lost-answer")).StatusCode);
+        await Barrier(eventTypeId, At(FutureMonday, "13:30"));
+        Assert.Single(fixture.App.Mail.MailsTo(email));
+    }
+
+    [Fact]
     public async Task A_booking_waiting_for_confirmation_is_mailed_as_requested_then_as_confirmed_or_declined()
     {
         var (organizer, plainEventType) = await Anonymous.OrganizerWithEventType(fixture.App);
