@@ -218,7 +218,11 @@ public sealed record BookingOutcome(
     [property: Id(1)] BookingView? Booking,
     [property: Id(2)] string? ManageToken,
     [property: Id(3)] bool Replayed,
-    [property: Id(4)] string? Detail = null);
+    [property: Id(4)] string? Detail = null,
+    // A replay by an activation that did not give the first answer (it was loaded from storage, as
+    // after a commit whose answer was lost): whether that answer reached the caller is unknown. Only
+    // the first such replay in an activation says so.
+    [property: Id(5)] bool FirstAnswerUnknown = false);
 
 [GenerateSerializer, Immutable, Alias("scheduler.BookingListQuery")]
 public sealed record BookingListQuery(
@@ -260,6 +264,8 @@ public enum ConfirmOutcomeKind
     /// <summary>A cancelled booking cannot be confirmed.</summary>
     InvalidStatus = 2,
     NotFound = 3,
+    /// <summary>The booking has ended: too late to confirm (or to decline).</summary>
+    Ended = 4,
 }
 
 [GenerateSerializer, Immutable, Alias("scheduler.ConfirmOutcome")]

@@ -174,11 +174,12 @@ public interface IUserGrain : IGrainWithGuidKey
 
     /// <summary>
     /// Makes <paramref name="tokenHash"/> (SHA-256 of a new secret) the account's calendar feed,
-    /// replacing an earlier one (whose URL stops working). Returns when it was made; null when there is
-    /// no account (a password-less booker has none).
+    /// replacing an earlier one (whose URL stops working), if the password is still the one the caller
+    /// checked the current password against (<paramref name="passwordHash"/>). Returns when it was made;
+    /// null when it was not: no account, or the password changed meanwhile (a reset wins).
     /// </summary>
     [Alias("CreateCalendarFeed")]
-    Task<DateTimeOffset?> CreateCalendarFeed(byte[] tokenHash);
+    Task<DateTimeOffset?> CreateCalendarFeed(byte[] tokenHash, string passwordHash);
 
     /// <summary>When the account's working calendar feed was made; null when it has none (or it ended).</summary>
     [Alias("GetCalendarFeed")]

@@ -45,6 +45,7 @@ public sealed partial class CalendarGrain
                 Kind = outcome.Kind,
                 Booking = outcome.Booking,
                 CreatedAt = Now,
+                AnsweredHere = true,
             };
             State.IdempotencyKeys[newKey] = reply;
             Changes.Replies.Add(reply);
@@ -138,8 +139,12 @@ public sealed partial class CalendarGrain
         return new BookingOutcome(BookingOutcomeKind.Created, ToView(booking), token, false);
     }
 
-    private BookingOutcome Replay(IdempotencyRecord earlier) =>
-        new(earlier.Kind, earlier.Booking, earlier.Booking is { } b ? ManageToken(b.Id) : null, true);
+    private BookingOutcome Replay(IdempotencyRecord earlier)
+    {
+        var unknown = !earlier.AnsweredHere;
+        earlier.AnsweredHere = true;
+        return new(earlier.Kind, earlier.Booking, earlier.Booking is { } b ? ManageToken(b.Id) : null, true, FirstAnswerUnknown: unknown);
+    }
 
     private void PruneIdempotencyKeys()
     {
@@ -234,6 +239,7 @@ public sealed partial class CalendarGrain
         var booking = await FindBooking(bookingId);
         _writer.ThrowIfBroken();
         if (booking is null) return new ConfirmOutcome(ConfirmOutcomeKind.NotFound, null);
+        if (booking.Status == BookingStatus.Pending && booking.End <= Now) return new ConfirmOutcome(ConfirmOutcomeKind.Ended, ToView(booking));
         switch (booking.Status)
         {
             case BookingStatus.Cancelled:

@@ -136,6 +136,8 @@ public sealed class IdempotencyRecord
     /// <summary>The booking as first returned (replays return the original body).</summary>
     public BookingView? Booking { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
+    /// <summary>Whether this activation gave the first answer, or a replay of it (not stored: false for what was loaded).</summary>
+    public bool AnsweredHere { get; set; }
 }
 
 

@@ -306,17 +306,22 @@ public sealed class UserStore(NpgsqlDataSource db)
         return await r.ReadAsync() ? (r.GetFieldValue<byte[]>(0), r.GetFieldValue<DateTimeOffset>(1)) : null;
     }
 
-    /// <summary>Makes <paramref name="tokenHash"/> the user's calendar feed secret, replacing any earlier one.</summary>
-    public async Task SetCalendarFeed(Guid id, byte[] tokenHash, DateTimeOffset now)
+    /// <summary>
+    /// Makes <paramref name="tokenHash"/> the user's calendar feed secret, replacing any earlier one, if
+    /// the password hash is still <paramref name="passwordHash"/>; false (nothing written) when it is not.
+    /// </summary>
+    public async Task<bool> SetCalendarFeed(Guid id, byte[] tokenHash, string passwordHash, DateTimeOffset now)
     {
         await using var command = db.CreateCommand("""
-            insert into calendar_feeds (user_id, token_hash, created_at) values ($1, $2, $3)
+            insert into calendar_feeds (user_id, token_hash, created_at)
+            select $1, $2, $3 from credentials c where c.user_id = $1 and c.password_hash = $4
             on conflict (user_id) do update set token_hash = excluded.token_hash, created_at = excluded.created_at
             """);
         command.Parameters.Add(new() { Value = id });
         command.Parameters.Add(new() { Value = tokenHash });
         command.Parameters.Add(new() { Value = now });
-        await command.ExecuteNonQueryAsync();
+        command.Parameters.Add(new() { Value = passwordHash });
+        return await command.ExecuteNonQueryAsync() == 1;
     }
 
     /// <summary>Ends the user's calendar feed; false when there was none.</summary>

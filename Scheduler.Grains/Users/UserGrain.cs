@@ -212,11 +212,11 @@ public sealed class UserGrain(
         return await Feed() is { } feed && !(row.TokensValidAfter is { } after && feed.CreatedAt < after) ? feed : null;
     }
 
-    public async Task<DateTimeOffset?> CreateCalendarFeed(byte[] tokenHash)
+    public async Task<DateTimeOffset?> CreateCalendarFeed(byte[] tokenHash, string passwordHash)
     {
         if (await Row() is not { PasswordHash: not null }) return null;
         var now = Now;
-        await Write(async () => { await users.SetCalendarFeed(Id, tokenHash, now); return true; });
+        if (!await Write(() => users.SetCalendarFeed(Id, tokenHash, passwordHash, now))) return null;
         (_feed, _feedLoaded) = ((tokenHash, now), true);
         return now;
     }

@@ -93,8 +93,10 @@ public static class BookingsApi
         var request = new BookingRequest(eventTypeId.Value, start!.Value, bookerId, name!, email!, notes, idempotencyKey,
             idempotencyKey is null ? null : Fingerprint(eventTypeId.Value, start.Value, name!, email!, notes, caller));
         var outcome = await grains.GetGrain<ICalendarGrain>(organizerId).Book(request);
-        // Stored by now. A replay was mailed the first time, unless that first answer was a 503 (QueueCreated).
-        if (outcome is { Kind: BookingOutcomeKind.Created, Booking: { } booked }) mails.QueueCreated(booked, outcome.ManageToken, outcome.Replayed);
+        // Stored by now. A replay was mailed the first time, unless the first answer may not have
+        // arrived (the calendar that gave it is gone, as after a 503 whose commit happened).
+        if (outcome is { Kind: BookingOutcomeKind.Created, Booking: { } booked } && (!outcome.Replayed || outcome.FirstAnswerUnknown))
+            mails.QueueCreated(booked, outcome.ManageToken, replay: outcome.Replayed);
         return outcome.Kind switch
         {
             BookingOutcomeKind.Created => TypedResults.Created($"/api/bookings/{outcome.Booking!.Id}", BookingDto.From(outcome.Booking, outcome.ManageToken, showUser: profile is not null)),
@@ -198,6 +200,7 @@ public static class BookingsApi
         {
             ConfirmOutcomeKind.Confirmed or ConfirmOutcomeKind.AlreadyConfirmed => TypedResults.Ok(BookingDto.From(outcome.Booking!)),
             ConfirmOutcomeKind.InvalidStatus => Problems.Result("invalid-status", "A cancelled booking cannot be confirmed."),
+            ConfirmOutcomeKind.Ended => Problems.Result("invalid-status", "This booking has ended; it can no longer be confirmed."),
             _ => Problems.NotFound("booking"),
         };
     }

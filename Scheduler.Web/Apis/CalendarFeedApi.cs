@@ -61,12 +61,14 @@ public static class CalendarFeedApi
         if (!v.IsValid) return Problems.Validation(v.Errors);
         var userId = http.User.RequiredUserId();
         var user = grains.GetGrain<IUserGrain>(userId);
-        if ((await UsersApi.CheckCurrentPassword(http, user, userId, body!.CurrentPassword!, hasher, throttle)).Refused is { } refused) return refused;
+        var (refused, verified) = await UsersApi.CheckCurrentPassword(http, user, userId, body!.CurrentPassword!, hasher, throttle);
+        if (refused is not null) return refused;
 
         var nonce = RandomNumberGenerator.GetBytes(NonceLength);
         var secret = WebEncoders.Base64UrlEncode([.. nonce, .. Mac(keys, userId, nonce)]);
-        var createdAt = await user.CreateCalendarFeed(Hash(secret));
-        if (createdAt is null) return Problems.NotFound("user");
+        // Only if the password is still the one just checked: a reset that landed meanwhile wins.
+        var createdAt = await user.CreateCalendarFeed(Hash(secret), verified!);
+        if (createdAt is null) return Problems.Validation("currentPassword", "Does not match the current password.");
         var url = $"{publicUrl.Base}/api/organizers/{userId}/calendar.ics?token={secret}";
         http.Response.Headers.CacheControl = "no-store";
         return TypedResults.Created("/api/me/calendar-feed", new CalendarFeedDto(url, createdAt.Value));
@@ -91,8 +93,7 @@ public static class CalendarFeedApi
     /// ended and those that started on the last 30 dates, pending ones as tentative, cancelled ones left
     /// out (a subscribed calendar drops them). Each entry names the booking's event (title and location
     /// as booked) and the booker, with their address and notes, as the organizer's own copy of a booking
-    /// does. 404 unless the secret is the organizer's current one; 429 after too many wrong secrets from
-    /// one client, or too many fetches of one feed.
+    /// does. 404 unless the secret is the organizer's current one; 429 after too many fetches of one feed.
     /// </summary>
     public static async Task<Results<FileContentHttpResult, ProblemHttpResult>> Feed(
         Guid id, string? token, HttpContext http, IGrainFactory grains, TimeProvider clock, SigningKeys keys, CalendarFeedThrottle throttle)

@@ -33,6 +33,17 @@ public static partial class SecurityHeaders
             headers.XFrameOptions = "DENY";
             headers["Referrer-Policy"] = "no-referrer";
             headers.ContentSecurityPolicy = PageCsp;
+            // The exception handler clears the response (headers included) before it writes its problem:
+            // whatever is missing when the answer starts is set again (what a page set itself is kept).
+            context.Response.OnStarting(() =>
+            {
+                var now = context.Response.Headers;
+                if (!now.ContainsKey("X-Content-Type-Options")) now.XContentTypeOptions = "nosniff";
+                if (!now.ContainsKey("X-Frame-Options")) now.XFrameOptions = "DENY";
+                if (!now.ContainsKey("Referrer-Policy")) now["Referrer-Policy"] = "no-referrer";
+                if (!now.ContainsKey("Content-Security-Policy")) now.ContentSecurityPolicy = PageCsp;
+                return Task.CompletedTask;
+            });
             if (IsDocsPage(context.Request.Path))
             {
                 await WithInlineScriptHashes(context, next);

@@ -127,8 +127,7 @@ public sealed class Validator
 
     /// <summary>
     /// Whether a character lower-cases into a letter that is not its own lower case: the Kelvin sign
-    /// (U+212A) into "k", the Angstrom sign into "å", the dotted capital I (U+0130) into "i", the Ohm
-    /// sign into "ω". An address is one user by its lower-cased form (<see cref="GrainKeys.NormalizeEmail"/>),
+    /// (U+212A) into "k", the Angstrom sign into "å", the Ohm sign into "ω". An address is one user by its lower-cased form (<see cref="GrainKeys.NormalizeEmail"/>),
     /// so "\u212Aate@…" would be kate@…'s user while its mail goes to another mailbox: a sign-up with it
     /// would hold kate's address against her (her own sign-up 409, her reset mailed to the look-alike).
     /// Ordinary capitals (Ü, Σ) lower-case and back to themselves and are kept.

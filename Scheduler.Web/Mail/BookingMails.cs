@@ -158,30 +158,19 @@ public sealed class BookingMails : BackgroundService
 
     /// <summary>
     /// The mails of a booking just created: "booked" to the booker and, when it waits for the organizer,
-    /// the request to the organizer. Once per booking on this front end: a replay (a retry with the same
-    /// Idempotency-Key) mails only when this front end never did, and only while the booking is new. So
-    /// a retry after an unknown outcome (the commit happened, its answer was lost: 503) still brings the
-    /// mail, and the retries of an answered request bring none.
+    /// the request to the organizer. The caller says when: on the first answer, or on a replay whose
+    /// first answer may not have arrived (<see cref="BookingOutcome.FirstAnswerUnknown"/>), while the
+    /// booking is new.
     /// </summary>
-    public void QueueCreated(BookingView booking, string? manageToken, bool replayed)
+    public void QueueCreated(BookingView booking, string? manageToken, bool replay = false)
     {
-        if (!_mailer.IsConfigured) return;
-        if (replayed && _clock.GetUtcNow() - booking.CreatedAt > CreatedMailWindow) return;
-        var key = booking.Id;
-        lock (_budgetLock)
-        {
-            if (_created.TryGetValue(key, out _)) return;
-            _created.Set(key, true, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = CreatedMailWindow, Size = 1 });
-        }
+        if (replay && _clock.GetUtcNow() - booking.CreatedAt > CreatedMailWindow) return;
         Queue(BookingMailKind.Booked, booking, manageToken);
         if (booking.Status == BookingStatus.Pending) Queue(BookingMailKind.RequestToOrganizer, booking);
     }
 
-    /// <summary>How long after its creation a replay may still bring a booking's first mails (a client retries within minutes).</summary>
+    /// <summary>How long after its creation a booking's first mails may still go (a client retries within minutes).</summary>
     public static readonly TimeSpan CreatedMailWindow = TimeSpan.FromMinutes(15);
-
-    /// <summary>Bookings whose first mails this front end queued (apart from the budgets, so they never push a budget out).</summary>
-    private readonly MemoryCache _created = new(new MemoryCacheOptions { SizeLimit = 100_000 });
 
     /// <summary>Request mails one booker can cause to one organizer per window.</summary>
     private const int RequestsPerBooker = 3;
@@ -443,7 +432,6 @@ public sealed class BookingMails : BackgroundService
     {
         _rate.Dispose();
         _budgets.Dispose();
-        _created.Dispose();
         base.Dispose();
     }
 }

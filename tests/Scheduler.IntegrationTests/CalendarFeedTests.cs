@@ -149,5 +149,11 @@ public sealed class CalendarFeedTests : IAsyncLifetime
         await (await anonymous.GetAsync(last)).AssertProblem(HttpStatusCode.NotFound, "not-found");
         await (await again.GetAsync("/api/me/calendar-feed")).AssertProblem(HttpStatusCode.NotFound, "not-found");
         Assert.Equal(HttpStatusCode.NoContent, (await again.DeleteAsync("/api/me/calendar-feed")).StatusCode);
+
+        // 14:31: Dee's request has ended unanswered; it can no longer be confirmed or declined.
+        _time.SetUtcNow(DateTimeOffset.Parse(At(FutureMonday, "14:31")));
+        await (await again.PostAsync($"/api/bookings/{pending}/confirm", null)).AssertProblem(HttpStatusCode.Conflict, "invalid-status");
+        await (await again.PostAsJsonAsync($"/api/bookings/{pending}/cancel", new { reason = "too late" })).AssertProblem(HttpStatusCode.Conflict, "invalid-status");
+        Assert.Equal("Pending", (await (await again.GetAsync($"/api/bookings/{pending}")).Json())["status"]!.GetValue<string>());
     }
 }

@@ -147,6 +147,14 @@ public sealed class HardeningTests(AppFixture fixture) : IClassFixture<AppFixtur
         var notAllowed = await Anonymous.SendAsync(Request(HttpMethod.Delete, "/api/users"));
         await notAllowed.AssertProblem(HttpStatusCode.MethodNotAllowed, "method-not-allowed");
         Assert.Contains("POST", notAllowed.Content.Headers.Allow);
+        // A value that cannot be bound goes through the exception handler, which clears the response:
+        // the answer still carries the headers every answer does.
+        var wrongType = Request(HttpMethod.Post, "/api/bookings");
+        wrongType.Content = new StringContent("""{"eventTypeId": 12, "start": true}""", System.Text.Encoding.UTF8, "application/json");
+        var unbindable = await Anonymous.SendAsync(wrongType);
+        await unbindable.AssertProblem(HttpStatusCode.BadRequest, "validation");
+        Assert.Contains("nosniff", unbindable.Headers.GetValues("X-Content-Type-Options"));
+        Assert.Contains("frame-ancestors 'none'", unbindable.Headers.GetValues("Content-Security-Policy").Single());
         // The static files' conditional and range answers: typed as what they are, not as a bug.
         var conditional = Request(HttpMethod.Get, "/dashboard");
         conditional.Headers.IfMatch.ParseAdd("\"not-this-version\"");

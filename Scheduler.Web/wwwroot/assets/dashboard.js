@@ -585,7 +585,7 @@ async function cancelMine(booking, item) {
     item.remove();
     $('my-bookings-card').hidden = $('my-bookings').children.length === 0;
   } else {
-    item.append(el('span', { class: 'field-error', role: 'alert', text: result.problem.title ?? 'Could not cancel.' }));
+    item.append(el('span', { class: 'field-error', role: 'alert', text: result.problem.detail ?? result.problem.title ?? 'Could not cancel.' }));
   }
 }
 
