@@ -96,12 +96,12 @@ public static class CalendarFeedApi
     /// does. 404 unless the secret is the organizer's current one; 429 after too many fetches of one feed.
     /// </summary>
     public static async Task<Results<FileContentHttpResult, ProblemHttpResult>> Feed(
-        Guid id, string? token, HttpContext http, IGrainFactory grains, TimeProvider clock, SigningKeys keys, CalendarFeedThrottle throttle)
+        Guid id, string? token, HttpContext http, IGrainFactory grains, TimeProvider clock, SigningKeys keys, OrganizerThrottle throttle)
     {
         // A secret this cluster never made for this id is refused here, at no cost to the cluster.
         if (!Signed(keys, id, token) || !await grains.GetGrain<IUserGrain>(id).AcceptsCalendarFeed(Hash(token!)))
             return Problems.NotFound("calendar feed");
-        if (throttle.Fetch(id) is { } wait)
+        if (throttle.TryFetchFeed(id) is { } wait)
         {
             RateLimits.SetRetryAfter(http, wait);
             return Problems.Result("rate-limited", "This calendar feed is fetched too often: retry later.");

@@ -66,7 +66,6 @@ public static class RateLimits
         services.AddSingleton<AccountThrottle>();
         services.AddSingleton<SignInDevices>();
         services.AddSingleton<OrganizerThrottle>();
-        services.AddSingleton<CalendarFeedThrottle>();
         services.AddRateLimiter(o =>
         {
             o.AddPolicy(SignIn, context => PerIp(context, settings, settings.SignInPerIp));
@@ -161,36 +160,32 @@ public sealed class AccountThrottle(RateLimitSettings settings) : IDisposable
     public void Dispose() => _failures.Dispose();
 }
 
-/// <summary>Bookings per organizer, all callers together: one organizer's page cannot be flooded into the whole cluster's work.</summary>
+/// <summary>
+/// Limits per organizer, all callers together: bookings (one organizer's page cannot be flooded into
+/// the whole cluster's work) and calendar-feed fetches (a leaked feed address cannot make the cluster
+/// list one calendar as fast as it can; made-up feed secrets never reach the cluster, CalendarFeedApi
+/// checks their MAC).
+/// </summary>
 public sealed class OrganizerThrottle(RateLimitSettings settings) : IDisposable
 {
     private readonly PartitionedRateLimiter<Guid> _bookings = RateLimits.PerKey<Guid>(settings, settings.BookingsPerOrganizer);
+    private readonly PartitionedRateLimiter<Guid> _feedFetches = RateLimits.PerKey<Guid>(settings, settings.CalendarFeedFetchesPerOrganizer);
 
     /// <summary>Null if the booking may go ahead (a permit is used); else how long until it may.</summary>
-    public TimeSpan? TryBook(Guid organizerId)
+    public TimeSpan? TryBook(Guid organizerId) => Take(_bookings, organizerId);
+
+    /// <summary>Null if the organizer's calendar feed may be listed now (a permit is used); else how long until it may.</summary>
+    public TimeSpan? TryFetchFeed(Guid organizerId) => Take(_feedFetches, organizerId);
+
+    private TimeSpan? Take(PartitionedRateLimiter<Guid> limiter, Guid organizerId)
     {
-        using var lease = _bookings.AttemptAcquire(organizerId, 1);
+        using var lease = limiter.AttemptAcquire(organizerId, 1);
         return lease.IsAcquired ? null : RateLimits.Wait(lease, settings);
     }
 
-    public void Dispose() => _bookings.Dispose();
-}
-
-/// <summary>
-/// Fetches of one organizer's calendar feed (a leaked address cannot be used to make the cluster list
-/// one calendar as fast as it can). Made-up secrets never reach the cluster (CalendarFeedApi checks
-/// their MAC), so they need no limit of their own.
-/// </summary>
-public sealed class CalendarFeedThrottle(RateLimitSettings settings) : IDisposable
-{
-    private readonly PartitionedRateLimiter<Guid> _fetches = RateLimits.PerKey<Guid>(settings, settings.CalendarFeedFetchesPerOrganizer);
-
-    /// <summary>Null if the organizer's feed may be listed now (a permit is used); else how long until it may.</summary>
-    public TimeSpan? Fetch(Guid organizer)
+    public void Dispose()
     {
-        using var lease = _fetches.AttemptAcquire(organizer, 1);
-        return lease.IsAcquired ? null : RateLimits.Wait(lease, settings);
+        _bookings.Dispose();
+        _feedFetches.Dispose();
     }
-
-    public void Dispose() => _fetches.Dispose();
 }
