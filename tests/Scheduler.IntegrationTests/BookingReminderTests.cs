@@ -1,22 +1,13 @@
 using System.Net;
 using System.Net.Http.Json;
-using Microsoft.Extensions.Time.Testing;
 using Scheduler.IntegrationTests.Infrastructure;
 using static Scheduler.IntegrationTests.Infrastructure.Api;
 
 namespace Scheduler.IntegrationTests;
 
 /// <summary>"Starts soon" reminders, driven by a controlled clock rather than by waiting.</summary>
-public sealed class BookingReminderTests : IAsyncLifetime
+public sealed class BookingReminderTests() : ClockedApp("reminders")
 {
-    // Two hours before FutureMonday 09:00 in Berlin (08:00 UTC): everything that day is still ahead.
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(FutureMonday.ToDateTime(new TimeOnly(6, 0)), TimeSpan.Zero));
-    private SchedulerApp _app = null!;
-
-    public async Task InitializeAsync() => _app = await SchedulerApp.StartAsync("reminders", time: _time);
-
-    public async Task DisposeAsync() => await _app.DisposeAsync();
-
     /// <summary>
     /// Orleans' reminder service waits on the clock it is given, even for "due now" ticks, so the
     /// clock keeps moving a second at a time while we wait for the outcome.
@@ -24,7 +15,7 @@ public sealed class BookingReminderTests : IAsyncLifetime
     private Task AdvanceUntil(Func<Task<bool>> check, string what) =>
         Eventually(async () =>
         {
-            _time.Advance(TimeSpan.FromSeconds(1));
+            Time.Advance(TimeSpan.FromSeconds(1));
             return await check();
         }, within: TimeSpan.FromSeconds(60), what: what);
 
@@ -35,11 +26,11 @@ public sealed class BookingReminderTests : IAsyncLifetime
     [Fact]
     public async Task A_confirmed_booking_is_reminded_before_its_start_a_cancelled_one_never_and_reminders_survive_a_restart()
     {
-        var anonymous = _app.CreateClient();
-        var (organizer, eventTypeId) = await anonymous.OrganizerWithEventType(_app);
+        var anonymous = App.CreateClient();
+        var (organizer, eventTypeId) = await anonymous.OrganizerWithEventType(App);
         var eventType = await (await organizer.Client.GetAsync($"/api/event-types/{eventTypeId}")).Json();
         Assert.Equal(60, eventType["reminderMinutes"]!.GetValue<int>());
-        var booker = await anonymous.SignUpAndSignIn(_app);
+        var booker = await anonymous.SignUpAndSignIn(App);
 
         var keptBooking = await (await booker.Client.Book(eventTypeId, At(FutureMonday, "09:00"))).Json();
         var kept = keptBooking["id"]!.GetValue<Guid>();
@@ -50,29 +41,29 @@ public sealed class BookingReminderTests : IAsyncLifetime
         var later = laterBooking["id"]!.GetValue<Guid>();
 
         // 07:01 UTC: an hour before 09:00 Berlin has passed, not yet for 09:30 or 12:00.
-        _time.Advance(TimeSpan.FromMinutes(61));
+        Time.Advance(TimeSpan.FromMinutes(61));
         await AdvanceUntil(async () => (await Reminders(organizer.Client)).Count == 1 && (await Reminders(booker.Client)).Count == 1,
             "the 09:00 booking's reminders");
         Assert.Equal([kept.ToString()], await Reminders(organizer.Client));
         // The booking's address is mailed too, with the link to the booking.
-        var reminder = Assert.Single(await _app.Mail.WaitForMailsTo(keptEmail, which: m => m.Subject.StartsWith("Reminder:", StringComparison.Ordinal)));
+        var reminder = Assert.Single(await App.Mail.WaitForMailsTo(keptEmail, which: m => m.Subject.StartsWith("Reminder:", StringComparison.Ordinal)));
         Assert.Equal("Reminder: Intro call with Olga Organizer at 09:00", reminder.Subject);
         Assert.Contains($"/manage/{kept}?token=", reminder.ManageLink);
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync($"/api/bookings/{kept}?token={Uri.EscapeDataString(reminder.ManageToken!)}")).StatusCode);
 
         // 08:31 UTC: the cancelled 09:30 booking would be due now, but it never fires.
-        _time.Advance(TimeSpan.FromMinutes(90));
-        await _app.RestartAsync();
-        var organizerAfter = _app.CreateClient();
+        Time.Advance(TimeSpan.FromMinutes(90));
+        await App.RestartAsync();
+        var organizerAfter = App.CreateClient();
         organizerAfter.DefaultRequestHeaders.Authorization = new("Bearer", organizer.Token);
 
         // 10:01 UTC: an hour before 12:00 Berlin. The reminder was armed before the restart.
-        _time.Advance(TimeSpan.FromMinutes(90));
+        Time.Advance(TimeSpan.FromMinutes(90));
         await AdvanceUntil(async () => (await Reminders(organizerAfter)).Count == 2, "the 12:00 booking's reminder after a restart");
         Assert.Equal([later.ToString(), kept.ToString()], await Reminders(organizerAfter));
         Assert.DoesNotContain(cancelled.ToString(), await Reminders(organizerAfter));
         // Mailed after the restart too (the new front end subscribed to the mail relay); never for the cancelled booking.
-        var reminders = await _app.Mail.WaitForMailsTo(keptEmail, 2, which: m => m.Subject.StartsWith("Reminder:", StringComparison.Ordinal));
+        var reminders = await App.Mail.WaitForMailsTo(keptEmail, 2, which: m => m.Subject.StartsWith("Reminder:", StringComparison.Ordinal));
         Assert.Equal(["Reminder: Intro call with Olga Organizer at 09:00", "Reminder: Intro call with Olga Organizer at 12:00"], reminders.Select(m => m.Subject));
         Assert.DoesNotContain(reminders, m => m.Text.Contains(cancelled.ToString(), StringComparison.Ordinal));
     }
@@ -85,13 +76,13 @@ public sealed class BookingReminderTests : IAsyncLifetime
     [Fact]
     public async Task A_booking_made_after_a_reload_is_reminded_even_though_the_stored_reminder_time_had_passed()
     {
-        var anonymous = _app.CreateClient();
-        var (organizer, eventTypeId) = await anonymous.OrganizerWithEventType(_app);
+        var anonymous = App.CreateClient();
+        var (organizer, eventTypeId) = await anonymous.OrganizerWithEventType(App);
         var first = (await (await anonymous.Book(eventTypeId, At(FutureMonday, "09:00"))).Json())["id"]!.GetValue<Guid>();
         var late = (await (await anonymous.Book(eventTypeId, At(FutureMonday, "16:00"))).Json())["id"]!.GetValue<Guid>();
 
         // 07:01 UTC: the 09:00 booking's reminder; the tick then re-arms for the 16:00 booking's (due 15:00 Berlin).
-        _time.Advance(TimeSpan.FromMinutes(61));
+        Time.Advance(TimeSpan.FromMinutes(61));
         await AdvanceUntil(async () => (await Reminders(organizer.Client)).Count == 1, "the 09:00 booking's reminder");
         Assert.Equal([first.ToString()], await Reminders(organizer.Client));
         var rearmed = DateTimeOffset.Parse(At(FutureMonday, "15:00"));
@@ -100,13 +91,13 @@ public sealed class BookingReminderTests : IAsyncLifetime
 
         // The silo goes down before the calendar commits again (a crash: nothing is written on the way
         // down), so the calendar reloads the due time it stored with the tick, which has passed.
-        await _app.RestartAsync(crash: true);
-        var organizerAfter = _app.CreateClient();
+        await App.RestartAsync(crash: true);
+        var organizerAfter = App.CreateClient();
         organizerAfter.DefaultRequestHeaders.Authorization = new("Bearer", organizer.Token);
-        var soon = (await (await _app.CreateClient().Book(eventTypeId, At(FutureMonday, "10:00"))).Json())["id"]!.GetValue<Guid>();
+        var soon = (await (await App.CreateClient().Book(eventTypeId, At(FutureMonday, "10:00"))).Json())["id"]!.GetValue<Guid>();
 
         // 08:01 UTC: an hour before 10:00 Berlin.
-        _time.SetUtcNow(DateTimeOffset.Parse(At(FutureMonday, "09:01")));
+        Time.SetUtcNow(DateTimeOffset.Parse(At(FutureMonday, "09:01")));
         await AdvanceUntil(async () => (await Reminders(organizerAfter)).Count == 2, "the 10:00 booking's reminder after the reload");
         Assert.Equal([soon.ToString(), first.ToString()], await Reminders(organizerAfter));
         Assert.DoesNotContain(late.ToString(), await Reminders(organizerAfter));
@@ -115,7 +106,7 @@ public sealed class BookingReminderTests : IAsyncLifetime
     /// <summary>When the calendar's booking reminder is registered to fire next (Orleans' reminder table).</summary>
     private async Task<DateTimeOffset?> ReminderStart(Guid organizerId)
     {
-        await using var connection = new Npgsql.NpgsqlConnection(_app.ConnectionString);
+        await using var connection = new Npgsql.NpgsqlConnection(App.ConnectionString);
         await connection.OpenAsync();
         await using var command = new Npgsql.NpgsqlCommand(
             "select start_time from orleans_reminders where reminder_name = 'booking-reminders' and grain_id like '%' || $1 || '%'", connection);
@@ -126,8 +117,8 @@ public sealed class BookingReminderTests : IAsyncLifetime
     [Fact]
     public async Task An_event_type_with_reminder_minutes_zero_sends_none()
     {
-        var anonymous = _app.CreateClient();
-        var organizer = await anonymous.SignUpAndSignIn(_app);
+        var anonymous = App.CreateClient();
+        var organizer = await anonymous.SignUpAndSignIn(App);
         await organizer.Client.PutAsJsonAsync("/api/availability", new[] { new { dayOfWeek = "Monday", startTime = "09:00", endTime = "17:00" } });
         var quiet = (await (await organizer.Client.PostAsJsonAsync("/api/event-types", new { title = "Quiet", durationMinutes = 30, reminderMinutes = 0 })).Json())["id"]!.GetValue<Guid>();
         var loud = (await (await organizer.Client.PostAsJsonAsync("/api/event-types", new { title = "Loud", durationMinutes = 30, reminderMinutes = 30 })).Json())["id"]!.GetValue<Guid>();
@@ -135,7 +126,7 @@ public sealed class BookingReminderTests : IAsyncLifetime
         var reminded = (await (await anonymous.Book(loud, At(FutureMonday, "10:00"))).Json())["id"]!.GetValue<Guid>();
 
         // 08:31 UTC: past 30 minutes before 10:00 Berlin (09:00 UTC is its start).
-        _time.Advance(TimeSpan.FromMinutes(151));
+        Time.Advance(TimeSpan.FromMinutes(151));
         await AdvanceUntil(async () => (await Reminders(organizer.Client)).Count == 1, "the Loud booking's reminder");
         Assert.Equal([reminded.ToString()], await Reminders(organizer.Client));
         Assert.DoesNotContain(silent.ToString(), await Reminders(organizer.Client));

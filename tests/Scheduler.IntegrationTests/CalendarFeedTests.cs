@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Ical.Net.CalendarComponents;
-using Microsoft.Extensions.Time.Testing;
 using Scheduler.IntegrationTests.Infrastructure;
 using static Scheduler.IntegrationTests.Infrastructure.Api;
 
@@ -13,16 +12,8 @@ namespace Scheduler.IntegrationTests;
 /// bookings (recent and upcoming, not the cancelled ones). The silos' clock is controlled, so some
 /// bookings end during the test.
 /// </summary>
-public sealed class CalendarFeedTests : IAsyncLifetime
+public sealed class CalendarFeedTests() : ClockedApp("calendar-feed")
 {
-    // 07:00 in Berlin on FutureMonday: the day's bookings are all still ahead.
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(FutureMonday.ToDateTime(new TimeOnly(6, 0)), TimeSpan.Zero));
-    private SchedulerApp _app = null!;
-
-    public async Task InitializeAsync() => _app = await SchedulerApp.StartAsync("calendar-feed", time: _time);
-
-    public async Task DisposeAsync() => await _app.DisposeAsync();
-
     private static async Task<IReadOnlyList<CalendarEvent>> Entries(HttpResponseMessage response)
     {
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -45,8 +36,8 @@ public sealed class CalendarFeedTests : IAsyncLifetime
     [Fact]
     public async Task A_feed_lists_the_calendars_recent_and_upcoming_bookings_for_whoever_holds_its_current_url_only()
     {
-        var anonymous = _app.CreateClient();
-        var (organizer, eventTypeId) = await anonymous.OrganizerWithEventType(_app);
+        var anonymous = App.CreateClient();
+        var (organizer, eventTypeId) = await anonymous.OrganizerWithEventType(App);
         var requested = await organizer.Client.PostAsJsonAsync("/api/event-types", new
         {
             title = "Consultation", description = "On request", durationMinutes = 30, location = "Office", requiresConfirmation = true,
@@ -82,7 +73,7 @@ public sealed class CalendarFeedTests : IAsyncLifetime
         Assert.Null(shown["url"]); // shown once, when made
 
         // 10:45 in Berlin: Ada's booking has ended; it stays in the feed beside what is ahead.
-        _time.SetUtcNow(DateTimeOffset.Parse(At(FutureMonday, "10:45")));
+        Time.SetUtcNow(DateTimeOffset.Parse(At(FutureMonday, "10:45")));
         var entries = await Entries(await anonymous.GetAsync(feed));
         Assert.Equal([$"{ended}@scheduler", $"{ahead}@scheduler", $"{pending}@scheduler"], entries.Select(e => e.Uid));
         Assert.Equal("Intro call: Ada", entries[0].Summary);
@@ -96,7 +87,7 @@ public sealed class CalendarFeedTests : IAsyncLifetime
 
         // Nobody else's: a wrong secret, none, or this secret for another organizer's calendar (its MAC
         // names this organizer: refused before the cluster is asked).
-        var other = await anonymous.SignUpAndSignIn(_app);
+        var other = await anonymous.SignUpAndSignIn(App);
         var token = feed[(feed.IndexOf("token=", StringComparison.Ordinal) + 6)..];
         foreach (var wrong in new[]
                  {
@@ -114,35 +105,35 @@ public sealed class CalendarFeedTests : IAsyncLifetime
         Assert.Equal(3, (await Entries(await anonymous.GetAsync(renewed))).Count);
 
         // "Sign out everywhere" ends it too: whoever had the account cannot keep reading it.
-        _time.Advance(TimeSpan.FromMinutes(1));
+        Time.Advance(TimeSpan.FromMinutes(1));
         Assert.Equal(HttpStatusCode.NoContent, (await organizer.Client.PostAsJsonAsync("/api/auth/revoke", new { everywhere = true })).StatusCode);
         await (await anonymous.GetAsync(renewed)).AssertProblem(HttpStatusCode.NotFound, "not-found");
-        var again = _app.CreateClient();
+        var again = App.CreateClient();
         again.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await anonymous.TokenFor(organizer.Email, "correct horse"));
         await (await again.GetAsync("/api/me/calendar-feed")).AssertProblem(HttpStatusCode.NotFound, "not-found");
 
         // A new password ends it as well.
-        _time.Advance(TimeSpan.FromMinutes(1));
+        Time.Advance(TimeSpan.FromMinutes(1));
         var beforePasswordChange = await NewFeed(again);
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync(beforePasswordChange)).StatusCode);
-        _time.Advance(TimeSpan.FromMinutes(1));
+        Time.Advance(TimeSpan.FromMinutes(1));
         Assert.Equal(HttpStatusCode.OK, (await again.PatchAsJsonAsync("/api/me", new { currentPassword = "correct horse", password = "a brand new passphrase" })).StatusCode);
         await (await anonymous.GetAsync(beforePasswordChange)).AssertProblem(HttpStatusCode.NotFound, "not-found");
         again.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await anonymous.TokenFor(organizer.Email, "a brand new passphrase"));
 
         // And so does a reset by whoever reads the address's mail.
-        _time.Advance(TimeSpan.FromMinutes(1));
+        Time.Advance(TimeSpan.FromMinutes(1));
         var beforeReset = await NewFeed(again, "a brand new passphrase");
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync(beforeReset)).StatusCode);
-        _time.Advance(TimeSpan.FromMinutes(1));
+        Time.Advance(TimeSpan.FromMinutes(1));
         Assert.Equal(HttpStatusCode.Accepted, (await anonymous.PostAsJsonAsync("/api/auth/forgot-password", new { email = organizer.Email })).StatusCode);
-        var reset = (await _app.Mail.WaitForMailsTo(organizer.Email, which: m => m.ResetToken is not null)).Single();
+        var reset = (await App.Mail.WaitForMailsTo(organizer.Email, which: m => m.ResetToken is not null)).Single();
         Assert.Equal(HttpStatusCode.OK, (await anonymous.PostAsJsonAsync("/api/auth/reset-password", new { token = reset.ResetToken, password = "the owner's own passphrase" })).StatusCode);
         await (await anonymous.GetAsync(beforeReset)).AssertProblem(HttpStatusCode.NotFound, "not-found");
         again.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await anonymous.TokenFor(organizer.Email, "the owner's own passphrase"));
 
         // Made again, then turned off.
-        _time.Advance(TimeSpan.FromMinutes(1));
+        Time.Advance(TimeSpan.FromMinutes(1));
         var last = await NewFeed(again, "the owner's own passphrase");
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync(last)).StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, (await again.DeleteAsync("/api/me/calendar-feed")).StatusCode);
@@ -151,7 +142,7 @@ public sealed class CalendarFeedTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NoContent, (await again.DeleteAsync("/api/me/calendar-feed")).StatusCode);
 
         // 14:31: Dee's request has ended unanswered; it can no longer be confirmed or declined.
-        _time.SetUtcNow(DateTimeOffset.Parse(At(FutureMonday, "14:31")));
+        Time.SetUtcNow(DateTimeOffset.Parse(At(FutureMonday, "14:31")));
         await (await again.PostAsync($"/api/bookings/{pending}/confirm", null)).AssertProblem(HttpStatusCode.Conflict, "invalid-status");
         await (await again.PostAsJsonAsync($"/api/bookings/{pending}/cancel", new { reason = "too late" })).AssertProblem(HttpStatusCode.Conflict, "invalid-status");
         Assert.Equal("Pending", (await (await again.GetAsync($"/api/bookings/{pending}")).Json())["status"]!.GetValue<string>());

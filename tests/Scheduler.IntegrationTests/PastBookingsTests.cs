@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.Time.Testing;
 using Scheduler.IntegrationTests.Infrastructure;
 using static Scheduler.IntegrationTests.Infrastructure.Api;
 
@@ -11,16 +10,8 @@ namespace Scheduler.IntegrationTests;
 /// GET /api/bookings?past=true: what has ended, most recent first, keyset-paged backwards. The
 /// silos' clock is controlled, so bookings made ahead of time end without waiting.
 /// </summary>
-public sealed class PastBookingsTests : IAsyncLifetime
+public sealed class PastBookingsTests() : ClockedApp("past-bookings")
 {
-    // 07:00 in Berlin on FutureMonday: the day's bookings are all still ahead.
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(FutureMonday.ToDateTime(new TimeOnly(6, 0)), TimeSpan.Zero));
-    private SchedulerApp _app = null!;
-
-    public async Task InitializeAsync() => _app = await SchedulerApp.StartAsync("past-bookings", time: _time);
-
-    public async Task DisposeAsync() => await _app.DisposeAsync();
-
     private static async Task<List<string>> Starts(HttpResponseMessage response)
     {
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -35,9 +26,9 @@ public sealed class PastBookingsTests : IAsyncLifetime
     [Fact]
     public async Task Past_bookings_are_the_ended_ones_most_recent_first_paged_backwards_for_organizer_and_booker()
     {
-        var anonymous = _app.CreateClient();
-        var (organizer, eventTypeId) = await anonymous.OrganizerWithEventType(_app);
-        var booker = await anonymous.SignUpAndSignIn(_app);
+        var anonymous = App.CreateClient();
+        var (organizer, eventTypeId) = await anonymous.OrganizerWithEventType(App);
+        var booker = await anonymous.SignUpAndSignIn(App);
         var email = (await (await booker.Client.GetAsync("/api/me")).Json())["email"]!.GetValue<string>();
         foreach (var time in new[] { "09:30", "10:00", "10:30", "12:00" })
             Assert.Equal(HttpStatusCode.Created, (await booker.Client.Book(eventTypeId, At(FutureMonday, time), email)).StatusCode);
@@ -51,7 +42,7 @@ public sealed class PastBookingsTests : IAsyncLifetime
         Assert.Empty(await Starts(await organizer.Client.GetAsync("/api/bookings?past=true")));
 
         // 10:45 in Berlin: 09:00, 09:30 and the cancelled 10:00 have ended; 10:30 is under way, 12:00 ahead.
-        _time.SetUtcNow(DateTimeOffset.Parse(At(FutureMonday, "10:45")));
+        Time.SetUtcNow(DateTimeOffset.Parse(At(FutureMonday, "10:45")));
         Assert.Equal(["10:00", "09:30", "09:00"], await Starts(await organizer.Client.GetAsync("/api/bookings?past=true")));
         Assert.Equal(["10:30", "12:00"], await Starts(await organizer.Client.GetAsync("/api/bookings")));
         var past = await (await organizer.Client.GetAsync("/api/bookings?past=true")).JsonArray();
